@@ -1,0 +1,37 @@
+"""One base exception; the CLI maps it to exit codes in one place (cli.main)."""
+
+from __future__ import annotations
+
+
+class DevlogError(Exception):
+    """An error the user can act on. ``str(err)`` is the message shown to them."""
+
+    exit_code = 1
+
+
+class UsageError(DevlogError):
+    exit_code = 2
+
+
+class NotARepositoryError(DevlogError):
+    exit_code = 3
+
+
+class JournalError(DevlogError):
+    exit_code = 4
+
+
+class ConfigError(DevlogError):
+    exit_code = 5
+
+
+class DaemonError(DevlogError):
+    exit_code = 6
+
+
+class NarratorError(DevlogError):
+    exit_code = 7
+
+
+class CheckFailed(DevlogError):
+    exit_code = 8

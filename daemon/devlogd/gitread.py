@@ -1,0 +1,369 @@
+"""Commit facts from git. The only module that imports pygit2.
+
+Every commit becomes a bounded, redacted :class:`CommitFacts`. Nothing a repository can
+contain is fatal here: undecodable messages are decoded with replacement characters,
+missing objects (partial or broken clones) are skipped and noted, and huge commits are
+described up to configured bounds so one vendoring commit cannot stall the daemon.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pygit2
+
+from devlogd import extract
+from devlogd.config import GitConfig
+from devlogd.errors import DevlogError, NotARepositoryError
+from devlogd.ignore import SENSITIVE, PathFilter
+from devlogd.models import CommitFacts, FileChange, Hunk
+from devlogd.redact import redact
+
+log = logging.getLogger(__name__)
+
+# libgit2 re-hashes every object it inflates unless told not to; git itself does not, and
+# it costs a third of a backfill. Objects are still checked by their pack's checksums.
+pygit2.settings.enable_strict_hash_verification(False)
+
+_GITLINK = 0o160000
+_GIT_ERRORS = (KeyError, ValueError, pygit2.GitError)
+_NOISY_FILES = re.compile(
+    r"(^|/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|Cargo\.lock|go\.sum|uv\.lock"
+    r"|Gemfile\.lock|composer\.lock)$|\.min\.(js|css)$|(^|/)(vendor|third_party|node_modules)/"
+)
+
+
+class RevisionError(DevlogError):
+    exit_code = 2
+
+
+@dataclass
+class _Scan:
+    """What reading one commit's diff collects before it becomes CommitFacts."""
+
+    files: list[FileChange] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)
+    definitions: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    constants: list[str] = field(default_factory=list)
+    hunks: list[tuple[int, Hunk]] = field(default_factory=list)  # (score, hunk)
+    notes: list[str] = field(default_factory=list)
+    insertions: int = 0
+    deletions: int = 0
+    scanned: int = 0
+    files_total: int = 0
+
+
+class GitReader:
+    """Reads one repository. Cheap to construct; safe to use from one thread."""
+
+    def __init__(self, path: Path | str, config: GitConfig | None = None,
+                 ignore: PathFilter | None = None) -> None:
+        try:
+            self.repo = pygit2.Repository(str(path))
+        except pygit2.GitError as err:
+            raise NotARepositoryError(f"not a git repository: {path}") from err
+        self.config = config or GitConfig()
+        self.ignore = ignore or PathFilter()
+
+    # -- revisions -------------------------------------------------------------------
+
+    def head_branch(self) -> str:
+        try:
+            if self.repo.head_is_detached:
+                return ""
+            return str(self.repo.head.shorthand)
+        except _GIT_ERRORS:
+            return ""  # unborn branch
+
+    def resolve(self, rev: str) -> str:
+        try:
+            obj = self.repo.revparse_single(rev)
+            return str(obj.peel(pygit2.Commit).id)
+        except _GIT_ERRORS as err:
+            raise RevisionError(f"unknown revision: {rev}") from err
+
+    def first_parent_shas(self, spec: str | None = None) -> list[str]:
+        """Commits of ``spec`` along first parents, oldest first.
+
+        ``spec`` is a revision (``HEAD``, a branch, a sha) or a range ``A..B``; by default
+        the current branch. An empty repository has no commits.
+        """
+        include, exclude = self._parse_spec(spec)
+        if include is None:
+            return []
+        walker = self.repo.walk(include, pygit2.enums.SortMode.TOPOLOGICAL)
+        walker.simplify_first_parent()
+        if exclude is not None:
+            walker.hide(exclude)
+        shas: list[str] = []
+        try:
+            for commit in walker:
+                shas.append(str(commit.id))
+        except _GIT_ERRORS as err:
+            # A shallow or damaged history ends the walk where it ends; what we have stands.
+            log.warning("history walk stopped early: %s", err)
+        shas.reverse()
+        return shas
+
+    def reachable_shas(self, tips: list[str], known_stop: set[str] | None = None) -> list[str]:
+        """All commits reachable from ``tips`` (any parent), oldest first."""
+        walker = self.repo.walk(None, pygit2.enums.SortMode.TOPOLOGICAL)
+        for tip in tips:
+            walker.push(pygit2.Oid(hex=tip))
+        shas: list[str] = []
+        try:
+            for commit in walker:
+                shas.append(str(commit.id))
+        except _GIT_ERRORS as err:
+            log.warning("history walk stopped early: %s", err)
+        shas.reverse()
+        return shas
+
+    def _parse_spec(self, spec: str | None) -> tuple[pygit2.Oid | None, pygit2.Oid | None]:
+        if spec is None or spec == "":
+            if self.repo.head_is_unborn:
+                return None, None
+            spec = "HEAD"
+        if ".." in spec:
+            left, _, right = spec.partition("..")
+            right = right.lstrip(".")
+            exclude = self.resolve(left or "HEAD")
+            include = self.resolve(right or "HEAD")
+            return pygit2.Oid(hex=include), pygit2.Oid(hex=exclude)
+        return pygit2.Oid(hex=self.resolve(spec)), None
+
+    def commit_time(self, sha: str) -> int:
+        return int(self.repo[sha].commit_time)
+
+    def exists(self, sha: str) -> bool:
+        try:
+            return isinstance(self.repo[sha], pygit2.Commit)
+        except _GIT_ERRORS:
+            return False
+
+    # -- facts -----------------------------------------------------------------------
+
+    def facts(self, sha: str) -> CommitFacts:
+        try:
+            commit = self.repo[sha]
+        except _GIT_ERRORS as err:
+            raise RevisionError(f"commit {sha[:12]} is not in this repository") from err
+        if not isinstance(commit, pygit2.Commit):
+            raise RevisionError(f"{sha[:12]} is not a commit")
+        encoding = _python_codec(commit.message_encoding)
+        message = redact(_decode(commit.raw_message, encoding))
+        author = commit.author
+        scan = self._scan_diff(commit)
+        texts = extract.message_texts(message)
+        return CommitFacts(
+            sha=str(commit.id),
+            parents=[str(p) for p in commit.parent_ids],
+            author=_decode(author.raw_name, encoding),
+            author_email=_decode(author.raw_email, encoding),
+            author_time=int(author.time),
+            author_offset=int(author.offset),
+            committer_time=int(commit.commit_time),
+            message=message,
+            files=scan.files,
+            files_total=max(len(scan.files), scan.files_total),
+            insertions=scan.insertions,
+            deletions=scan.deletions,
+            functions=_unique(scan.functions, 20),
+            definitions=_unique(scan.definitions, 20),
+            removed_definitions=_unique(scan.removed, 10),
+            identifiers=_unique(texts.identifiers, 20),
+            constants=_unique(scan.constants, 12),
+            numbers=_unique(texts.numbers, 12),
+            excerpt=_best_hunks(scan.hunks, self.config.excerpt_hunks),
+            notes=scan.notes,
+        )
+
+    def _base_tree(self, commit: Any, scan: _Scan) -> Any | None:
+        if not commit.parent_ids:
+            return None
+        try:
+            return self.repo[commit.parent_ids[0]].tree
+        except _GIT_ERRORS:
+            scan.notes.append("parent commit unavailable; changes shown against an empty tree")
+            return None
+
+    def _diff(self, commit: Any, scan: _Scan) -> Any | None:
+        base = self._base_tree(commit, scan)
+        try:
+            tree = commit.tree
+            if base is None:
+                return tree.diff_to_tree(swap=True, context_lines=0)
+            return self.repo.diff(base, tree, context_lines=0, interhunk_lines=0)
+        except _GIT_ERRORS as err:
+            scan.notes.append(f"tree unavailable: {err}")
+            return None
+
+    def _scan_diff(self, commit: Any) -> _Scan:
+        scan = _Scan()
+        diff = self._diff(commit, scan)
+        if diff is None:
+            return scan
+        total = len(diff)
+        if total and _pairs(diff) <= self.config.rename_limit:
+            try:
+                diff.find_similar()
+                total = len(diff)
+            except _GIT_ERRORS:
+                scan.notes.append("rename detection skipped: objects unavailable")
+        scan.files_total = total
+        detailed = min(total, self.config.max_files)
+        deltas = list(diff.deltas) if detailed else []
+        for index in range(detailed):
+            self._scan_patch(diff, index, deltas[index], scan)
+        if total > detailed:
+            scan.notes.append(f"{total - detailed} more files not described one by one")
+            try:
+                stats = diff.stats
+                scan.insertions, scan.deletions = int(stats.insertions), int(stats.deletions)
+            except _GIT_ERRORS:
+                pass
+        return scan
+
+    def _scan_patch(self, diff: Any, index: int, delta: Any, scan: _Scan) -> None:
+        path = _path(delta.new_file) or _path(delta.old_file)
+        if self.ignore.ignored(path):
+            return
+        old_path = _path(delta.old_file)
+        status = delta.status_char()
+        submodule = delta.new_file.mode == _GITLINK or delta.old_file.mode == _GITLINK
+        try:
+            patch = diff[index]
+        except _GIT_ERRORS:
+            scan.notes.append(f"contents of {path} unavailable (missing object)")
+            scan.files.append(_file(path, status, old_path, submodule=submodule))
+            return
+        binary = bool(patch.delta.is_binary) and not submodule
+        _, added, deleted = patch.line_stats
+        scan.insertions += added
+        scan.deletions += deleted
+        scan.files.append(
+            _file(path, status, old_path, added, deleted, binary=binary, submodule=submodule)
+        )
+        if binary or submodule or scan.scanned >= self.config.max_scan_lines:
+            return
+        if _NOISY_FILES.search(path):
+            return
+        self._scan_hunks(patch, path, scan)
+
+    def _scan_hunks(self, patch: Any, path: str, scan: _Scan) -> None:
+        show_content = not SENSITIVE.ignored(path)
+        budget = self.config.max_scan_lines
+        for hunk in patch.hunks:
+            if scan.scanned >= budget:
+                scan.notes.append("diff scan stopped at its line budget")
+                return
+            context = extract.hunk_function(hunk.header)
+            if context:
+                scan.functions.append(context)
+            kept: list[str] = []
+            score = 0
+            for line in hunk.lines:
+                scan.scanned += 1
+                if scan.scanned > budget:
+                    break
+                origin = line.origin
+                if origin not in "+-":
+                    continue
+                text = _decode(line.raw_content, "utf-8").rstrip("\n")
+                found = extract.scan_line(text)
+                if origin == "+":
+                    scan.definitions.extend(found.definitions)
+                    scan.constants.extend(found.constants)
+                    score += 3 * len(found.definitions) + 2 * len(found.constants)
+                else:
+                    scan.removed.extend(found.definitions)
+                if show_content and len(kept) < self.config.excerpt_lines and text.strip():
+                    kept.append(origin + text[:160])
+                    score += 1
+            if kept:
+                header = context or ""
+                lines = redact("\n".join(kept)).split("\n")
+                scan.hunks.append((score, Hunk(path=path, header=header, lines=lines)))
+
+    def iter_facts(self, shas: list[str]) -> Iterator[CommitFacts | DevlogError]:
+        for sha in shas:
+            try:
+                yield self.facts(sha)
+            except DevlogError as err:
+                yield err
+
+
+def _pairs(diff: Any) -> int:
+    added = deleted = 0
+    for delta in diff.deltas:
+        status = delta.status_char()
+        added += status == "A"
+        deleted += status == "D"
+    return added * deleted
+
+
+def _file(path: str, status: str, old_path: str, insertions: int = 0, deletions: int = 0,
+          binary: bool = False, submodule: bool = False) -> FileChange:
+    renamed = status in ("R", "C") and old_path != path
+    return FileChange(
+        path=path,
+        status=status if status in ("A", "M", "D", "R", "C", "T") else "M",  # type: ignore[arg-type]
+        insertions=insertions,
+        deletions=deletions,
+        old_path=old_path if renamed else None,
+        binary=binary,
+        submodule=submodule,
+    )
+
+
+def _path(diff_file: Any) -> str:
+    raw = diff_file.raw_path
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+
+
+def _python_codec(name: str | None) -> str:
+    import codecs
+
+    if not name:
+        return "utf-8"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return "utf-8"
+
+
+def _decode(raw: bytes | str | None, encoding: str) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        # Many repositories claim UTF-8 and contain Latin-1; neither ever crashes us.
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode(encoding, "replace")
+
+
+def _unique(items: list[str], limit: int) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        if item and item not in seen:
+            seen[item] = None
+            if len(seen) >= limit:
+                break
+    return list(seen)
+
+
+def _best_hunks(scored: list[tuple[int, Hunk]], limit: int) -> list[Hunk]:
+    ranked = sorted(enumerate(scored), key=lambda pair: (-pair[1][0], pair[0]))
+    chosen = sorted(ranked[:limit], key=lambda pair: pair[0])
+    return [hunk for _, (_, hunk) in chosen]

@@ -1,0 +1,137 @@
+"""`.devlogignore`: gitignore syntax for paths that must never reach a beat or the wire."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+IGNORE_FILE = ".devlogignore"
+
+# Files whose *contents* never go into a diff excerpt, even without a .devlogignore: they are
+# where secrets live. Their names and line counts are still facts.
+SENSITIVE_CONTENT = (
+    ".env",
+    ".env.*",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "id_rsa*",
+    "id_ed25519*",
+    "*.keystore",
+    "credentials*",
+    "secrets.*",
+    ".npmrc",
+    ".pypirc",
+    ".netrc",
+)
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    regex: re.Pattern[str]
+    negated: bool
+    dir_only: bool
+
+
+def _translate(glob: str) -> str:
+    """Translate one gitignore glob (without its leading ! or trailing /) into a regex."""
+    anchored = "/" in glob.rstrip("/")
+    glob = glob.lstrip("/")
+    out: list[str] = []
+    i = 0
+    while i < len(glob):
+        c = glob[i]
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("/**", i) and i + 3 == len(glob):
+            out.append("/.*")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[":
+            end = glob.find("]", i + 2)
+            if end == -1:
+                out.append(re.escape(c))
+                i += 1
+            else:
+                body = glob[i + 1 : end].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end + 1
+        elif c == "\\" and i + 1 < len(glob):
+            out.append(re.escape(glob[i + 1]))
+            i += 2
+        else:
+            out.append(re.escape(c))
+            i += 1
+    prefix = "" if anchored else "(?:.*/)?"
+    return f"{prefix}{''.join(out)}"
+
+
+def _compile(line: str) -> _Pattern | None:
+    line = line.rstrip("\n").rstrip("\r")
+    if not line.strip() or line.startswith("#"):
+        return None
+    if not line.endswith("\\ "):
+        line = line.rstrip()
+    negated = line.startswith("!")
+    if negated:
+        line = line[1:]
+    elif line.startswith("\\!") or line.startswith("\\#"):
+        line = line[1:]
+    dir_only = line.endswith("/")
+    body = _translate(line.rstrip("/"))
+    return _Pattern(re.compile(body + r"\Z"), negated, dir_only)
+
+
+class PathFilter:
+    """Decides whether a repository-relative path is ignored (last matching pattern wins)."""
+
+    def __init__(self, lines: Iterable[str] = ()) -> None:
+        self._patterns = [p for p in (_compile(line) for line in lines) if p is not None]
+
+    def __bool__(self) -> bool:
+        return bool(self._patterns)
+
+    @classmethod
+    def from_file(cls, path: Path) -> PathFilter:
+        try:
+            return cls(path.read_text(encoding="utf-8", errors="replace").splitlines())
+        except FileNotFoundError:
+            return cls()
+
+    def ignored(self, path: str) -> bool:
+        if not self._patterns:
+            return False
+        parts = path.strip("/").split("/")
+        # A path is ignored when it, or any directory above it, matches.
+        for depth in range(1, len(parts) + 1):
+            candidate = "/".join(parts[:depth])
+            is_dir = depth < len(parts)
+            if self._match(candidate, is_dir):
+                return True
+        return False
+
+    def _match(self, candidate: str, is_dir: bool) -> bool:
+        verdict = False
+        for pattern in self._patterns:
+            if pattern.dir_only and not is_dir:
+                continue
+            if pattern.regex.match(candidate):
+                verdict = not pattern.negated
+        return verdict
+
+
+SENSITIVE = PathFilter(SENSITIVE_CONTENT)

@@ -1,0 +1,267 @@
+"""The journal: append-only JSON Lines, one writer at a time, nothing ever lost.
+
+* Appends go through one ``O_APPEND`` descriptor under ``flock`` and are fsync'd per batch.
+* A torn last line (a crash mid-write) is repaired when a writer opens the journal; its
+  bytes are kept in ``journal.torn`` rather than thrown away.
+* A corrupt line elsewhere is skipped when reading, reported, and left in place.
+* A sha already journaled is never appended twice.
+* Rewrite records (amend, rebase) re-key beats so no moment is told twice.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import msgspec
+
+from devlogd.errors import JournalError
+from devlogd.models import SCHEMA_VERSION, Beat, Published, Record, Rewrite
+
+log = logging.getLogger(__name__)
+
+_decode_many = msgspec.json.Decoder(list[Record]).decode
+_decode_one = msgspec.json.Decoder(Record).decode
+_encode = msgspec.json.Encoder().encode
+
+
+@dataclass
+class JournalState:
+    """Everything the journal says, with rewrites applied."""
+
+    beats: list[Beat] = field(default_factory=list)
+    rewrites: dict[str, str] = field(default_factory=dict)  # old sha -> newest sha
+    published: Published | None = None
+    corrupt_lines: list[int] = field(default_factory=list)
+    torn_tail: bool = False
+    size: int = 0
+
+    @property
+    def shas(self) -> set[str]:
+        return {beat.sha for beat in self.beats}
+
+    def beat(self, sha: str) -> Beat | None:
+        for beat in self.beats:
+            if beat.sha == sha:
+                return beat
+        return None
+
+
+def read_records(data: bytes) -> tuple[list[Record], list[int], bool]:
+    """Decode journal bytes into records, the numbers of corrupt lines, and whether the
+    last line is torn (no trailing newline and not valid JSON)."""
+    if not data:
+        return [], [], False
+    torn = False
+    body = data
+    if not data.endswith(b"\n"):
+        cut = data.rfind(b"\n") + 1
+        tail = data[cut:]
+        try:
+            _decode_one(tail)
+        except msgspec.DecodeError:
+            torn = True
+            body = data[:cut]
+    lines = body.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    try:
+        # One decode of the whole file as an array is ~5x faster than line by line.
+        records = _decode_many(b"[" + b",".join(lines) + b"]") if lines else []
+        if all(line.strip() for line in lines):
+            return records, [], torn
+    except msgspec.DecodeError:
+        pass
+    records, corrupt = [], []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(_decode_one(line))
+        except msgspec.DecodeError:
+            corrupt.append(number)
+    return records, corrupt, torn
+
+
+def apply_records(records: Iterable[Record]) -> JournalState:
+    state = JournalState()
+    by_sha: dict[str, int] = {}
+    beats: list[Beat | None] = []
+    for record in records:
+        if record.v > SCHEMA_VERSION:
+            continue  # written by a newer devlog; leave it for that version
+        if isinstance(record, Beat):
+            if record.sha in by_sha:
+                continue
+            by_sha[record.sha] = len(beats)
+            beats.append(record)
+        elif isinstance(record, Rewrite):
+            for old, new in record.pairs:
+                state.rewrites[old] = new
+        elif isinstance(record, Published):
+            state.published = record
+    # Follow chains (amended twice: a -> b -> c) so every old sha points at the newest.
+    for old in list(state.rewrites):
+        state.rewrites[old] = _final(state.rewrites, old)
+    for old, new in state.rewrites.items():
+        index = by_sha.get(old)
+        if index is None or beats[index] is None:
+            continue
+        if new in by_sha or old == new:
+            beats[index] = None  # the new commit has its own beat
+        else:
+            moved = msgspec.structs.replace(beats[index], sha=new)  # type: ignore[type-var]
+            beats[index] = moved
+            by_sha[new] = index
+    state.beats = [b for b in beats if b is not None]
+    return state
+
+
+def _final(rewrites: dict[str, str], sha: str) -> str:
+    seen = {sha}
+    while sha in rewrites and rewrites[sha] not in seen:
+        sha = rewrites[sha]
+        seen.add(sha)
+    return sha
+
+
+class Journal:
+    def __init__(self, path: Path, lock_path: Path | None = None) -> None:
+        self.path = path
+        self.lock_path = lock_path or path.with_suffix(".lock")
+
+    def load(self) -> JournalState:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return JournalState()
+        except OSError as err:
+            raise JournalError(f"cannot read the journal {self.path}: {err.strerror}") from err
+        records, corrupt, torn = read_records(data)
+        state = apply_records(records)
+        state.corrupt_lines = corrupt
+        state.torn_tail = torn
+        state.size = len(data)
+        if corrupt:
+            log.warning("%s: skipped %d corrupt line(s): %s", self.path, len(corrupt),
+                        ", ".join(map(str, corrupt[:10])))
+        return state
+
+    @contextmanager
+    def writer(self, wait: bool = True) -> Iterator[JournalWriter]:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with _locked(self.lock_path, wait):
+            self._repair_tail()
+            writer = JournalWriter(self.path, self.load())
+            try:
+                yield writer
+            finally:
+                writer.close()
+
+    def _repair_tail(self) -> None:
+        try:
+            with open(self.path, "rb+") as handle:
+                size = handle.seek(0, os.SEEK_END)
+                if size == 0:
+                    return
+                handle.seek(max(0, size - 1))
+                if handle.read(1) == b"\n":
+                    return
+                handle.seek(0)
+                data = handle.read()
+                cut = data.rfind(b"\n") + 1
+                tail = data[cut:]
+                try:
+                    _decode_one(tail)
+                    handle.seek(0, os.SEEK_END)
+                    handle.write(b"\n")  # a complete record that only lacked its newline
+                except msgspec.DecodeError:
+                    _keep_torn(self.path, tail)
+                    handle.truncate(cut)
+                    log.warning("%s: repaired a torn last line (%d bytes kept in %s)",
+                                self.path, len(tail), self.path.with_suffix(".torn"))
+                handle.flush()
+                os.fsync(handle.fileno())
+        except FileNotFoundError:
+            return
+
+
+def _keep_torn(path: Path, tail: bytes) -> None:
+    with open(path.with_suffix(".torn"), "ab") as torn:
+        torn.write(tail + b"\n")
+
+
+@contextmanager
+def _locked(lock_path: Path, wait: bool) -> Iterator[IO[bytes]]:
+    handle = open(lock_path, "ab+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            if err.errno not in (errno.EAGAIN, errno.EACCES) or not wait:
+                raise JournalError(f"the journal is locked by another devlog process ({lock_path})") from err
+            log.info("waiting for another devlog process to release the journal")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield handle
+    finally:
+        handle.close()
+
+
+class JournalWriter:
+    """Appends records; holds the journal lock for its whole life."""
+
+    def __init__(self, path: Path, state: JournalState) -> None:
+        self.path = path
+        self.state = state
+        self.known: set[str] = state.shas | set(state.rewrites)
+        self._pending: list[bytes] = []
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+    def has(self, sha: str) -> bool:
+        return sha in self.known
+
+    def add(self, beat: Beat) -> bool:
+        """Queue a beat; False when its sha is already journaled."""
+        if beat.sha in self.known:
+            return False
+        self.known.add(beat.sha)
+        self._pending.append(_encode(beat))
+        return True
+
+    def add_rewrite(self, pairs: list[tuple[str, str]]) -> None:
+        if pairs:
+            self._pending.append(_encode(Rewrite(time=int(time.time()), pairs=pairs)))
+
+    def add_published(self, until: str) -> None:
+        self._pending.append(_encode(Published(time=int(time.time()), until=until)))
+
+    def flush(self) -> int:
+        """Write and fsync what is queued; returns how many records were written."""
+        if not self._pending:
+            return 0
+        data = b"\n".join(self._pending) + b"\n"
+        count = len(self._pending)
+        view = memoryview(data)
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+            os.fsync(self._fd)
+        except OSError as err:
+            raise JournalError(f"cannot write the journal {self.path}: {err.strerror}") from err
+        self._pending.clear()
+        return count
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            os.close(self._fd)

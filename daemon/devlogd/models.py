@@ -1,0 +1,133 @@
+"""The shared data shapes. Every stage imports these and nothing of the other stages."""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+import msgspec
+
+SCHEMA_VERSION = 1
+
+FileStatus = Literal["A", "M", "D", "R", "C", "T"]
+
+BEAT_KINDS = (
+    "feature",
+    "fix",
+    "perf",
+    "refactor",
+    "test",
+    "docs",
+    "build",
+    "revert",
+    "merge",
+    "release",
+    "chore",
+)
+
+
+class FileChange(msgspec.Struct, omit_defaults=True, frozen=True):
+    path: str
+    status: FileStatus
+    insertions: int = 0
+    deletions: int = 0
+    old_path: str | None = None
+    binary: bool = False
+    submodule: bool = False
+
+
+class Hunk(msgspec.Struct, omit_defaults=True, frozen=True):
+    """A few telling lines of one diff hunk, already redacted."""
+
+    path: str
+    header: str = ""
+    lines: list[str] = msgspec.field(default_factory=list)
+
+
+class CommitFacts(msgspec.Struct, omit_defaults=True):
+    """What git can tell about one commit, bounded in size and redacted."""
+
+    sha: str
+    parents: list[str]
+    author: str
+    author_email: str
+    author_time: int
+    author_offset: int
+    committer_time: int
+    message: str
+    files: list[FileChange] = msgspec.field(default_factory=list)
+    files_total: int = 0
+    insertions: int = 0
+    deletions: int = 0
+    functions: list[str] = msgspec.field(default_factory=list)
+    definitions: list[str] = msgspec.field(default_factory=list)
+    removed_definitions: list[str] = msgspec.field(default_factory=list)
+    identifiers: list[str] = msgspec.field(default_factory=list)
+    constants: list[str] = msgspec.field(default_factory=list)
+    numbers: list[str] = msgspec.field(default_factory=list)
+    excerpt: list[Hunk] = msgspec.field(default_factory=list)
+    notes: list[str] = msgspec.field(default_factory=list)
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0].strip()
+
+    @property
+    def body(self) -> str:
+        parts = self.message.split("\n", 1)
+        return parts[1].strip() if len(parts) > 1 else ""
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+
+class Stats(msgspec.Struct, omit_defaults=True, frozen=True):
+    files: int = 0
+    insertions: int = 0
+    deletions: int = 0
+
+
+class Beat(msgspec.Struct, tag="beat", tag_field="type", omit_defaults=True):
+    """One commit told as a moment of the story."""
+
+    sha: str
+    time: int
+    kind: str
+    headline: str
+    what: str
+    v: int = SCHEMA_VERSION
+    branch: str = ""
+    author: str = ""
+    parents: list[str] = msgspec.field(default_factory=list)
+    why: str = ""
+    tension: str = ""
+    insight: str = ""
+    areas: list[str] = msgspec.field(default_factory=list)
+    files: list[str] = msgspec.field(default_factory=list)
+    identifiers: list[str] = msgspec.field(default_factory=list)
+    numbers: list[str] = msgspec.field(default_factory=list)
+    excerpt: list[Hunk] = msgspec.field(default_factory=list)
+    message: str = ""
+    stats: Stats = Stats()
+    importance: int = 0
+    origin: str = "facts"
+    notes: list[str] = msgspec.field(default_factory=list)
+
+
+class Rewrite(msgspec.Struct, tag="rewrite", tag_field="type", omit_defaults=True):
+    """Old commits replaced by new ones (amend, rebase): beats are re-keyed, never told twice."""
+
+    time: int
+    pairs: list[tuple[str, str]]
+    v: int = SCHEMA_VERSION
+
+
+class Published(msgspec.Struct, tag="published", tag_field="type", omit_defaults=True):
+    """The user published a draft covering beats up to ``until``."""
+
+    time: int
+    until: str
+    v: int = SCHEMA_VERSION
+
+
+Record = Union[Beat, Rewrite, Published]

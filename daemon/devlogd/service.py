@@ -1,0 +1,256 @@
+"""The one place that chains the stages: git -> facts -> beats -> journal -> drafts.
+
+Stages never import each other; this module wires them for the CLI and the daemon.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from devlogd.beats import DEFAULT_RULES, make_beat
+from devlogd.config import BeatRule, Config, load_config
+from devlogd.errors import DevlogError, UsageError
+from devlogd.ignore import PathFilter
+from devlogd.journal import Journal, JournalState
+from devlogd.models import Beat
+from devlogd.paths import RepoPaths, find_repo
+
+if TYPE_CHECKING:
+    from devlogd.gitread import GitReader
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+PARALLEL_THRESHOLD = 400  # below this many commits, worker start-up costs more than it saves
+CHUNK = 64
+FLUSH_EVERY = 512
+
+
+@dataclass
+class Project:
+    """One repository with its configuration, ignore rules and journal."""
+
+    paths: RepoPaths
+    config: Config
+    ignore: PathFilter
+
+    @classmethod
+    def open(cls, path: Path | str | None = None) -> Project:
+        paths = find_repo(path)
+        ignore = PathFilter.from_file(paths.ignore_file) if paths.ignore_file else PathFilter()
+        return cls(paths, load_config(paths), ignore)
+
+    @cached_property
+    def reader(self) -> GitReader:
+        from devlogd.gitread import GitReader  # pygit2 costs start-up time; load it on demand
+
+        return GitReader(self.paths.workdir or self.paths.common_dir, self.config.git, self.ignore)
+
+    @property
+    def journal(self) -> Journal:
+        return Journal(self.paths.journal, self.paths.journal_lock)
+
+    @property
+    def rules(self) -> tuple[BeatRule, ...]:
+        return tuple(self.config.beats.rules) + DEFAULT_RULES
+
+
+@dataclass
+class BackfillResult:
+    added: int = 0
+    already: int = 0
+    total: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def rate(self) -> float:
+        return (self.added / self.seconds) if self.seconds > 0 else 0.0
+
+
+def backfill(project: Project, spec: str | None = None, progress: Progress | None = None,
+             workers: int | None = None) -> BackfillResult:
+    """Journal every commit of ``spec`` (first-parent) that the journal lacks.
+
+    Resumable: what is journaled is skipped. Interruptible: on Ctrl-C what was read is
+    written before the interrupt propagates, so nothing is lost and a rerun continues.
+    """
+    started = time.perf_counter()
+    shas = project.reader.first_parent_shas(spec)
+    result = BackfillResult(total=len(shas))
+    branch = project.reader.head_branch()
+    project.paths.ensure_state_dir()
+    with project.journal.writer() as writer:
+        todo = [sha for sha in shas if not writer.has(sha)]
+        result.already = len(shas) - len(todo)
+        done = result.already
+        if progress:
+            progress(done, len(shas))
+        try:
+            for item in beats_for(project, todo, branch, workers):
+                if isinstance(item, Beat):
+                    result.added += writer.add(item)
+                else:
+                    result.errors.append(item)
+                done += 1
+                if result.added % FLUSH_EVERY == 0:
+                    writer.flush()
+                if progress:
+                    progress(done, len(shas))
+        except KeyboardInterrupt:
+            result.interrupted = True
+            writer.flush()
+            raise
+        finally:
+            result.seconds = time.perf_counter() - started
+    return result
+
+
+def beats_for(project: Project, shas: Sequence[str], branch: str = "",
+              workers: int | None = None) -> Iterator[Beat | str]:
+    """Beats for ``shas`` in order; an error message instead of a beat for unreadable ones."""
+    count = workers if workers is not None else (project.config.git.workers or os.cpu_count() or 1)
+    if count <= 1 or len(shas) < PARALLEL_THRESHOLD:
+        yield from _beats_here(project.reader, project.rules, shas, branch)
+        return
+    yield from _beats_in_workers(project, shas, branch, count)
+
+
+def _beats_here(reader: GitReader, rules: Sequence[BeatRule], shas: Sequence[str],
+                branch: str) -> Iterator[Beat | str]:
+    for sha in shas:
+        try:
+            yield make_beat(reader.facts(sha), rules, branch)
+        except DevlogError as err:
+            yield f"{sha[:12]}: {err}"
+
+
+# -- parallel backfill: each worker opens the repository once --------------------------
+
+_worker_state: dict[str, object] = {}
+
+
+def _worker_init(path: str, config: bytes, ignore_lines: list[str]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and flushes
+    from devlogd.gitread import GitReader
+
+    cfg = msgspec.json.decode(config, type=Config)
+    _worker_state["reader"] = GitReader(path, cfg.git, PathFilter(ignore_lines))
+    _worker_state["rules"] = tuple(cfg.beats.rules) + DEFAULT_RULES
+
+
+def _worker_chunk(job: tuple[list[str], str]) -> bytes:
+    shas, branch = job
+    reader = _worker_state["reader"]
+    rules = _worker_state["rules"]
+    out = list(_beats_here(reader, rules, shas, branch))  # type: ignore[arg-type]
+    return msgspec.msgpack.encode(out)
+
+
+_decode_chunk = msgspec.msgpack.Decoder(list[Beat | str]).decode
+
+
+def _beats_in_workers(project: Project, shas: Sequence[str], branch: str,
+                      count: int) -> Iterator[Beat | str]:
+    import multiprocessing
+
+    ignore_lines = _ignore_lines(project.paths)
+    path = str(project.paths.workdir or project.paths.common_dir)
+    jobs = [(list(shas[i : i + CHUNK]), branch) for i in range(0, len(shas), CHUNK)]
+    context = multiprocessing.get_context("spawn")  # safe beside threads (daemon, watchdog)
+    with ProcessPoolExecutor(
+        max_workers=count, mp_context=context, initializer=_worker_init,
+        initargs=(path, msgspec.json.encode(project.config), ignore_lines),
+    ) as pool:
+        try:
+            for blob in pool.map(_worker_chunk, jobs):
+                yield from _decode_chunk(blob)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _ignore_lines(paths: RepoPaths) -> list[str]:
+    if paths.ignore_file is None:
+        return []
+    try:
+        return paths.ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
+
+
+# -- selecting beats -------------------------------------------------------------------
+
+_RELATIVE = re.compile(r"^(\d+)\s*(minute|hour|day|week|month|year)s?(?:\s+ago)?$", re.IGNORECASE)
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400,
+                 "month": 30 * 86400, "year": 365 * 86400}
+
+
+def parse_date(text: str, now: float | None = None) -> float | None:
+    """A point in time from ISO dates, "3 days ago", "yesterday"; None when not a date."""
+    now = time.time() if now is None else now
+    lowered = text.strip().lower()
+    if lowered in ("today", "yesterday"):
+        midnight = datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        return (midnight - timedelta(days=1 if lowered == "yesterday" else 0)).timestamp()
+    relative = _RELATIVE.match(lowered)
+    if relative:
+        return now - int(relative.group(1)) * _UNIT_SECONDS[relative.group(2).lower()]
+    if re.match(r"^\d{4}-\d{2}-\d{2}", text):
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return moment.timestamp() if moment.tzinfo else moment.replace(tzinfo=None).timestamp()
+    return None
+
+
+def select_beats(project: Project, state: JournalState, since: str | None = None,
+                 until: str | None = None, limit: int | None = None) -> list[Beat]:
+    """Beats in journal order, filtered by ``since``/``until`` (dates or revisions)."""
+    beats = list(state.beats)
+    since_time = parse_date(since) if since else None
+    until_time = parse_date(until) if until else None
+    if since and since_time is None or until and until_time is None:
+        allowed = _range_shas(project, since if since_time is None else None,
+                              until if until_time is None else None)
+        beats = [b for b in beats if b.sha in allowed]
+    if since_time is not None:
+        beats = [b for b in beats if b.time >= since_time]
+    if until_time is not None:
+        beats = [b for b in beats if b.time <= until_time]
+    beats.sort(key=lambda b: b.time)
+    if limit is not None and limit >= 0:
+        beats = beats[-limit:] if limit else []
+    return beats
+
+
+def _range_shas(project: Project, since: str | None, until: str | None) -> set[str]:
+    reader = project.reader
+    tip = reader.resolve(until or "HEAD")
+    try:
+        keep = set(reader.reachable_shas([tip]))
+        if since:
+            keep -= set(reader.reachable_shas([reader.resolve(since)]))
+    except DevlogError as err:
+        raise UsageError(f"{err} (expected a date like 2026-01-31 or '2 weeks ago', or a revision)") from err
+    return keep
+
+
+def utc_day(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d")
