@@ -9,31 +9,38 @@ message mentions ("81 frames", "3x faster"). Pure functions over strings.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
-_DEFINITION = re.compile(
-    r"""^[\s+]*(?:
-        (?:export\s+)?(?:default\s+)?(?:async\s+)?(?:def|function\*?|fn|func|sub|proc|defn|defun|module)\s+
-            (?:\([^)]*\)\s*)?(?P<func>[A-Za-z_$][\w$]*[!?]?)
-      | (?:export\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:abstract\s+|final\s+|sealed\s+|data\s+)?
-            (?:class|struct|enum|trait|interface|protocol|record|union|object|impl|type)\s+
+# Definitions and constants, written once and compiled for a single line and for the
+# added (+) and removed (-) lines of a whole patch, scanned in one pass.
+_DEF_BODY = r"""(?:
+        (?:export[ \t]+)?(?:default[ \t]+)?(?:async[ \t]+)?(?:def|function\*?|fn|func|sub|proc|defn|defun|module)[ \t]+
+            (?:\([^)\n]*\)[ \t]*)?(?P<func>[A-Za-z_$][\w$]*[!?]?)
+      | (?:export[ \t]+)?(?:pub(?:\([^)\n]*\))?[ \t]+)?(?:abstract[ \t]+|final[ \t]+|sealed[ \t]+|data[ \t]+)?
+            (?:class|struct|enum|trait|interface|protocol|record|union|object|impl|type)[ \t]+
             (?P<type>[A-Z_a-z][\w]*)
-      | (?:export\s+)?(?:const|let|var)\s+(?P<arrow>[A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*(?:async\s*)?
-            (?:\([^)]*\)|[A-Za-z_$][\w$]*)\s*=>
-      | (?P<shell>[A-Za-z_][\w-]*)\s*\(\)\s*\{
-    )""",
-    re.VERBOSE,
-)
+      | (?:export[ \t]+)?(?:const|let|var)[ \t]+(?P<arrow>[A-Za-z_$][\w$]*)[ \t]*(?::[^=\n]+)?=[ \t]*(?:async[ \t]*)?
+            (?:\([^)\n]*\)|[A-Za-z_$][\w$]*)[ \t]*=>
+      | (?P<shell>[A-Za-z_][\w-]*)[ \t]*\(\)[ \t]*\{
+    )"""
+_CONST_BODY = r"""(?:export[ \t]+)?(?:pub[ \t]+)?(?:static[ \t]+)?(?:final[ \t]+)?(?:const(?:expr)?[ \t]+|readonly[ \t]+)?
+        (?:[A-Za-z_][\w<>]*[ \t]+)??
+        (?P<name>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,}[0-9]*)[ \t]*(?::[ \t]*[\w\[\]<>., ]+?)?[ \t]*:?=[ \t]*
+        (?P<value>-?\d[\d_.,]*(?:e-?\d+)?[ \t]*(?:\*[ \t]*\d[\d_]*)*[a-zA-Z%]{0,3}|"[^"\n]{1,40}"|'[^'\n]{1,40}'|True|False|true|false)
+        [ \t]*[;,]?[ \t]*(?:\#[^\n]*|//[^\n]*)?$"""
+_DEFINE_BODY = r"[ \t]*\#[ \t]*define[ \t]+(?P<name>[A-Z][A-Z0-9_]{2,})[ \t]+(?P<value>\S[^\n]{0,39})$"
 
-_CONSTANT = re.compile(
-    r"""^[\s+]*(?:export\s+)?(?:pub\s+)?(?:static\s+)?(?:final\s+)?(?:const(?:expr)?\s+|readonly\s+)?
-        (?:[A-Za-z_][\w<>]*\s+)??
-        (?P<name>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,}[0-9]*)\s*(?::\s*[\w\[\]<>., ]+?)?\s*:?=\s*
-        (?P<value>-?\d[\d_.,]*(?:e-?\d+)?\s*(?:\*\s*\d[\d_]*)*[a-zA-Z%]{0,3}|"[^"]{1,40}"|'[^']{1,40}'|True|False|true|false)
-        \s*[;,]?\s*(?:\#.*|//.*)?$""",
-    re.VERBOSE,
-)
-_DEFINE = re.compile(r"^[\s+]*#\s*define\s+(?P<name>[A-Z][A-Z0-9_]{2,})\s+(?P<value>\S.{0,39})$")
+_DEFINITION = re.compile(r"^[ \t+]*" + _DEF_BODY, re.VERBOSE)
+_CONSTANT = re.compile(r"^[ \t+]*" + _CONST_BODY, re.VERBOSE)
+_DEFINE = re.compile(r"^[ \t+]*" + _DEFINE_BODY)
+# A literal "\n+" prefix (not "^+") lets the regex engine skip to candidate lines instead of
+# trying every position; the patch body is scanned with a leading newline for that reason.
+# Added lines are scanned once for definitions and constants together.
+_ADDED = re.compile(r"\n\+[ \t]*(?:" + _DEF_BODY + "|" + _CONST_BODY + ")", re.VERBOSE | re.MULTILINE)
+_REMOVED_DEF = re.compile(r"\n-[ \t]*" + _DEF_BODY, re.VERBOSE | re.MULTILINE)
+_ADDED_DEFINE = re.compile(r"\n\+" + _DEFINE_BODY, re.MULTILINE)
+_HUNK_HEADER = re.compile(r"^@@ [^\n]*?@@ ?([^\n]*)\n", re.MULTILINE)
 
 _KEYWORDS = frozenset(
     "if for while return else elif switch case do try catch with not and or new self this "
@@ -53,27 +60,126 @@ class LineFinds:
     constants: list[str] = field(default_factory=list)
 
 
+def _definition_name(match: re.Match[str]) -> str:
+    name = next((g for g in match.group("func", "type", "arrow", "shell") if g), "")
+    return "" if name in _KEYWORDS else name
+
+
+def _constant_text(match: re.Match[str]) -> str:
+    return f"{match.group('name')} = {match.group('value').strip().rstrip(';,')}"
+
+
 def scan_line(text: str) -> LineFinds:
-    """Definitions and constants on one line of a diff (without its +/- origin)."""
+    """Definitions and constants on one line of code."""
     finds = LineFinds()
     if not text or len(text) > 400:
         return finds
     match = _DEFINITION.match(text)
     if match:
-        name = next(g for g in match.groups() if g)
-        if name not in _KEYWORDS:
-            finds.definitions.append(name)
+        if _definition_name(match):
+            finds.definitions.append(_definition_name(match))
         return finds
     constant = _CONSTANT.match(text) or _DEFINE.match(text)
     if constant:
-        value = constant.group("value").strip().rstrip(";,")
-        finds.constants.append(f"{constant.group('name')} = {value}")
+        finds.constants.append(_constant_text(constant))
     return finds
+
+
+@dataclass
+class HunkFinds:
+    context: str  # the enclosing function named by the hunk header
+    lines: list[str]  # the first changed lines, with their +/- origin
+    score: int
+
+
+@dataclass
+class PatchFinds:
+    definitions: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    constants: list[str] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)
+    hunks: list[HunkFinds] = field(default_factory=list)
+    lines: int = 0
+
+
+def scan_patch(text: str, excerpt_lines: int, max_lines: int, max_hunks: int = 4) -> PatchFinds:
+    """Everything concrete in one file's unified diff (zero context lines).
+
+    Each regex runs once over the whole patch (the work stays in C, which keeps this cheap
+    enough for every commit of a long history); matches are then attributed to hunks by
+    position. ``max_lines`` bounds the work on huge patches.
+    """
+    finds = PatchFinds()
+    headers = list(_HUNK_HEADER.finditer(text))
+    if not headers:
+        return finds
+    end = len(text)
+    if text.count("\n") > max_lines:
+        end = _offset_of_line(text, max_lines)
+        headers = [h for h in headers if h.start() < end]
+        if not headers:
+            return finds
+    base = headers[0].start()
+    body = text[base:end]
+    finds.lines = body.count("\n")
+    starts = [h.start() - base for h in headers]
+    weight = [0] * len(headers)
+    for match in _ADDED.finditer(body):
+        hunk = bisect_right(starts, match.start()) - 1
+        if match.group("name"):
+            finds.constants.append(_constant_text(match))
+            weight[hunk] += 2
+        elif _definition_name(match):
+            finds.definitions.append(_definition_name(match))
+            weight[hunk] += 3
+    if "define" in body:
+        for match in _ADDED_DEFINE.finditer(body):
+            finds.constants.append(_constant_text(match))
+            weight[bisect_right(starts, match.start()) - 1] += 2
+    finds.removed = [n for n in map(_definition_name, _REMOVED_DEF.finditer(body)) if n]
+    for header in headers:
+        function = function_in_context(header.group(1))
+        if function:
+            finds.functions.append(function)
+    # Only the most telling hunks are cut into excerpt lines.
+    ranked = sorted(range(len(headers)), key=lambda i: (-weight[i], i))[:max_hunks]
+    for index in sorted(ranked):
+        stop = starts[index + 1] if index + 1 < len(starts) else len(body)
+        chunk = body[headers[index].end() - base - 1 : stop]
+        kept = _first_changed_lines(chunk, excerpt_lines)
+        if kept:
+            context = function_in_context(headers[index].group(1))
+            finds.hunks.append(HunkFinds(context, kept, weight[index] + len(kept)))
+    return finds
+
+
+def _offset_of_line(text: str, line: int) -> int:
+    offset = -1
+    for _ in range(line):
+        offset = text.find("\n", offset + 1)
+        if offset == -1:
+            return len(text)
+    return offset + 1
+
+
+def _first_changed_lines(body: str, limit: int) -> list[str]:
+    kept: list[str] = []
+    for line in body.split("\n", limit * 4 + 1)[1 : limit * 4 + 1]:
+        if line[:1] in ("+", "-") and line[1:].strip():
+            kept.append(line[:161])
+            if len(kept) >= limit:
+                break
+    return kept
 
 
 def hunk_function(header: str) -> str:
     """The enclosing function or class named in a hunk header's context, if any."""
     _, _, context = header.rstrip("\n").partition(" @@")
+    return function_in_context(context)
+
+
+def function_in_context(context: str) -> str:
+    """The function or class name in a hunk header's trailing context text."""
     context = context.strip()
     if not context:
         return ""
@@ -127,8 +233,6 @@ def message_texts(message: str) -> MessageFinds:
     for match in _FROM_TO.finditer(message):
         finds.numbers.append(f"from {match.group(1).strip()} to {match.group(2).strip()}")
     for match in _NUMBER.finditer(message):
-        unit = match.group(2)
-        glue = "" if unit.lower() in ("%", "x", "×") else " "
-        finds.numbers.append(f"{match.group(1)}{glue}{unit}")
+        finds.numbers.append(match.group(0))  # as written: "120ms", "81 frames"
     finds.identifiers = [i for i in finds.identifiers if not i.startswith("[REDACTED")]
     return finds

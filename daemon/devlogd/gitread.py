@@ -178,7 +178,7 @@ class GitReader:
             definitions=_unique(scan.definitions, 20),
             removed_definitions=_unique(scan.removed, 10),
             identifiers=_unique(texts.identifiers, 20),
-            constants=_unique(scan.constants, 12),
+            constants=[redact(c) for c in _unique(scan.constants, 12)],
             numbers=_unique(texts.numbers, 12),
             excerpt=_best_hunks(scan.hunks, self.config.excerpt_hunks),
             notes=scan.notes,
@@ -257,39 +257,25 @@ class GitReader:
         self._scan_hunks(patch, path, scan)
 
     def _scan_hunks(self, patch: Any, path: str, scan: _Scan) -> None:
-        show_content = not SENSITIVE.ignored(path)
-        budget = self.config.max_scan_lines
-        for hunk in patch.hunks:
-            if scan.scanned >= budget:
-                scan.notes.append("diff scan stopped at its line budget")
-                return
-            context = extract.hunk_function(hunk.header)
-            if context:
-                scan.functions.append(context)
-            kept: list[str] = []
-            score = 0
-            for line in hunk.lines:
-                scan.scanned += 1
-                if scan.scanned > budget:
-                    break
-                origin = line.origin
-                if origin not in "+-":
-                    continue
-                text = _decode(line.raw_content, "utf-8").rstrip("\n")
-                found = extract.scan_line(text)
-                if origin == "+":
-                    scan.definitions.extend(found.definitions)
-                    scan.constants.extend(found.constants)
-                    score += 3 * len(found.definitions) + 2 * len(found.constants)
-                else:
-                    scan.removed.extend(found.definitions)
-                if show_content and len(kept) < self.config.excerpt_lines and text.strip():
-                    kept.append(origin + text[:160])
-                    score += 1
-            if kept:
-                header = context or ""
-                lines = redact("\n".join(kept)).split("\n")
-                scan.hunks.append((score, Hunk(path=path, header=header, lines=lines)))
+        try:
+            text = patch.data.decode("utf-8", "replace")
+        except _GIT_ERRORS:
+            scan.notes.append(f"diff of {path} unavailable")
+            return
+        room = self.config.max_scan_lines - scan.scanned
+        finds = extract.scan_patch(text, self.config.excerpt_lines, room)
+        scan.scanned += finds.lines
+        if scan.scanned >= self.config.max_scan_lines:
+            scan.notes.append("diff scan stopped at its line budget")
+        scan.functions += finds.functions
+        scan.definitions += finds.definitions
+        scan.removed += finds.removed
+        scan.constants += finds.constants
+        if SENSITIVE.ignored(path):
+            return  # names are facts; the contents of key files never are
+        for hunk in finds.hunks:
+            # Redacted later, once the best hunks are chosen: most are never stored.
+            scan.hunks.append((hunk.score, Hunk(path=path, header=hunk.context, lines=hunk.lines)))
 
     def iter_facts(self, shas: list[str]) -> Iterator[CommitFacts | DevlogError]:
         for sha in shas:
@@ -364,6 +350,10 @@ def _unique(items: list[str], limit: int) -> list[str]:
 
 
 def _best_hunks(scored: list[tuple[int, Hunk]], limit: int) -> list[Hunk]:
+    """The most telling hunks, in diff order, redacted."""
     ranked = sorted(enumerate(scored), key=lambda pair: (-pair[1][0], pair[0]))
     chosen = sorted(ranked[:limit], key=lambda pair: pair[0])
-    return [hunk for _, (_, hunk) in chosen]
+    return [
+        Hunk(path=hunk.path, header=hunk.header, lines=redact("\n".join(hunk.lines)).split("\n"))
+        for _, (_, hunk) in chosen
+    ]

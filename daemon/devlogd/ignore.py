@@ -101,6 +101,7 @@ class PathFilter:
 
     def __init__(self, lines: Iterable[str] = ()) -> None:
         self._patterns = [p for p in (_compile(line) for line in lines) if p is not None]
+        self._verdicts: dict[str, bool] = {}  # paths recur in every commit that touches them
 
     def __bool__(self) -> bool:
         return bool(self._patterns)
@@ -115,6 +116,14 @@ class PathFilter:
     def ignored(self, path: str) -> bool:
         if not self._patterns:
             return False
+        verdict = self._verdicts.get(path)
+        if verdict is None:
+            if len(self._verdicts) > 100_000:
+                self._verdicts.clear()
+            verdict = self._verdicts[path] = self._ignored(path)
+        return verdict
+
+    def _ignored(self, path: str) -> bool:
         parts = path.strip("/").split("/")
         # A path is ignored when it, or any directory above it, matches.
         for depth in range(1, len(parts) + 1):

@@ -21,10 +21,14 @@ class SecretRule:
     pattern: re.Pattern[str]
     # keep(value, whole match) is True for values that only look like secrets.
     keep: Callable[[str, str], bool] | None = None
+    # Lower-case substrings one of which every match contains: a cheap test that lets
+    # most text skip the regex entirely (redaction runs on every line we store).
+    hints: tuple[str, ...] = ()
 
 
-def _rule(name: str, regex: str, keep: Callable[[str, str], bool] | None = None) -> SecretRule:
-    return SecretRule(name, re.compile(regex), keep)
+def _rule(name: str, regex: str, keep: Callable[[str, str], bool] | None = None,
+          hints: tuple[str, ...] = ()) -> SecretRule:
+    return SecretRule(name, re.compile(regex), keep, hints)
 
 
 _SECRET_NAME = (
@@ -50,7 +54,7 @@ def _not_a_secret(value: str, whole: str) -> bool:
     if quoted or _ENV_STYLE.search(whole) or _looks_random(v):
         return False
     # Unquoted code on the right-hand side is an expression: `token = get_token()`.
-    return bool(re.match(r"[A-Za-z_][\w.]*", v))
+    return bool(re.fullmatch(r"[A-Za-z_][A-Za-z_.]*(?:\(.*\)|\[.*\])?[),]*", v))
 
 
 def _looks_random(value: str) -> bool:
@@ -70,48 +74,48 @@ def shannon_entropy(text: str) -> float:
 RULES: tuple[SecretRule, ...] = (
     _rule(
         "private-key",
-        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*)",
-    ),
-    _rule("aws-access-key", r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b"),
+        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*)", hints=("private key",)),
+    _rule("aws-access-key", r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b", hints=("akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "anpa")),
     _rule(
         "aws-secret-key",
-        r"(?i)aws.{0,20}?(?:secret|key).{0,20}?[\"'=:\s]\s*[\"']?(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])",
-    ),
-    _rule("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})"),
-    _rule("gitlab-token", r"\bglpat-[A-Za-z0-9_-]{20,}"),
-    _rule("anthropic-key", r"\bsk-ant-[A-Za-z0-9_-]{20,}"),
-    _rule("openai-key", r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}"),
-    _rule("slack-token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
-    _rule("slack-webhook", r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]+"),
-    _rule("stripe-key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"),
-    _rule("stripe-webhook-secret", r"\bwhsec_[A-Za-z0-9]{24,}"),
-    _rule("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}"),
-    _rule("google-oauth-token", r"\bya29\.[0-9A-Za-z_-]{20,}"),
-    _rule("google-client-secret", r"\bGOCSPX-[0-9A-Za-z_-]{20,}"),
-    _rule("azure-storage-key", r"(?i)AccountKey=(?P<secret>[A-Za-z0-9+/=]{40,})"),
-    _rule("sendgrid-key", r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"),
-    _rule("twilio-key", r"\bSK[0-9a-f]{32}\b"),
-    _rule("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b"),
-    _rule("pypi-token", r"\bpypi-[A-Za-z0-9_-]{50,}"),
-    _rule("huggingface-token", r"\bhf_[A-Za-z0-9]{30,}"),
-    _rule("digitalocean-token", r"\bdo[por]_v1_[a-f0-9]{64}\b"),
-    _rule("shopify-token", r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b"),
-    _rule("mailgun-key", r"\bkey-[0-9a-f]{32}\b"),
-    _rule("discord-token", r"\b[MN][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}\b"),
-    _rule("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-    _rule("bearer-token", r"(?i)\b(?:bearer|token)\s+(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)"),
-    _rule("basic-auth", r"(?i)\bbasic\s+(?P<secret>[A-Za-z0-9+/]{16,}={0,2})"),
-    _rule("url-password", r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@\"']+:(?P<secret>[^\s@/\"']+)@"),
+        r"(?i)aws.{0,20}?(?:secret|key).{0,20}?[\"'=:\s]\s*[\"']?(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])", hints=("aws",)),
+    _rule("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})", hints=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")),
+    _rule("gitlab-token", r"\bglpat-[A-Za-z0-9_-]{20,}", hints=("glpat-",)),
+    _rule("anthropic-key", r"\bsk-ant-[A-Za-z0-9_-]{20,}", hints=("sk-ant-",)),
+    _rule("openai-key", r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}", hints=("sk-",)),
+    _rule("slack-token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}", hints=("xox",)),
+    _rule("slack-webhook", r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]+", hints=("hooks.slack.com",)),
+    _rule("stripe-key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}", hints=("_live_", "_test_")),
+    _rule("stripe-webhook-secret", r"\bwhsec_[A-Za-z0-9]{24,}", hints=("whsec_",)),
+    _rule("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}", hints=("aiza",)),
+    _rule("google-oauth-token", r"\bya29\.[0-9A-Za-z_-]{20,}", hints=("ya29.",)),
+    _rule("google-client-secret", r"\bGOCSPX-[0-9A-Za-z_-]{20,}", hints=("gocspx-",)),
+    _rule("azure-storage-key", r"(?i)AccountKey=(?P<secret>[A-Za-z0-9+/=]{40,})", hints=("accountkey=",)),
+    _rule("sendgrid-key", r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}", hints=("sg.",)),
+    _rule("twilio-key", r"\bSK[0-9a-f]{32}\b", hints=("sk",)),
+    _rule("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b", hints=("npm_",)),
+    _rule("pypi-token", r"\bpypi-[A-Za-z0-9_-]{50,}", hints=("pypi-",)),
+    _rule("huggingface-token", r"\bhf_[A-Za-z0-9]{30,}", hints=("hf_",)),
+    _rule("digitalocean-token", r"\bdo[por]_v1_[a-f0-9]{64}\b", hints=("_v1_",)),
+    _rule("shopify-token", r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b", hints=("shpat_", "shpca_", "shppa_", "shpss_")),
+    _rule("mailgun-key", r"\bkey-[0-9a-f]{32}\b", hints=("key-",)),
+    _rule("discord-token", r"\b[MN][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}\b", hints=(".",)),
+    _rule("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", hints=("eyj",)),
+    _rule("bearer-token", r"(?i)\b(?:bearer|token)\s+(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)", hints=("bearer", "token")),
+    _rule("basic-auth", r"(?i)\bbasic\s+(?P<secret>[A-Za-z0-9+/]{16,}={0,2})", hints=("basic",)),
+    _rule("url-password", r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@\"']+:(?P<secret>[^\s@/\"']+)@", hints=("://",)),
     _rule(
         "secret-assignment",
-        r"(?im)(?:^|[\s{,(;\"'])(?:export\s+)?[\"']?" + _SECRET_NAME
+        r"(?im)(?:^|[\s{,(;\"'+-])(?:export\s+)?[\"']?" + _SECRET_NAME
         + r"[\"']?\s*(?::=|=>|[=:])\s*(?P<secret>\"[^\"\n]*\"|'[^'\n]*'|`[^`\n]*`|[^\s,;]+)",
         keep=_not_a_secret,
+        hints=("secret", "token", "passw", "pwd", "key", "credential", "auth", "dsn", "conn"),
     ),
     _rule(
         "high-entropy",
         r"[\"'](?P<secret>[A-Za-z0-9+/_=-]{32,})[\"']",
         keep=lambda v, _: not (_looks_random(v) and shannon_entropy(v) >= 4.3 and _mixed(v)),
+        hints=('"', "'"),
     ),
 )
 
@@ -126,9 +130,16 @@ def redact(text: str) -> str:
     """Return ``text`` with every secret replaced by ``[REDACTED:<kind>]``."""
     if not text:
         return text
+    lowered = text.lower()
+    present = {hint for hint in _ALL_HINTS if hint in lowered}
     for rule in RULES:
+        if rule.hints and present.isdisjoint(rule.hints):
+            continue
         text = rule.pattern.sub(lambda m, r=rule: _replace(m, r), text)
     return text
+
+
+_ALL_HINTS = tuple(sorted({h for r in RULES for h in r.hints}))
 
 
 def _replace(match: re.Match[str], rule: SecretRule) -> str:
