@@ -36,3 +36,9 @@ def test_ordinary_code_is_left_alone(text: str) -> None:
 def test_private_key_cut_off_by_the_excerpt_is_still_redacted() -> None:
     text = "+-----BEGIN EC PRIVATE KEY-----\n+MHcCAQEEIIvS0mKqQ9yM0n6Bzd5\n+AwEHoUQDQgAE"
     assert "MHcCAQEE" not in redact(text)
+
+
+def test_redaction_keeps_the_number_of_lines() -> None:
+    key = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\nBBBB\n-----END RSA PRIVATE KEY-----"
+    text = f"a\n{key}\nb"
+    assert redact(text).count("\n") == text.count("\n")

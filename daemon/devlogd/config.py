@@ -39,7 +39,7 @@ class BeatRule(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 class GitConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     max_files: int = 300  # files described one by one; the rest only counted
-    max_scan_lines: int = 2000  # diff lines scanned per commit for names and numbers
+    max_scan_lines: int = 1000  # diff lines scanned per commit for names and numbers
     excerpt_hunks: int = 4
     excerpt_lines: int = 8  # per hunk
     rename_limit: int = 400  # added x deleted files above which renames are not searched

@@ -102,20 +102,35 @@ class PatchFinds:
     lines: int = 0
 
 
-def scan_patch(text: str, excerpt_lines: int, max_lines: int, max_hunks: int = 4) -> PatchFinds:
+@dataclass(frozen=True)
+class ScanLimits:
+    """How much one commit's facts keep; scanning stops once a quota is met."""
+
+    lines: int = 1000
+    definitions: int = 20
+    removed: int = 10
+    constants: int = 12
+    hunks_per_file: int = 2
+    excerpt_lines: int = 8
+
+
+def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None) -> PatchFinds:
     """Everything concrete in one file's unified diff (zero context lines).
 
-    Each regex runs once over the whole patch (the work stays in C, which keeps this cheap
-    enough for every commit of a long history); matches are then attributed to hunks by
-    position. ``max_lines`` bounds the work on huge patches.
+    Each regex runs once over the patch (the work stays in C, which keeps this cheap enough
+    for every commit of a long history); matches are attributed to hunks by position.
+    ``have`` is what earlier files of the same commit found: quotas are shared, so a huge
+    or definition-dense commit stops scanning early instead of collecting what is dropped.
     """
     finds = PatchFinds()
+    have = have or PatchFinds()
+    room = limits.lines - have.lines
     headers = list(_HUNK_HEADER.finditer(text))
-    if not headers:
+    if not headers or room <= 0:
         return finds
     end = len(text)
-    if text.count("\n") > max_lines:
-        end = _offset_of_line(text, max_lines)
+    if text.count("\n") > room:
+        end = _offset_of_line(text, room)
         headers = [h for h in headers if h.start() < end]
         if not headers:
             return finds
@@ -124,32 +139,43 @@ def scan_patch(text: str, excerpt_lines: int, max_lines: int, max_hunks: int = 4
     finds.lines = body.count("\n")
     starts = [h.start() - base for h in headers]
     weight = [0] * len(headers)
-    for match in _ADDED.finditer(body):
-        hunk = bisect_right(starts, match.start()) - 1
-        if match.group("name"):
-            finds.constants.append(_constant_text(match))
-            weight[hunk] += 2
-        elif _definition_name(match):
-            finds.definitions.append(_definition_name(match))
-            weight[hunk] += 3
-    if "define" in body:
-        for match in _ADDED_DEFINE.finditer(body):
-            finds.constants.append(_constant_text(match))
-            weight[bisect_right(starts, match.start()) - 1] += 2
-    finds.removed = [n for n in map(_definition_name, _REMOVED_DEF.finditer(body)) if n]
-    for header in headers:
-        function = function_in_context(header.group(1))
-        if function:
-            finds.functions.append(function)
+    want_defs = limits.definitions - len(have.definitions)
+    want_consts = limits.constants - len(have.constants)
+    if want_defs > 0 or want_consts > 0:
+        for match in _ADDED.finditer(body):
+            hunk = bisect_right(starts, match.start()) - 1
+            if match.group("name"):
+                finds.constants.append(_constant_text(match))
+                weight[hunk] += 2
+            else:
+                name = _definition_name(match)
+                if name:
+                    finds.definitions.append(name)
+                    weight[hunk] += 3
+            if len(finds.definitions) >= want_defs and len(finds.constants) >= want_consts:
+                break
+        if "define" in body:
+            for match in _ADDED_DEFINE.finditer(body):
+                finds.constants.append(_constant_text(match))
+                weight[bisect_right(starts, match.start()) - 1] += 2
+    want_removed = limits.removed - len(have.removed)
+    if want_removed > 0:
+        for match in _REMOVED_DEF.finditer(body):
+            name = _definition_name(match)
+            if name:
+                finds.removed.append(name)
+                if len(finds.removed) >= want_removed:
+                    break
+    contexts = [function_in_context(header.group(1)) for header in headers]
+    finds.functions = [c for c in contexts if c]
     # Only the most telling hunks are cut into excerpt lines.
-    ranked = sorted(range(len(headers)), key=lambda i: (-weight[i], i))[:max_hunks]
+    ranked = sorted(range(len(headers)), key=lambda i: (-weight[i], i))[: limits.hunks_per_file]
     for index in sorted(ranked):
         stop = starts[index + 1] if index + 1 < len(starts) else len(body)
         chunk = body[headers[index].end() - base - 1 : stop]
-        kept = _first_changed_lines(chunk, excerpt_lines)
+        kept = _first_changed_lines(chunk, limits.excerpt_lines)
         if kept:
-            context = function_in_context(headers[index].group(1))
-            finds.hunks.append(HunkFinds(context, kept, weight[index] + len(kept)))
+            finds.hunks.append(HunkFinds(contexts[index], kept, weight[index] + len(kept)))
     return finds
 
 

@@ -47,15 +47,11 @@ class _Scan:
     """What reading one commit's diff collects before it becomes CommitFacts."""
 
     files: list[FileChange] = field(default_factory=list)
-    functions: list[str] = field(default_factory=list)
-    definitions: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    constants: list[str] = field(default_factory=list)
+    found: extract.PatchFinds = field(default_factory=extract.PatchFinds)
     hunks: list[tuple[int, Hunk]] = field(default_factory=list)  # (score, hunk)
     notes: list[str] = field(default_factory=list)
     insertions: int = 0
     deletions: int = 0
-    scanned: int = 0
     files_total: int = 0
 
 
@@ -70,6 +66,8 @@ class GitReader:
             raise NotARepositoryError(f"not a git repository: {path}") from err
         self.config = config or GitConfig()
         self.ignore = ignore or PathFilter()
+        self._limits = extract.ScanLimits(lines=self.config.max_scan_lines,
+                                          excerpt_lines=self.config.excerpt_lines)
 
     # -- revisions -------------------------------------------------------------------
 
@@ -138,9 +136,6 @@ class GitReader:
             return pygit2.Oid(hex=include), pygit2.Oid(hex=exclude)
         return pygit2.Oid(hex=self.resolve(spec)), None
 
-    def commit_time(self, sha: str) -> int:
-        return int(self.repo[sha].commit_time)
-
     def exists(self, sha: str) -> bool:
         try:
             return isinstance(self.repo[sha], pygit2.Commit)
@@ -174,11 +169,11 @@ class GitReader:
             files_total=max(len(scan.files), scan.files_total),
             insertions=scan.insertions,
             deletions=scan.deletions,
-            functions=_unique(scan.functions, 20),
-            definitions=_unique(scan.definitions, 20),
-            removed_definitions=_unique(scan.removed, 10),
+            functions=_unique(scan.found.functions, 20),
+            definitions=_unique(scan.found.definitions, 20),
+            removed_definitions=_unique(scan.found.removed, 10),
             identifiers=_unique(texts.identifiers, 20),
-            constants=[redact(c) for c in _unique(scan.constants, 12)],
+            constants=[redact(c) for c in _unique(scan.found.constants, 12)],
             numbers=_unique(texts.numbers, 12),
             excerpt=_best_hunks(scan.hunks, self.config.excerpt_hunks),
             notes=scan.notes,
@@ -199,7 +194,7 @@ class GitReader:
             tree = commit.tree
             if base is None:
                 return tree.diff_to_tree(swap=True, context_lines=0)
-            return self.repo.diff(base, tree, context_lines=0, interhunk_lines=0)
+            return base.diff_to_tree(tree, context_lines=0, interhunk_lines=0)
         except _GIT_ERRORS as err:
             scan.notes.append(f"tree unavailable: {err}")
             return None
@@ -250,7 +245,7 @@ class GitReader:
         scan.files.append(
             _file(path, status, old_path, added, deleted, binary=binary, submodule=submodule)
         )
-        if binary or submodule or scan.scanned >= self.config.max_scan_lines:
+        if binary or submodule or scan.found.lines >= self.config.max_scan_lines:
             return
         if _NOISY_FILES.search(path):
             return
@@ -262,15 +257,15 @@ class GitReader:
         except _GIT_ERRORS:
             scan.notes.append(f"diff of {path} unavailable")
             return
-        room = self.config.max_scan_lines - scan.scanned
-        finds = extract.scan_patch(text, self.config.excerpt_lines, room)
-        scan.scanned += finds.lines
-        if scan.scanned >= self.config.max_scan_lines:
+        found = scan.found
+        finds = extract.scan_patch(text, self._limits, found)
+        found.lines += finds.lines
+        if found.lines >= self.config.max_scan_lines:
             scan.notes.append("diff scan stopped at its line budget")
-        scan.functions += finds.functions
-        scan.definitions += finds.definitions
-        scan.removed += finds.removed
-        scan.constants += finds.constants
+        found.functions += finds.functions
+        found.definitions += finds.definitions
+        found.removed += finds.removed
+        found.constants += finds.constants
         if SENSITIVE.ignored(path):
             return  # names are facts; the contents of key files never are
         for hunk in finds.hunks:
@@ -352,8 +347,14 @@ def _unique(items: list[str], limit: int) -> list[str]:
 def _best_hunks(scored: list[tuple[int, Hunk]], limit: int) -> list[Hunk]:
     """The most telling hunks, in diff order, redacted."""
     ranked = sorted(enumerate(scored), key=lambda pair: (-pair[1][0], pair[0]))
-    chosen = sorted(ranked[:limit], key=lambda pair: pair[0])
-    return [
-        Hunk(path=hunk.path, header=hunk.header, lines=redact("\n".join(hunk.lines)).split("\n"))
-        for _, (_, hunk) in chosen
-    ]
+    chosen = [hunk for _, (_, hunk) in sorted(ranked[:limit], key=lambda pair: pair[0])]
+    if not chosen:
+        return []
+    # One redaction pass over all kept lines; a line never spans two hunks.
+    lines = redact("\n".join(line for hunk in chosen for line in hunk.lines)).split("\n")
+    out: list[Hunk] = []
+    for hunk in chosen:
+        count = len(hunk.lines)
+        out.append(Hunk(path=hunk.path, header=hunk.header, lines=lines[:count]))
+        lines = lines[count:]
+    return out

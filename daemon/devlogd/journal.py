@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import gc
 import logging
 import os
 import time
@@ -70,16 +71,15 @@ def read_records(data: bytes) -> tuple[list[Record], list[int], bool]:
         except msgspec.DecodeError:
             torn = True
             body = data[:cut]
-    lines = body.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
+    if not body.strip():
+        return [], [], torn
     try:
-        # One decode of the whole file as an array is ~5x faster than line by line.
-        records = _decode_many(b"[" + b",".join(lines) + b"]") if lines else []
-        if all(line.strip() for line in lines):
-            return records, [], torn
+        # One decode of the whole file as a JSON array is ~5x faster than line by line; a
+        # blank or corrupt line makes it fail, and the careful path below takes over.
+        return _decode_many(b"[" + body.rstrip(b"\n").replace(b"\n", b",") + b"]"), [], torn
     except msgspec.DecodeError:
         pass
+    lines = body.split(b"\n")
     records, corrupt = [], []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -145,8 +145,16 @@ class Journal:
             return JournalState()
         except OSError as err:
             raise JournalError(f"cannot read the journal {self.path}: {err.strerror}") from err
-        records, corrupt, torn = read_records(data)
-        state = apply_records(records)
+        # Decoding allocates ~10 objects per beat; collector passes in the middle of that
+        # find nothing to free and used to cost half the load time.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            records, corrupt, torn = read_records(data)
+            state = apply_records(records)
+        finally:
+            if collecting:
+                gc.enable()
         state.corrupt_lines = corrupt
         state.torn_tail = torn
         state.size = len(data)

@@ -25,7 +25,7 @@ BEAT_KINDS = (
 )
 
 
-class FileChange(msgspec.Struct, omit_defaults=True, frozen=True):
+class FileChange(msgspec.Struct, omit_defaults=True, frozen=True, gc=False):
     path: str
     status: FileStatus
     insertions: int = 0
@@ -35,7 +35,7 @@ class FileChange(msgspec.Struct, omit_defaults=True, frozen=True):
     submodule: bool = False
 
 
-class Hunk(msgspec.Struct, omit_defaults=True, frozen=True):
+class Hunk(msgspec.Struct, omit_defaults=True, frozen=True, gc=False):
     """A few telling lines of one diff hunk, already redacted."""
 
     path: str
@@ -81,13 +81,15 @@ class CommitFacts(msgspec.Struct, omit_defaults=True):
         return len(self.parents) > 1
 
 
-class Stats(msgspec.Struct, omit_defaults=True, frozen=True):
+class Stats(msgspec.Struct, omit_defaults=True, frozen=True, gc=False):
     files: int = 0
     insertions: int = 0
     deletions: int = 0
 
 
-class Beat(msgspec.Struct, tag="beat", tag_field="type", omit_defaults=True):
+# gc=False: records hold only strings, numbers and other records, never cycles, so the
+# collector need not track them (loading 100,000 beats is ~2x faster).
+class Beat(msgspec.Struct, tag="beat", tag_field="type", omit_defaults=True, gc=False):
     """One commit told as a moment of the story."""
 
     sha: str
@@ -114,7 +116,7 @@ class Beat(msgspec.Struct, tag="beat", tag_field="type", omit_defaults=True):
     notes: list[str] = msgspec.field(default_factory=list)
 
 
-class Rewrite(msgspec.Struct, tag="rewrite", tag_field="type", omit_defaults=True):
+class Rewrite(msgspec.Struct, tag="rewrite", tag_field="type", omit_defaults=True, gc=False):
     """Old commits replaced by new ones (amend, rebase): beats are re-keyed, never told twice."""
 
     time: int
@@ -122,7 +124,7 @@ class Rewrite(msgspec.Struct, tag="rewrite", tag_field="type", omit_defaults=Tru
     v: int = SCHEMA_VERSION
 
 
-class Published(msgspec.Struct, tag="published", tag_field="type", omit_defaults=True):
+class Published(msgspec.Struct, tag="published", tag_field="type", omit_defaults=True, gc=False):
     """The user published a draft covering beats up to ``until``."""
 
     time: int

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import partial
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -105,13 +106,6 @@ RULES: tuple[SecretRule, ...] = (
     _rule("basic-auth", r"(?i)\bbasic\s+(?P<secret>[A-Za-z0-9+/]{16,}={0,2})", hints=("basic",)),
     _rule("url-password", r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@\"']+:(?P<secret>[^\s@/\"']+)@", hints=("://",)),
     _rule(
-        "secret-assignment",
-        r"(?im)(?:^|[\s{,(;\"'+-])(?:export\s+)?[\"']?" + _SECRET_NAME
-        + r"[\"']?\s*(?::=|=>|[=:])\s*(?P<secret>\"[^\"\n]*\"|'[^'\n]*'|`[^`\n]*`|[^\s,;]+)",
-        keep=_not_a_secret,
-        hints=("secret", "token", "passw", "pwd", "key", "credential", "auth", "dsn", "conn"),
-    ),
-    _rule(
         "high-entropy",
         r"[\"'](?P<secret>[A-Za-z0-9+/_=-]{32,})[\"']",
         keep=lambda v, _: not (_looks_random(v) and shannon_entropy(v) >= 4.3 and _mixed(v)),
@@ -133,13 +127,63 @@ def redact(text: str) -> str:
     lowered = text.lower()
     present = {hint for hint in _ALL_HINTS if hint in lowered}
     for rule in RULES:
+        if rule is _GENERIC and not present.isdisjoint(_ASSIGNMENT_HINTS):
+            text = _redact_assignments(text)  # after provider formats, before the generic rule
         if rule.hints and present.isdisjoint(rule.hints):
             continue
-        text = rule.pattern.sub(lambda m, r=rule: _replace(m, r), text)
+        text = rule.pattern.sub(partial(_replace, rule=rule), text)
     return text
 
 
-_ALL_HINTS = tuple(sorted({h for r in RULES for h in r.hints}))
+# `name = value` where the name says secret. Found from the secret-like word outwards: a
+# regex that starts at every identifier and backtracks to find the word is 20x slower.
+_ASSIGNMENT_HINTS = ("secret", "token", "passw", "pwd", "key", "credential", "auth", "dsn", "conn")
+_SECRET_WORD = re.compile(
+    r"secret|token|passw(?:or)?d|passwd|pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
+    r"|auth[_-]?key|credentials?|signing[_-]?key|session[_-]?key|encryption[_-]?key"
+    r"|conn(?:ection)?[_-]?string|dsn",
+    re.IGNORECASE,
+)
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_BEFORE_NAME = frozenset(" \t\n\r{,(;\"'+-")
+_ASSIGNMENT_TAIL = re.compile(
+    r"[A-Za-z0-9_.-]*[\"']?[ \t]*(?::=|=>|[=:])[ \t]*"
+    r"(?P<secret>\"[^\"\n]*\"|'[^'\n]*'|`[^`\n]*`|[^\s,;]+)"
+)
+
+
+def _redact_assignments(text: str) -> str:
+    pieces: list[str] = []
+    done = 0
+    for word in _SECRET_WORD.finditer(text):
+        if word.start() < done:
+            continue
+        start = word.start()
+        while start > 0 and text[start - 1] in _NAME_CHARS:
+            start -= 1
+        if start > 0 and text[start - 1] in "\"'":
+            start -= 1
+        if start > 0 and text[start - 1] not in _BEFORE_NAME:
+            continue
+        tail = _ASSIGNMENT_TAIL.match(text, word.end())
+        if tail is None:
+            continue
+        value = tail.group("secret")
+        line_start = text.rfind("\n", 0, start) + 1
+        if _not_a_secret(value, text[line_start : tail.end()]):
+            continue
+        quote = value[0] if value[:1] in "\"'`" and len(value) > 1 else ""
+        pieces.append(text[done : tail.start("secret")])
+        pieces.append(f"{quote}{MARK.format('secret-assignment')}{quote}")
+        done = tail.end("secret")
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+_GENERIC = RULES[-1]
+_ALL_HINTS = tuple(sorted({h for r in RULES for h in r.hints} | set(_ASSIGNMENT_HINTS)))
 
 
 def _replace(match: re.Match[str], rule: SecretRule) -> str:
@@ -155,7 +199,8 @@ def _replace(match: re.Match[str], rule: SecretRule) -> str:
         return whole[: start - offset] + mark + whole[end - offset :]
     if rule.keep is not None and rule.keep(match.group(0), match.group(0)):
         return match.group(0)
-    return MARK.format(rule.name)
+    # Keep the line count: callers redact many lines at once and split them again.
+    return MARK.format(rule.name) + "\n" * match.group(0).count("\n")
 
 
 def contains_secret(text: str) -> bool:
