@@ -32,4 +32,34 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 @pytest.fixture
 def repo(tmp_path: Path) -> GitRepo:
-    return GitRepo(tmp_path / "repo")
+    made = GitRepo(tmp_path / "repo")
+    track_daemon(made.path)
+    return made
+
+
+@pytest.fixture(autouse=True)
+def short_lived_daemons(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Daemons started by a test exit soon on their own, and are stopped at its end."""
+    import os
+    import signal
+    import sys
+
+    monkeypatch.setenv("DEVLOG_IDLE_TIMEOUT", "60")
+    launcher_dir = Path(sys.executable).parent
+    if (launcher_dir / "devlog").exists():
+        monkeypatch.setenv("DEVLOG_BIN", str(launcher_dir / "devlog"))
+    yield
+    for pid_file in _PID_FILES:
+        try:
+            os.kill(int(pid_file.read_text()), signal.SIGTERM)
+        except (OSError, ValueError):
+            pass
+    _PID_FILES.clear()
+
+
+_PID_FILES: list[Path] = []
+
+
+def track_daemon(repo_path: Path) -> None:
+    """Stop this repository's daemon when the test ends."""
+    _PID_FILES.append(repo_path / ".git" / "devlog" / "daemon.pid")

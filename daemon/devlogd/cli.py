@@ -9,8 +9,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import msgspec
-
 from devlogd import __version__
 from devlogd.errors import DevlogError, UsageError
 
@@ -25,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-C", dest="directory", metavar="PATH", action="append",
                         help="run as if devlog was started in PATH (like git -C)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more messages on stderr")
+    parser.add_argument("--no-daemon", action="store_true",
+                        help="work in this process instead of asking the repository's daemon")
     parser.add_argument("--version", action="version", version=f"devlog {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -43,13 +43,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("draft", help="write a devlog post from the journal")
     _range_args(p)
     p.add_argument("--narrator", choices=("auto", "offline", "claude"), help="who writes the post")
+    p.add_argument("--style", type=Path, action="append", metavar="FILE",
+                   help="a post of yours whose tone to follow (repeatable)")
     p.add_argument("--out", type=Path, help="write the post to FILE instead of stdout")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print, as JSON, the request the narrator would send, and send nothing")
 
     p = sub.add_parser("check", help="check a post against the storytelling rules")
     p.add_argument("file", type=Path)
 
     p = sub.add_parser("status", help="what devlog knows about this repository")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("install", help="journal every commit: install the git hooks, start the daemon")
+    p.add_argument("--no-start", action="store_true", help="do not start the daemon now")
+    sub.add_parser("uninstall", help="remove devlog's git hooks, restoring any hook they chained")
+
+    p = sub.add_parser("daemon", help="the repository's background daemon")
+    p.add_argument("action", choices=("run", "start", "stop", "status"))
+    p.add_argument("--quiet", action="store_true", help="log to the daemon log only")
+
+    sub.add_parser("lsp", help="speak LSP on stdio for an editor (forwards to the daemon)")
     return parser
 
 
@@ -108,7 +122,3 @@ def _dispatch(args: argparse.Namespace, directory: Path) -> int:
     handler = getattr(commands, f"cmd_{args.command}")
     result: int = handler(args, directory)
     return result
-
-
-def encode_json_line(obj: object) -> str:
-    return msgspec.json.encode(obj).decode()

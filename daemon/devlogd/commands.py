@@ -1,4 +1,8 @@
-"""What each `devlog` subcommand does (in-process)."""
+"""What each `devlog` subcommand does.
+
+Imports are local to each command on purpose: `devlog status` must start in tens of
+milliseconds, so it may not pay for pygit2, pygls or anthropic.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +10,38 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import msgspec
+from devlogd.errors import CheckFailed, DaemonError, UsageError
+from devlogd.paths import RepoPaths, find_repo
 
-from devlogd import render, service
-from devlogd.checker import check_post
-from devlogd.errors import CheckFailed, UsageError
-from devlogd.progress import ProgressBar
-from devlogd.service import Project
+if TYPE_CHECKING:
+    from devlogd.client import Connection
+    from devlogd.models import Beat, DraftOptions
+    from devlogd.service import BackfillResult, Project
 
 
-def _backfill_quietly_if_needed(project: Project) -> None:
-    """Drafts and views must never depend on a hook having run: journal what is missing."""
+# -- in-process helpers ------------------------------------------------------------------
+
+def _project(directory: Path) -> Project:
+    from devlogd.service import Project
+
+    return Project.open(directory)
+
+
+def _journal_missing(project: Project) -> None:
+    """Views never depend on a hook having run: journal what the branch has and we lack."""
     shas = project.reader.first_parent_shas()
     state = project.journal.load()
-    missing = [s for s in shas if s not in state.shas and s not in state.rewrites]
-    if not missing:
-        return
-    _run_backfill(project, None, None, label="reading history")
+    if any(s not in state.own and s not in state.rewrites for s in shas):
+        _run_backfill(project, None, None, label="reading history")
 
 
 def _run_backfill(project: Project, spec: str | None, workers: int | None,
-                  label: str = "backfill") -> service.BackfillResult:
+                  label: str = "backfill") -> BackfillResult:
+    from devlogd import service
+    from devlogd.progress import ProgressBar
+
     bar: ProgressBar | None = None
 
     def progress(done: int, total: int) -> None:
@@ -44,8 +58,38 @@ def _run_backfill(project: Project, spec: str | None, workers: int | None,
     return result
 
 
+def _local_beats(directory: Path, since: str | None, until: str | None,
+                 limit: int | None = None) -> tuple[Project, list[Beat]]:
+    from devlogd import service
+    from devlogd.journal import JournalState
+
+    project = _project(directory)
+    _journal_missing(project)
+    state = project.journal.load()
+    visible = JournalState(beats=service.visible_beats(state, service.reachable_now(project)))
+    return project, service.select_beats(project, visible, since, until, limit)
+
+
+# -- daemon helpers ----------------------------------------------------------------------
+
+def _session(directory: Path, progress: bool = False) -> Connection:
+    from devlogd.client import open_session
+
+    return open_session(find_repo(directory), progress=progress)
+
+
+def _via_daemon(args: argparse.Namespace) -> bool:
+    return not getattr(args, "no_daemon", False)
+
+
+def _fallback(err: DaemonError) -> None:
+    print(f"devlog: {err}; working in-process instead", file=sys.stderr)
+
+
+# -- commands ----------------------------------------------------------------------------
+
 def cmd_backfill(args: argparse.Namespace, directory: Path) -> int:
-    project = Project.open(directory)
+    project = _project(directory)
     result = _run_backfill(project, args.range, args.workers)
     print(
         f"journaled {result.added} new beat{'s' if result.added != 1 else ''} "
@@ -56,47 +100,119 @@ def cmd_backfill(args: argparse.Namespace, directory: Path) -> int:
 
 
 def cmd_beats(args: argparse.Namespace, directory: Path) -> int:
-    project = Project.open(directory)
-    _backfill_quietly_if_needed(project)
-    beats = service.select_beats(project, project.journal.load(), args.since, args.until, args.limit)
-    out = sys.stdout
-    if args.json:
-        encoder = msgspec.json.Encoder()
-        for beat in beats:
-            out.write(encoder.encode(beat).decode() + "\n")
-    else:
-        for beat in beats:
-            out.write(render.beat_line(beat) + "\n")
+    if _via_daemon(args):
+        try:
+            with _closing(_session(directory)) as conn:
+                params = {"since": args.since, "until": args.until, "limit": args.limit}
+                beats: list[dict[str, Any]] = conn.request("devlog/beats", params)
+            _print_beats(beats, args.json)
+            return 0
+        except DaemonError as err:
+            _fallback(err)
+    import msgspec
+
+    _, local = _local_beats(directory, args.since, args.until, args.limit)
+    _print_beats([msgspec.to_builtins(b) for b in local], args.json)
     return 0
+
+
+def _print_beats(beats: list[dict[str, Any]], as_json: bool) -> None:
+    from devlogd.render import beat_line_from_dict
+
+    out = sys.stdout
+    for beat in beats:
+        out.write((json.dumps(beat, ensure_ascii=False) if as_json else beat_line_from_dict(beat)) + "\n")
 
 
 def cmd_journal(args: argparse.Namespace, directory: Path) -> int:
-    project = Project.open(directory)
-    _backfill_quietly_if_needed(project)
-    beats = service.select_beats(project, project.journal.load(), args.since, args.until)
-    sys.stdout.write(render.journal_markdown(beats, f"Devlog journal: {_name(project)}"))
+    if _via_daemon(args):
+        try:
+            with _closing(_session(directory)) as conn:
+                result = conn.request("devlog/journal", {"since": args.since, "until": args.until})
+            sys.stdout.write(result["markdown"])
+            return 0
+        except DaemonError as err:
+            _fallback(err)
+    from devlogd import render, service
+
+    project, beats = _local_beats(directory, args.since, args.until)
+    sys.stdout.write(render.journal_markdown(beats, f"Devlog journal: {service.project_name(project)}"))
     return 0
+
+
+def _draft_options(args: argparse.Namespace) -> DraftOptions:
+    from devlogd.models import DraftOptions
+
+    return DraftOptions(since=args.since, until=args.until, narrator=args.narrator or "auto",
+                        style=[str(p) for p in args.style or []], dry_run=args.dry_run,
+                        out=str(args.out) if args.out else None)
 
 
 def cmd_draft(args: argparse.Namespace, directory: Path) -> int:
-    from devlogd.drafting import plan_draft
-    from devlogd.narrator_offline import write_post
+    import msgspec
 
-    project = Project.open(directory)
-    _backfill_quietly_if_needed(project)
-    beats = service.select_beats(project, project.journal.load(), args.since, args.until)
-    cfg = project.config.draft
-    plan = plan_draft(beats, _name(project), cfg.max_chapters, cfg.token_budget)
-    post = write_post(plan)
-    if args.out:
-        args.out.write_text(post, encoding="utf-8")
-        print(f"wrote {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(post)
+    from devlogd.models import DraftResult
+
+    options = _draft_options(args)
+    result: DraftResult | None = None
+    if _via_daemon(args):
+        try:
+            result = _draft_via_daemon(directory, options)
+        except DaemonError as err:
+            _fallback(err)
+    if result is None:
+        from devlogd import service
+        from devlogd.progress import ProgressBar
+
+        project, beats = _local_beats(directory, args.since, args.until)
+        bar = ProgressBar("drafting", 100)
+        result = service.write_draft(project, beats, options, lambda f, m: bar.update(int(f * 100)))
+        bar.finish()
+    _deliver(result, args.out)
     return 0
 
 
+def _draft_via_daemon(directory: Path, options: DraftOptions) -> Any:
+    import msgspec
+
+    from devlogd.models import DraftResult
+    from devlogd.progress import ProgressBar
+
+    bar = ProgressBar("drafting", 100)
+
+    def on_notification(method: str, params: Any) -> None:
+        if method == "$/progress" and isinstance(params, dict):
+            value = params.get("value") or {}
+            if value.get("percentage") is not None:
+                bar.update(int(value["percentage"]))
+
+    with _closing(_session(directory, progress=True)) as conn:
+        raw = conn.request("workspace/executeCommand", {
+            "command": "devlog.generateDraft",
+            "arguments": [msgspec.to_builtins(options)],
+        }, on_notification)
+    bar.finish()
+    return msgspec.convert(raw, DraftResult)
+
+
+def _deliver(result: Any, out: Path | None) -> None:
+    for note in result.notes:
+        print(f"devlog: {note}", file=sys.stderr)
+    if out:
+        out.write_text(result.markdown, encoding="utf-8")
+        sidecar = out.with_name(out.name + ".sources.json")
+        sidecar.write_text(json.dumps(result.sources, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {out} ({result.chapters} chapters from {result.beats} beats, "
+              f"by the {result.narrator} narrator)", file=sys.stderr)
+    else:
+        sys.stdout.write(result.markdown)
+    for violation in result.violations:
+        print(f"devlog: check: {violation}", file=sys.stderr)
+
+
 def cmd_check(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd.checker import check_post
+
     path = args.file if args.file.is_absolute() else directory / args.file
     try:
         text = path.read_text(encoding="utf-8")
@@ -112,28 +228,160 @@ def cmd_check(args: argparse.Namespace, directory: Path) -> int:
 
 
 def cmd_status(args: argparse.Namespace, directory: Path) -> int:
-    project = Project.open(directory)
-    state = project.journal.load()
-    last = max(state.beats, key=lambda b: b.time) if state.beats else None
-    info = {
-        "repository": str(project.paths.workdir or project.paths.common_dir),
-        "journal": str(project.paths.journal),
-        "beats": len(state.beats),
-        "corrupt_lines": len(state.corrupt_lines),
-        "last_beat": {"sha": last.sha, "headline": last.headline} if last else None,
-        "daemon": None,
-    }
+    paths = find_repo(directory)
+    info: dict[str, Any] | None = None
+    if _via_daemon(args):
+        try:
+            with _closing(_session(directory)) as conn:
+                info = conn.request("workspace/executeCommand", {"command": "devlog.status", "arguments": []})
+        except DaemonError as err:
+            _fallback(err)
+    if info is None:
+        info = _local_status(directory)
     if args.json:
         print(json.dumps(info))
-    else:
-        print(f"repository: {info['repository']}")
-        print(f"beats:      {info['beats']}" + (f" ({len(state.corrupt_lines)} corrupt lines skipped)" if state.corrupt_lines else ""))
-        if last:
-            print(f"last beat:  {last.sha[:10]} {last.headline}")
+        return 0
+    print(f"repository: {info['repository']}")
+    print(f"daemon:     {'pid ' + str(info['pid']) if info.get('pid') else 'not running'}")
+    corrupt = f" ({info['corrupt_lines']} corrupt lines skipped)" if info.get("corrupt_lines") else ""
+    print(f"beats:      {info['beats']}{corrupt}")
+    if info.get("backlog"):
+        print(f"journaling: {info['backlog']} commits to go")
+    if info.get("last_beat"):
+        print(f"last beat:  {info['last_beat']['sha'][:10]} {info['last_beat']['headline']}")
+    print(f"narrator:   {info['narrator']}")
+    if info.get("last_error"):
+        print(f"last error: {info['last_error']}")
+    print(f"journal:    {paths.journal}")
     return 0
 
 
-def _name(project: Project) -> str:
-    root = project.paths.workdir or project.paths.common_dir
-    name = root.name
-    return name[:-4] if name.endswith(".git") else name
+def _local_status(directory: Path) -> dict[str, Any]:
+    import os
+
+    from devlogd.journal import Journal
+
+    paths = find_repo(directory)
+    state = Journal(paths.journal, paths.journal_lock).load()
+    last = max(state.beats, key=lambda b: b.time) if state.beats else None
+    return {
+        "pid": None, "repository": str(paths.workdir or paths.common_dir), "beats": len(state.beats),
+        "queue": paths.queue.stat().st_size if paths.queue.exists() else 0,
+        "last_beat": {"sha": last.sha, "headline": last.headline, "time": last.time} if last else None,
+        "narrator": "claude" if os.environ.get("ANTHROPIC_API_KEY") else "offline",
+        "corrupt_lines": len(state.corrupt_lines), "last_error": "",
+    }
+
+
+def cmd_install(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd import hookinstall
+
+    paths = find_repo(directory)
+    changes = hookinstall.install(paths)
+    where = hookinstall.hooks_dir(paths)
+    for change in changes:
+        print(f"{where}/{change}", file=sys.stderr)
+    if not args.no_start:
+        from devlogd.client import daemon_running, start_daemon
+
+        if not daemon_running(paths):
+            start_daemon(paths)
+        print("the daemon is journaling this repository; `devlog status` shows progress", file=sys.stderr)
+    return 0
+
+
+def cmd_uninstall(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd import hookinstall
+
+    paths = find_repo(directory)
+    where = hookinstall.hooks_dir(paths)
+    for change in hookinstall.uninstall(paths):
+        print(f"{where}/{change}", file=sys.stderr)
+    return 0
+
+
+def cmd_daemon(args: argparse.Namespace, directory: Path) -> int:
+    paths = find_repo(directory)
+    action = args.action
+    if action == "run":
+        return _daemon_run(directory, paths, args.quiet)
+    if action == "start":
+        from devlogd.client import daemon_running, start_daemon
+        from devlogd.daemon import read_pid
+
+        if not daemon_running(paths):
+            start_daemon(paths)
+        print(f"daemon running (pid {read_pid(paths)}) on {paths.socket}", file=sys.stderr)
+        return 0
+    if action == "stop":
+        return _daemon_stop(paths)
+    from devlogd.client import daemon_running
+    from devlogd.daemon import read_pid
+
+    pid = read_pid(paths)
+    if pid and daemon_running(paths):
+        print(f"running (pid {pid}) on {paths.socket}")
+        return 0
+    print("not running")
+    return 1
+
+
+def _daemon_run(directory: Path, paths: RepoPaths, quiet: bool) -> int:
+    import logging
+    import logging.handlers
+
+    from devlogd.daemon import run_daemon
+    from devlogd.lsp import serve_connection
+
+    paths.ensure_state_dir()
+    handler = logging.handlers.RotatingFileHandler(paths.daemon_log, maxBytes=1 << 20, backupCount=3)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
+    if quiet:
+        for other in list(root.handlers):
+            if other is not handler:
+                root.removeHandler(other)
+    return run_daemon(_project(directory), serve_connection)
+
+
+def _daemon_stop(paths: RepoPaths) -> int:
+    import os
+    import signal
+    import time
+
+    from devlogd.daemon import read_pid
+
+    pid = read_pid(paths)
+    if pid is None:
+        print("not running", file=sys.stderr)
+        return 0
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            print(f"stopped (pid {pid})", file=sys.stderr)
+            return 0
+        time.sleep(0.02)
+    raise DaemonError(f"the daemon (pid {pid}) did not stop within 10s")
+
+
+def cmd_lsp(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd.client import forward_stdio
+
+    return forward_stdio(find_repo(directory))
+
+
+class _closing:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> Connection:
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()

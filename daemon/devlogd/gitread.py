@@ -109,7 +109,31 @@ class GitReader:
         shas.reverse()
         return shas
 
-    def reachable_shas(self, tips: list[str], known_stop: set[str] | None = None) -> list[str]:
+    def local_tips(self) -> list[str]:
+        """Where the user's own work is: local branches, HEAD and every worktree's HEAD."""
+        tips: list[str] = []
+        try:
+            for name in self.repo.branches.local:
+                branch = self.repo.branches.local[name]
+                tips.append(str(branch.peel(pygit2.Commit).id))
+        except _GIT_ERRORS as err:
+            log.warning("cannot list branches: %s", err)
+        for worktree in [None, *self._worktree_names()]:
+            try:
+                repo = self.repo if worktree is None else pygit2.Repository(self.repo.lookup_worktree(worktree).path)
+                if not repo.head_is_unborn:
+                    tips.append(str(repo.head.peel(pygit2.Commit).id))
+            except _GIT_ERRORS:
+                continue
+        return list(dict.fromkeys(tips))
+
+    def _worktree_names(self) -> list[str]:
+        try:
+            return list(self.repo.list_worktrees())
+        except _GIT_ERRORS:
+            return []
+
+    def reachable_shas(self, tips: list[str]) -> list[str]:
         """All commits reachable from ``tips`` (any parent), oldest first."""
         walker = self.repo.walk(None, pygit2.enums.SortMode.TOPOLOGICAL)
         for tip in tips:

@@ -39,6 +39,7 @@ class JournalState:
     """Everything the journal says, with rewrites applied."""
 
     beats: list[Beat] = field(default_factory=list)
+    own: set[str] = field(default_factory=set)  # shas journaled under their own name
     rewrites: dict[str, str] = field(default_factory=dict)  # old sha -> newest sha
     published: Published | None = None
     corrupt_lines: list[int] = field(default_factory=list)
@@ -108,6 +109,7 @@ def apply_records(records: Iterable[Record]) -> JournalState:
                 state.rewrites[old] = new
         elif isinstance(record, Published):
             state.published = record
+    state.own = set(by_sha)
     # Follow chains (amended twice: a -> b -> c) so every old sha points at the newest.
     for old in list(state.rewrites):
         state.rewrites[old] = _final(state.rewrites, old)
@@ -229,7 +231,8 @@ class JournalWriter:
     def __init__(self, path: Path, state: JournalState) -> None:
         self.path = path
         self.state = state
-        self.known: set[str] = state.shas | set(state.rewrites)
+        # A re-keyed beat does not count as journaled: its new commit still gets its own.
+        self.known: set[str] = state.own | set(state.rewrites)
         self._pending: list[bytes] = []
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
 

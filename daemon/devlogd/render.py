@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+from datetime import datetime, timezone
 from itertools import groupby
 
 from devlogd.models import Beat
-from devlogd.service import utc_day
+
+
+def utc_day(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d")
 
 _KIND_MARK = {
     "feature": "✨", "fix": "🐛", "perf": "⚡", "refactor": "♻️", "test": "🧪", "docs": "📝",
@@ -33,7 +38,8 @@ def journal_markdown(beats: Sequence[Beat], title: str = "Devlog journal") -> st
     return "\n".join(lines)
 
 
-def beat_line(beat: Beat) -> str:
-    stats = beat.stats
-    return (f"{beat.sha[:10]}  {utc_day(beat.time)}  {beat.kind:<8}  {beat.headline}"
-            f"  (+{stats.insertions}/-{stats.deletions}, {stats.files} files)")
+def beat_line_from_dict(beat: dict[str, Any]) -> str:
+    """One line per beat, from its JSON form (what the daemon sends)."""
+    stats = beat.get("stats") or {}
+    return (f"{beat['sha'][:10]}  {utc_day(beat['time'])}  {beat['kind']:<8}  {beat['headline']}"
+            f"  (+{stats.get('insertions', 0)}/-{stats.get('deletions', 0)}, {stats.get('files', 0)} files)")

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +26,7 @@ from devlogd.config import BeatRule, Config, load_config
 from devlogd.errors import DevlogError, UsageError
 from devlogd.ignore import PathFilter
 from devlogd.journal import Journal, JournalState
-from devlogd.models import Beat
+from devlogd.models import Beat, DraftOptions, DraftResult
 from devlogd.paths import RepoPaths, find_repo
 
 if TYPE_CHECKING:
@@ -259,5 +259,49 @@ def _range_shas(project: Project, since: str | None, until: str | None) -> set[s
     return keep
 
 
-def utc_day(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d")
+
+# -- what the user sees ------------------------------------------------------------------
+
+def visible_beats(state: JournalState, reachable: set[str] | None) -> list[Beat]:
+    """Beats of commits that still exist on the user's branches.
+
+    A reset or a force-push without post-rewrite leaves beats of commits nobody can reach;
+    they stay in the file (nothing is lost) but are not part of the story.
+    """
+    if reachable is None:
+        return list(state.beats)
+    return [beat for beat in state.beats if beat.sha in reachable]
+
+
+def reachable_now(project: Project) -> set[str]:
+    reader = project.reader
+    return set(reader.reachable_shas(reader.local_tips()))
+
+
+DraftProgress = Callable[[float, str], None]
+
+
+def write_draft(project: Project, beats: list[Beat], options: DraftOptions,
+                progress: DraftProgress | None = None) -> DraftResult:
+    """Plan and narrate a post from ``beats`` (already selected)."""
+    from devlogd.checker import check_post
+    from devlogd.drafting import plan_draft
+    from devlogd.narrator_offline import write_post
+
+    report = progress or (lambda fraction, message: None)
+    cfg = project.config.draft
+    report(0.1, f"planning chapters from {len(beats)} beats")
+    plan = plan_draft(beats, project_name(project), cfg.max_chapters, cfg.token_budget)
+    report(0.4, f"writing {len(plan.chapters)} chapters")
+    markdown = write_post(plan)
+    report(0.9, "checking the storytelling rules")
+    violations = [str(v) for v in check_post(markdown)]
+    sources = {f"chapter {i + 1}": [b.sha for b in c.beats] for i, c in enumerate(plan.chapters)}
+    return DraftResult(markdown=markdown, narrator="offline", beats=len(beats),
+                       chapters=len(plan.chapters), violations=violations, sources=sources)
+
+
+def project_name(project: Project) -> str:
+    root = project.paths.workdir or project.paths.common_dir
+    name = root.name
+    return name[:-4] if name.endswith(".git") else name

@@ -1,0 +1,293 @@
+"""The Language Server Protocol face of the daemon. The only pygls user.
+
+pygls serves one client per server object, so the daemon accepts connections itself and
+builds one ``LanguageServer`` per connection over the shared :class:`RepoState`. Two
+things differ from a stock pygls server, both so one client can never hurt another:
+
+* ``exit`` closes this connection only (the stock handler calls ``sys.exit()``);
+* malformed frames and JSON get a JSON-RPC error reply instead of being dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Generator
+from functools import lru_cache
+from typing import Any
+
+import msgspec
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, default_converter
+from pygls.protocol.language_server import lsp_method
+
+from devlogd import __version__, render, service
+from devlogd.daemon import RepoState
+from devlogd.errors import DevlogError
+from devlogd.journal import JournalState
+from devlogd.models import Beat, DraftOptions
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE = 16 * 1024 * 1024
+_tokens = itertools.count(1)
+
+
+class DevlogProtocol(LanguageServerProtocol):
+    @lsp_method(types.EXIT)
+    def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:
+        """Close this client's connection; the daemon and its other clients carry on."""
+        if (user_handler := self.fm.features.get(types.EXIT)) is not None:
+            yield user_handler, args, None
+        if self.writer is not None:
+            self.writer.close()
+
+
+@lru_cache(maxsize=1)
+def _converter() -> Any:
+    return default_converter()  # type: ignore[no-untyped-call]  # building one costs ~20 ms; every connection shares it
+
+
+class DevlogServer(LanguageServer):
+    def __init__(self, state: RepoState) -> None:
+        super().__init__("devlogd", __version__, protocol_cls=DevlogProtocol,
+                         converter_factory=_converter)
+        self.state = state
+
+
+def create_server(state: RepoState) -> DevlogServer:
+    server = DevlogServer(state)
+
+    @server.command("devlog.status")
+    async def status(ls: DevlogServer, *args: Any) -> dict[str, Any]:
+        return status_info(ls.state)
+
+    @server.command("devlog.generateDraft")
+    async def generate_draft(ls: DevlogServer, *args: Any) -> dict[str, Any]:
+        options = _options(plain(args[0]) if args else {})
+        return await _draft(ls, options)
+
+    @server.feature("devlog/beats")
+    async def beats(ls: DevlogServer, params: Any) -> list[dict[str, Any]]:
+        params = plain(params)
+        selected = await _select(ls.state, params.get("since"), params.get("until"), params.get("limit"))
+        return [msgspec.to_builtins(beat) for beat in selected]
+
+    @server.feature("devlog/journal")
+    async def journal(ls: DevlogServer, params: Any) -> dict[str, str]:
+        params = plain(params)
+        selected = await _select(ls.state, params.get("since"), params.get("until"), None)
+        title = f"Devlog journal: {service.project_name(ls.state.project)}"
+        return {"markdown": render.journal_markdown(selected, title)}
+
+    @server.feature(types.SHUTDOWN)
+    def on_shutdown(ls: DevlogServer, params: Any) -> None:
+        return None
+
+    return server
+
+
+def plain(value: Any) -> Any:
+    """pygls hands custom params over as namedtuples; the handlers want plain JSON data."""
+    if value is None:
+        return {}
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) if v is not None else None for k, v in value._asdict().items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def status_info(state: RepoState) -> dict[str, Any]:
+    beats = state.visible()
+    last = max(beats, key=lambda b: b.time) if beats else None
+    activity = state.activity
+    return {
+        "pid": os.getpid(),
+        "repository": str(state.project.paths.workdir or state.project.paths.common_dir),
+        "beats": len(beats),
+        "queue": state.project.paths.queue.stat().st_size if state.project.paths.queue.exists() else 0,
+        "reconciling": activity.reconciling,
+        "backlog": max(0, activity.backlog - activity.done) if activity.reconciling else 0,
+        "last_beat": {"sha": last.sha, "headline": last.headline, "time": last.time} if last else None,
+        "narrator": narrator_available(),
+        "clients": state.clients,
+        "corrupt_lines": len(state.journal.corrupt_lines),
+        "last_error": activity.last_error,
+        "uptime": round(time.time() - state.started, 1),
+    }
+
+
+def narrator_available() -> str:
+    return "claude" if os.environ.get("ANTHROPIC_API_KEY") else "offline"
+
+
+def _options(raw: Any) -> DraftOptions:
+    try:
+        return msgspec.convert(raw or {}, DraftOptions)
+    except msgspec.ValidationError as err:
+        raise JsonRpcInvalidParams(f"invalid draft options: {err}") from err
+
+
+async def _select(state: RepoState, since: str | None, until: str | None, limit: int | None) -> list[Beat]:
+    await state.wait_reconciled()
+    journal = JournalState(beats=state.visible())
+
+    def select() -> list[Beat]:
+        return service.select_beats(state.project, journal, since, until, limit)
+
+    try:
+        return await state.in_git_thread(select)
+    except DevlogError as err:
+        raise JsonRpcInvalidParams(str(err)) from err
+
+
+async def _draft(ls: DevlogServer, options: DraftOptions) -> dict[str, Any]:
+    state = ls.state
+    token = f"devlog-draft-{next(_tokens)}"
+    progress = await _begin_progress(ls, token)
+    cancelled = threading.Event()
+    if progress is not None:
+        progress.add_done_callback(lambda _: cancelled.set())
+    loop = asyncio.get_running_loop()
+
+    def report(fraction: float, message: str) -> None:
+        if cancelled.is_set():
+            raise asyncio.CancelledError()
+        if progress is not None:
+            value = types.WorkDoneProgressReport(message=message, percentage=int(fraction * 100))
+            loop.call_soon_threadsafe(ls.work_done_progress.report, token, value)
+
+    try:
+        beats = await _select(state, options.since, options.until, None)
+        result = await state.in_work_thread(service.write_draft, state.project, beats, options, report)
+    finally:
+        if progress is not None:
+            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
+    return msgspec.to_builtins(result)  # type: ignore[no-any-return]
+
+
+async def _begin_progress(ls: DevlogServer, token: str) -> Any:
+    """Start a `$/progress` report if the client can show one; its future is cancelled when
+    the user cancels."""
+    caps = getattr(ls.protocol, "client_capabilities", None)
+    window = getattr(caps, "window", None) if caps is not None else None
+    if not (window and window.work_done_progress):
+        return None
+    try:
+        await asyncio.wait_for(ls.work_done_progress.create_async(token), timeout=5)
+    except Exception:
+        return None
+    ls.work_done_progress.begin(
+        token, types.WorkDoneProgressBegin(title="Writing devlog", cancellable=True, percentage=0)
+    )
+    return ls.work_done_progress.tokens.get(token)
+
+
+# -- one connection ----------------------------------------------------------------------
+
+async def serve_connection(state: RepoState, reader: asyncio.StreamReader,
+                           writer: asyncio.StreamWriter) -> None:
+    server = create_server(state)
+    protocol = server.protocol
+    protocol.set_writer(writer)
+
+    def on_beats(beats: list[Beat]) -> None:
+        for beat in beats:
+            protocol.notify("devlog/beatAdded", msgspec.to_builtins(beat))
+
+    state.listeners.add(on_beats)
+    try:
+        await _read_loop(reader, writer, protocol)
+    finally:
+        state.listeners.discard(on_beats)
+
+
+async def _read_loop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     protocol: LanguageServerProtocol) -> None:
+    while not writer.is_closing():
+        try:
+            length = await _read_headers(reader)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        except ValueError as err:
+            _send_error(writer, None, -32700, f"bad frame: {err}")
+            return  # the stream is out of step; the client must reconnect
+        if length is None:
+            return
+        try:
+            body = await reader.readexactly(length)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        _dispatch(body, writer, protocol)
+
+
+async def _read_headers(reader: asyncio.StreamReader) -> int | None:
+    length: int | None = None
+    while True:
+        line = await reader.readline()
+        if not line:
+            if length is None:
+                return None
+            raise asyncio.IncompleteReadError(line, None)
+        if line in (b"\r\n", b"\n"):
+            if length is None:
+                raise ValueError("missing Content-Length")
+            return length
+        name, sep, value = line.decode("ascii", "replace").partition(":")
+        if not sep:
+            raise ValueError(f"malformed header {line[:60]!r}")
+        if name.strip().lower() == "content-length":
+            try:
+                length = int(value.strip())
+            except ValueError:
+                raise ValueError(f"bad Content-Length {value.strip()[:20]!r}") from None
+            if not 0 <= length <= MAX_MESSAGE:
+                raise ValueError(f"Content-Length {length} out of range")
+
+
+def _dispatch(body: bytes, writer: asyncio.StreamWriter, protocol: LanguageServerProtocol) -> None:
+    try:
+        raw = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as err:
+        _send_error(writer, None, -32700, f"parse error: {err}")
+        return
+    msg_id = raw.get("id") if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or raw.get("jsonrpc") != "2.0":
+        _send_error(writer, msg_id, -32600, "invalid request: expected a JSON-RPC 2.0 object")
+        return
+    if "method" in raw and "params" not in raw:
+        body = json.dumps({**raw, "params": None}).encode()  # JSON-RPC lets params be omitted
+    try:
+        message = json.loads(body, object_hook=protocol.structure_message)
+    except JsonRpcException as err:
+        if msg_id is not None:
+            _send_error(writer, msg_id, err.code, err.message or "invalid params")
+        return
+    except Exception as err:
+        if msg_id is not None:
+            _send_error(writer, msg_id, -32602, f"invalid params: {err}")
+        return
+    try:
+        protocol.handle_message(message)
+    except JsonRpcException as err:
+        if msg_id is not None and "method" in raw:
+            _send_error(writer, msg_id, err.code, err.message or "error")
+    except Exception:
+        log.exception("failed to handle %s", raw.get("method"))
+        if msg_id is not None and "method" in raw:
+            _send_error(writer, msg_id, -32603, "internal error")
+
+
+def _send_error(writer: asyncio.StreamWriter, msg_id: Any, code: int, message: str) -> None:
+    payload = json.dumps({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}})
+    data = payload.encode()
+    if not writer.is_closing():
+        writer.write(b"Content-Length: %d\r\n\r\n" % len(data) + data)

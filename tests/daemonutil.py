@@ -1,0 +1,80 @@
+"""Helpers for tests that run the real daemon on a real socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+DEVLOG = [sys.executable, "-m", "devlogd"]
+
+
+def devlog(repo: Path, *args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    out = subprocess.run([*DEVLOG, "-C", str(repo), *args], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})}, timeout=120)
+    if check and out.returncode != 0:
+        raise AssertionError(f"devlog {args} failed ({out.returncode}): {out.stderr}")
+    return out
+
+
+def status(repo: Path) -> dict[str, Any]:
+    return json.loads(devlog(repo, "status", "--json").stdout)
+
+
+def wait_settled(repo: Path, expect: int | None = None, timeout: float = 60.0) -> dict[str, Any]:
+    """Wait until the daemon has journaled everything it knows of (and, optionally, until
+    it shows ``expect`` beats)."""
+    deadline = time.monotonic() + timeout
+    info: dict[str, Any] = {}
+    queue = repo / ".git" / "devlog" / "queue"
+    while time.monotonic() < deadline:
+        info = status(repo)
+        settled = not info.get("reconciling") and not queue.exists()
+        if settled and (expect is None or info["beats"] == expect):
+            return info
+        time.sleep(0.1)
+    raise AssertionError(f"the daemon did not settle: {info}")
+
+
+def daemon_pid(repo: Path) -> int | None:
+    try:
+        return int((repo / ".git" / "devlog" / "daemon.pid").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def wait_pid_gone(pid: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"process {pid} still alive")
+
+
+def frame(payload: bytes) -> bytes:
+    return b"Content-Length: %d\r\n\r\n" % len(payload) + payload
+
+
+def read_message(sock: socket.socket, timeout: float = 10.0) -> dict[str, Any]:
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise EOFError("closed")
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    headers = dict(line.split(b":", 1) for line in head.split(b"\r\n"))
+    length = int(headers[b"Content-Length"])
+    while len(rest) < length:
+        rest += sock.recv(4096)
+    message: dict[str, Any] = json.loads(rest[:length])
+    return message
