@@ -49,12 +49,24 @@ def short_lived_daemons(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     if (launcher_dir / "devlog").exists():
         monkeypatch.setenv("DEVLOG_BIN", str(launcher_dir / "devlog"))
     yield
-    for pid_file in _PID_FILES:
-        try:
-            os.kill(int(pid_file.read_text()), signal.SIGTERM)
-        except (OSError, ValueError):
-            pass
+    repos = [str(pid_file.parent.parent.parent) for pid_file in _PID_FILES]
     _PID_FILES.clear()
+    if not repos:
+        return
+    # Every daemon of these repositories, including one a hook spawned at the last moment.
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        args = [a.decode(errors="replace") for a in cmdline]
+        if "daemon" in args and "run" in args and any(r in args for r in repos):
+            try:
+                os.kill(int(proc.name), signal.SIGTERM)
+            except OSError:
+                pass
 
 
 _PID_FILES: list[Path] = []

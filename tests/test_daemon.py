@@ -143,7 +143,7 @@ def test_malformed_messages_get_errors_and_the_daemon_stays_up(repo: GitRepo) ->
         s.connect(sock_path)
         s.sendall(b"Content-Length: banana\r\n\r\n{}")
         assert read_message(s)["error"]["code"] == -32700
-    assert status(repo.path)["beats"] == 1
+    assert wait_settled(repo.path, expect=1)["beats"] == 1
 
 
 def test_status_without_a_daemon_works_in_process(repo: GitRepo) -> None:

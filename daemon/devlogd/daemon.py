@@ -35,7 +35,7 @@ from devlogd.service import Project
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-DEBOUNCE = 0.05
+DEBOUNCE = 0.1  # a commit touches several refs and logs; journal once, after it is done
 FLUSH_EVERY = 256
 
 
@@ -363,6 +363,10 @@ def run_daemon(project: Project, serve: Serve) -> int:
         log.info("a daemon already serves %s (pid %s)", project.paths.common_dir, read_pid(project.paths))
         return 0
     pid_file = project.paths.daemon_pid
+    try:
+        os.nice(10)  # background work: the user's own git commands always come first
+    except OSError:
+        pass
     try:
         pid_file.write_text(f"{os.getpid()}\n")
         asyncio.run(Daemon(project, serve).run())

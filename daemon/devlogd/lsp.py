@@ -67,6 +67,9 @@ def create_server(state: RepoState) -> DevlogServer:
 
     @server.command("devlog.status")
     async def status(ls: DevlogServer, *args: Any) -> dict[str, Any]:
+        # A daemon that has just started has not read the journal against git yet; a
+        # moment's wait beats reporting "0 beats" (a long backfill shows as a backlog).
+        await ls.state.wait_reconciled(timeout=2.0)
         return status_info(ls.state)
 
     @server.command("devlog.generateDraft")

@@ -1,9 +1,11 @@
 """Filesystem events that mean "the history may have moved". The only watchdog user.
 
-Watched: the repository's HEAD and packed-refs, refs/ and logs/ (recursively), every
-worktree's HEAD, and devlog's queue. Not watched: objects/ and the index, which change on
-every `git add` and say nothing about commits. After `git pack-refs` a ref update shows up
-as a *created* file, not a moved one, so every event kind counts.
+Watched: refs/ and logs/ (recursively: every move of HEAD or a branch is logged there),
+worktrees/ for their HEADs and logs, and devlog's queue. Not watched: the top of the git
+directory, objects/ and the index, which change many times during every commit and say
+nothing a ref log does not — each event would wake the daemon in the middle of the
+user's commit. After `git pack-refs` a ref update shows up as a *created* file, not a
+moved one, so every kind of change counts.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from devlogd.paths import RepoPaths
 
 log = logging.getLogger(__name__)
 
-_TOP_LEVEL = {"HEAD", "packed-refs", "ORIG_HEAD"}
 # inotify also reports files being opened and closed unwritten; our own reads of HEAD and
 # refs would then wake us forever. Only changes count.
 _CHANGES = {"created", "modified", "moved", "deleted", "closed"}
@@ -47,11 +48,9 @@ class _Handler(FileSystemEventHandler):
         rel = path[len(self.common) + 1 :]
         if rel.endswith(".lock"):
             return False  # the rename that follows is the event that matters
-        if rel in _TOP_LEVEL:
-            return True
         if rel.startswith(("refs/", "logs/")):
             return True
-        return rel.startswith("worktrees/") and rel.endswith("/HEAD")
+        return rel.startswith("worktrees/") and (rel.endswith("/HEAD") or "/logs/" in rel)
 
 
 class RepoWatcher:
@@ -59,7 +58,6 @@ class RepoWatcher:
         self.observer = Observer()
         handler = _Handler(paths, on_change)
         common = paths.common_dir
-        self.observer.schedule(handler, str(common), recursive=False)
         for sub in ("refs", "logs", "worktrees"):
             if (common / sub).is_dir():
                 self.observer.schedule(handler, str(common / sub), recursive=True)
