@@ -162,36 +162,83 @@ def cmd_draft(args: argparse.Namespace, directory: Path) -> int:
             _fallback(err)
     if result is None:
         from devlogd import service
-        from devlogd.progress import ProgressBar
 
         project, beats = _local_beats(directory, args.since, args.until)
-        bar = ProgressBar("drafting", 100)
-        result = service.write_draft(project, beats, options, lambda f, m: bar.update(int(f * 100)))
-        bar.finish()
+        live = _LiveDraft()
+        hooks = service.DraftHooks(progress=live.progress, note=live.note, text=live.text)
+        result = service.write_draft(project, beats, options, hooks)
+        live.finish()
     _deliver(result, args.out)
     return 0
 
 
+class _LiveDraft:
+    """The terminal's view of a draft being written: a bar, notes, and the text streaming
+    on stderr as the narrator writes it (stdout only ever gets the finished, checked post)."""
+
+    def __init__(self) -> None:
+        from devlogd.progress import ProgressBar
+
+        self.bar = ProgressBar("drafting", 100)
+        self.streaming = False
+
+    def progress(self, fraction: float, message: str) -> None:
+        if not self.streaming:
+            self.bar.update(int(fraction * 100))
+
+    def note(self, message: str) -> None:
+        self._end_stream()
+        print(f"devlog: {message}", file=sys.stderr, flush=True)
+
+    def text(self, chunk: str) -> None:
+        if not self.streaming:
+            self.streaming = True
+            sys.stderr.write("\n")
+        sys.stderr.write(chunk)
+        sys.stderr.flush()
+
+    def _end_stream(self) -> None:
+        if self.streaming:
+            sys.stderr.write("\n")
+            self.streaming = False
+
+    def finish(self) -> None:
+        self._end_stream()
+        self.bar.finish()
+
+
 def _draft_via_daemon(directory: Path, options: DraftOptions) -> Any:
+    import os
+
     import msgspec
 
     from devlogd.models import DraftResult
-    from devlogd.progress import ProgressBar
 
-    bar = ProgressBar("drafting", 100)
+    live = _LiveDraft()
 
     def on_notification(method: str, params: Any) -> None:
-        if method == "$/progress" and isinstance(params, dict):
+        if not isinstance(params, dict):
+            return
+        if method == "$/progress":
             value = params.get("value") or {}
             if value.get("percentage") is not None:
-                bar.update(int(value["percentage"]))
+                live.progress(value["percentage"] / 100, value.get("message", ""))
+        elif method == "devlog/draftText":
+            live.text(params.get("text", ""))
+        elif method == "window/logMessage":
+            live.note(params.get("message", ""))
 
     with _closing(_session(directory, progress=True)) as conn:
+        key = os.environ.get("ANTHROPIC_API_KEY")
+        if key:
+            # The daemon may have started before the key was exported: this session's key
+            # is handed over the private socket and kept in memory for this connection only.
+            conn.request("devlog/setCredentials", {"apiKey": key, "baseUrl": os.environ.get("ANTHROPIC_BASE_URL")})
         raw = conn.request("workspace/executeCommand", {
             "command": "devlog.generateDraft",
             "arguments": [msgspec.to_builtins(options)],
         }, on_notification)
-    bar.finish()
+    live.finish()
     return msgspec.convert(raw, DraftResult)
 
 
@@ -206,6 +253,7 @@ def _deliver(result: Any, out: Path | None) -> None:
               f"by the {result.narrator} narrator)", file=sys.stderr)
     else:
         sys.stdout.write(result.markdown)
+        sys.stdout.flush()
     for violation in result.violations:
         print(f"devlog: check: {violation}", file=sys.stderr)
 

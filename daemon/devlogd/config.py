@@ -62,9 +62,11 @@ class DaemonConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 class NarratorConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     narrator: NarratorChoice = "auto"
-    model: str = "claude-sonnet-4-5"
-    enrich_model: str = "claude-haiku-4-5"
+    model: str = "claude-sonnet-5-5"
+    enrich_model: str = "claude-haiku-5-5"
     max_tokens: int = 8000
+    timeout: float = 600.0  # seconds for one API call
+    max_retries: int = 3  # on 429, 529, 5xx and timeouts, with the SDK's backoff
     base_url: str | None = None
 
 
@@ -145,3 +147,36 @@ def _apply_env(table: dict[str, Any]) -> None:
             elif key in ("token_budget", "workers"):
                 converted = int(value)
             table.setdefault(section, {})[key] = converted
+
+
+def api_credentials(config: Config, api_key: str | None = None,
+                    base_url: str | None = None) -> tuple[str, str | None] | None:
+    """The key and endpoint for Claude, or None when there is no key.
+
+    In order: what the caller hands over (an editor's secret storage), the environment
+    (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL), then the user's own files — never the
+    repository's, which anyone could have written.
+    """
+    key = api_key or os.environ.get("ANTHROPIC_API_KEY") or _stored_key()
+    if not key:
+        return None
+    url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or config.narrator.base_url
+    return key, url
+
+
+def _stored_key() -> str | None:
+    path = config_home() / "credentials"
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    if info.st_mode & 0o077:
+        log.warning("%s is readable by others; not using it (chmod 600 it)", path)
+        return None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line.startswith("ANTHROPIC_API_KEY="):
+            return line.split("=", 1)[1].strip().strip("\"'") or None
+        if line and not line.startswith("#") and "=" not in line:
+            return line
+    return None

@@ -39,6 +39,19 @@ class Chapter:
         return digest.hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class Era:
+    """Chapters that did not make the post, summarised in one line each (the middle tier of
+    beats -> era summaries -> post)."""
+
+    key: str
+    start: str
+    end: str
+    beats: int
+    names: tuple[str, ...]
+    highlights: tuple[str, ...]
+
+
 @dataclass
 class DraftPlan:
     project: str
@@ -47,7 +60,14 @@ class DraftPlan:
     opening: Beat | None
     lessons: list[Beat] = field(default_factory=list)
     next_steps: list[Beat] = field(default_factory=list)
+    eras: list[Era] = field(default_factory=list)
     dropped: int = 0
+
+    @property
+    def tokens(self) -> int:
+        """Estimated size of the plan as narrator input."""
+        detail = sum(beat_tokens(b) for c in self.chapters for b in c.beats)
+        return detail + sum(era_tokens(e) for e in self.eras)
 
 
 def beat_tokens(beat: Beat) -> int:
@@ -58,17 +78,68 @@ def beat_tokens(beat: Beat) -> int:
     return size // CHARS_PER_TOKEN + 12
 
 
+def era_tokens(era: Era) -> int:
+    return (sum(len(n) + 4 for n in era.names) + sum(len(h) + 2 for h in era.highlights)) // CHARS_PER_TOKEN + 20
+
+
+SummaryCache = dict[str, Era]
+
+
 def plan_draft(beats: Sequence[Beat], project: str, max_chapters: int = 7,
-               token_budget: int = 24_000) -> DraftPlan:
+               token_budget: int = 24_000, cache: SummaryCache | None = None,
+               max_eras: int = 12) -> DraftPlan:
+    """Choose what the post tells in detail and summarise the rest.
+
+    The most important chapters are kept whole (trimmed to the budget); the chapters
+    between them become era summaries, cached by the hash of their beats so the next draft
+    of a long history reuses them.
+    """
     ordered = sorted(beats, key=lambda b: b.time)
     story = [b for b in ordered if b.kind not in QUIET_KINDS] or list(ordered)
     chapters = group_chapters(story)
-    kept = _fit(chapters, max_chapters, token_budget)
+    era_budget = min(token_budget // 5, max_eras * 120)
+    chosen = _fit(chapters, max_chapters, token_budget - era_budget)
+    kept = [chapters[i] for i in sorted(chosen)]
+    eras = _eras([c for i, c in enumerate(chapters) if i not in chosen], max_eras, cache)
     dropped = len(story) - sum(len(c.beats) for c in kept)
     opening = _opening(kept)
     lessons = [b for c in kept for b in c.beats if b.kind in ("fix", "revert", "perf") and (b.insight or b.tension)]
     tail = [b for b in ordered[-6:] if b.kind not in ("merge", "release")]
-    return DraftPlan(project, ordered, kept, opening, lessons[:4], tail[-3:], dropped)
+    return DraftPlan(project, ordered, kept, opening, lessons[:4], tail[-3:], eras, dropped)
+
+
+def _eras(rest: list[Chapter], max_eras: int, cache: SummaryCache | None) -> list[Era]:
+    if not rest:
+        return []
+    size = -(-len(rest) // max_eras)  # ceil: at most max_eras groups, in time order
+    groups = [rest[i : i + size] for i in range(0, len(rest), size)]
+    return [_era(group, cache) for group in groups]
+
+
+def _era(group: list[Chapter], cache: SummaryCache | None) -> Era:
+    digest = hashlib.sha256()
+    for chapter in group:
+        digest.update(chapter.key.encode())
+    key = digest.hexdigest()[:16]
+    if cache is not None and key in cache:
+        return cache[key]
+    beats = [b for c in group for b in c.beats]
+    names: Counter[str] = Counter()
+    for beat in beats:
+        names.update(beat.identifiers[:3])
+    top = sorted(beats, key=lambda b: -b.importance)[:4]
+    era = Era(key=key, start=_day(beats[0].time), end=_day(beats[-1].time), beats=len(beats),
+              names=tuple(n for n, _ in names.most_common(8)),
+              highlights=tuple(b.headline for b in sorted(top, key=lambda b: b.time)))
+    if cache is not None:
+        cache[key] = era
+    return era
+
+
+def _day(timestamp: int) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d")
 
 
 def group_chapters(beats: Sequence[Beat], gap_hours: float = 72.0) -> list[Chapter]:
@@ -118,7 +189,7 @@ def _chapter(beats: list[Beat]) -> Chapter:
     return Chapter(beats=beats, lead=lead, topic=topic)
 
 
-def _fit(chapters: list[Chapter], max_chapters: int, budget: int) -> list[Chapter]:
+def _fit(chapters: list[Chapter], max_chapters: int, budget: int) -> set[int]:
     ranked = sorted(range(len(chapters)), key=lambda i: -chapters[i].importance)
     chosen: set[int] = set()
     used = 0
@@ -126,7 +197,7 @@ def _fit(chapters: list[Chapter], max_chapters: int, budget: int) -> list[Chapte
         if len(chosen) >= max_chapters:
             break
         cost = sum(beat_tokens(b) for b in chapters[index].beats)
-        if chosen and used + cost > budget:
+        if used + cost > budget:
             # Too big as a whole: keep its most important beats that still fit.
             trimmed = _trim(chapters[index], budget - used)
             if trimmed is None:
@@ -135,7 +206,7 @@ def _fit(chapters: list[Chapter], max_chapters: int, budget: int) -> list[Chapte
             cost = sum(beat_tokens(b) for b in trimmed.beats)
         chosen.add(index)
         used += cost
-    return [chapters[i] for i in sorted(chosen)]
+    return chosen
 
 
 def _trim(chapter: Chapter, room: int) -> Chapter | None:

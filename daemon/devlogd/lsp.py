@@ -60,6 +60,9 @@ class DevlogServer(LanguageServer):
         super().__init__("devlogd", __version__, protocol_cls=DevlogProtocol,
                          converter_factory=_converter)
         self.state = state
+        # Credentials an editor or terminal hands over: this connection's, in memory only.
+        self.api_key: str | None = None
+        self.base_url: str | None = None
 
 
 def create_server(state: RepoState) -> DevlogServer:
@@ -89,6 +92,13 @@ def create_server(state: RepoState) -> DevlogServer:
         selected = await _select(ls.state, params.get("since"), params.get("until"), None)
         title = f"Devlog journal: {service.project_name(ls.state.project)}"
         return {"markdown": render.journal_markdown(selected, title)}
+
+    @server.feature("devlog/setCredentials")
+    async def set_credentials(ls: DevlogServer, params: Any) -> dict[str, bool]:
+        params = plain(params)
+        ls.api_key = params.get("apiKey") or None
+        ls.base_url = params.get("baseUrl") or None
+        return {"ok": True}
 
     @server.feature(types.SHUTDOWN)
     def on_shutdown(ls: DevlogServer, params: Any) -> None:
@@ -163,14 +173,28 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> dict[str, Any]:
 
     def report(fraction: float, message: str) -> None:
         if cancelled.is_set():
-            raise asyncio.CancelledError()
+            raise DevlogError("the draft was cancelled")
         if progress is not None:
             value = types.WorkDoneProgressReport(message=message, percentage=int(fraction * 100))
             loop.call_soon_threadsafe(ls.work_done_progress.report, token, value)
 
+    def note(message: str) -> None:
+        params = types.LogMessageParams(type=types.MessageType.Info, message=message)
+        loop.call_soon_threadsafe(ls.protocol.notify, types.WINDOW_LOG_MESSAGE, params)
+
+    def text(chunk: str) -> None:
+        loop.call_soon_threadsafe(ls.protocol.notify, "devlog/draftText", {"token": token, "text": chunk})
+
+    hooks = service.DraftHooks(progress=report, note=note, text=text, cancelled=cancelled)
     try:
         beats = await _select(state, options.since, options.until, None)
-        result = await state.in_work_thread(service.write_draft, state.project, beats, options, report)
+        result = await state.in_work_thread(service.write_draft, state.project, beats, options, hooks,
+                                            ls.api_key, ls.base_url)
+    except asyncio.CancelledError:
+        cancelled.set()  # $/cancelRequest: stop the narrator thread too
+        raise
+    except DevlogError as err:
+        raise JsonRpcInvalidParams(str(err)) from err
     finally:
         if progress is not None:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -279,26 +279,152 @@ def reachable_now(project: Project) -> set[str]:
 
 
 DraftProgress = Callable[[float, str], None]
+Note = Callable[[str], None]
+
+
+@dataclass
+class DraftHooks:
+    """How a draft talks back while it is written: progress, notes, streamed text."""
+
+    progress: DraftProgress = lambda fraction, message: None
+    note: Note = lambda message: None
+    text: Note = lambda chunk: None
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+
+def scrub_beat(beat: Beat, ignore: PathFilter) -> Beat:
+    """Apply today's .devlogignore to a beat journaled before it said so."""
+    if not ignore:
+        return beat
+    files = [f for f in beat.files if not ignore.ignored(f)]
+    excerpt = [h for h in beat.excerpt if not ignore.ignored(h.path)]
+    if len(files) == len(beat.files) and len(excerpt) == len(beat.excerpt):
+        return beat
+    return msgspec.structs.replace(beat, files=files, excerpt=excerpt)
 
 
 def write_draft(project: Project, beats: list[Beat], options: DraftOptions,
-                progress: DraftProgress | None = None) -> DraftResult:
-    """Plan and narrate a post from ``beats`` (already selected)."""
+                hooks: DraftHooks | None = None, api_key: str | None = None,
+                base_url: str | None = None) -> DraftResult:
+    """Plan a post from ``beats`` (already selected) and have it narrated.
+
+    Claude writes it when a key is available (or asked for); any failure there gives a
+    clear note and the offline post instead, never a half-written one.
+    """
+    from devlogd import prompt
     from devlogd.checker import check_post
+    from devlogd.config import api_credentials
     from devlogd.drafting import plan_draft
+
+    hooks = hooks or DraftHooks()
+    cfg = project.config
+    beats = [scrub_beat(b, project.ignore) for b in beats]
+    hooks.progress(0.05, f"planning chapters from {len(beats)} beats")
+    cache = _load_summary_cache(project)
+    plan = plan_draft(beats, project_name(project), cfg.draft.max_chapters, cfg.draft.token_budget, cache)
+    _save_summary_cache(project, cache)
+    hooks.note(f"{len(beats)} beats -> {len(plan.chapters)} chapters"
+               + (f" and {len(plan.eras)} summarised eras" if plan.eras else "")
+               + f", ~{plan.tokens:,} tokens of source material (budget {cfg.draft.token_budget:,})")
+    sources = {f"chapter {i + 1}": [b.sha for b in c.beats] for i, c in enumerate(plan.chapters)}
+    styles = [_read_style(path) for path in options.style]
+    credentials = api_credentials(cfg, api_key, base_url)
+    request = prompt.build_request(plan, cfg.narrator.model, cfg.narrator.max_tokens, styles)
+    if options.dry_run:
+        import json
+
+        text = json.dumps(_redacted_request(request), indent=2, ensure_ascii=False) + "\n"
+        return DraftResult(markdown=text, narrator="dry-run", beats=len(beats),
+                           chapters=len(plan.chapters), sources=sources)
+    notes: list[str] = []
+    use_claude = options.narrator == "claude" or (options.narrator == "auto" and credentials is not None)
+    if use_claude and credentials is None:
+        notes.append("no ANTHROPIC_API_KEY: the offline narrator wrote this draft instead")
+    elif use_claude and credentials is not None:
+        from devlogd.errors import NarratorError
+
+        try:
+            markdown, narrator = _narrate_with_claude(project, request, credentials, hooks)
+            violations = [str(v) for v in check_post(markdown)]
+            return DraftResult(markdown=markdown, narrator=narrator, beats=len(beats),
+                               chapters=len(plan.chapters), violations=violations, sources=sources)
+        except NarratorError as err:
+            notes.append(f"Claude could not write the post: {err}. The offline narrator wrote it instead.")
+            hooks.note(notes[-1])
     from devlogd.narrator_offline import write_post
 
-    report = progress or (lambda fraction, message: None)
-    cfg = project.config.draft
-    report(0.1, f"planning chapters from {len(beats)} beats")
-    plan = plan_draft(beats, project_name(project), cfg.max_chapters, cfg.token_budget)
-    report(0.4, f"writing {len(plan.chapters)} chapters")
+    hooks.progress(0.5, f"writing {len(plan.chapters)} chapters offline")
     markdown = write_post(plan)
-    report(0.9, "checking the storytelling rules")
+    hooks.progress(0.95, "checking the storytelling rules")
     violations = [str(v) for v in check_post(markdown)]
-    sources = {f"chapter {i + 1}": [b.sha for b in c.beats] for i, c in enumerate(plan.chapters)}
-    return DraftResult(markdown=markdown, narrator="offline", beats=len(beats),
-                       chapters=len(plan.chapters), violations=violations, sources=sources)
+    return DraftResult(markdown=markdown, narrator="offline", beats=len(beats), chapters=len(plan.chapters),
+                       violations=violations, notes=notes, sources=sources)
+
+
+def _redacted_request(request: dict[str, object]) -> dict[str, object]:
+    """Defence in depth: whatever a journal from an older version holds, redact again."""
+    from devlogd.redact import redact
+
+    raw = msgspec.json.encode(request).decode()
+    return msgspec.json.decode(redact(raw).encode())  # type: ignore[no-any-return]
+
+
+def _narrate_with_claude(project: Project, request: dict[str, object], credentials: tuple[str, str | None],
+                         hooks: DraftHooks) -> tuple[str, str]:
+    from devlogd.checker import check_post
+    from devlogd.errors import NarratorError
+    from devlogd.narrator_claude import ClaudeNarrator, Credentials, estimate_cost
+    from devlogd.prompt import repair_request
+
+    request = _redacted_request(request)
+    model = str(request["model"])
+    cfg = project.config.narrator
+    narrator = ClaudeNarrator(Credentials(*credentials), timeout=cfg.timeout, max_retries=cfg.max_retries)
+    hooks.progress(0.1, f"asking {model} for the size of the request")
+    tokens = narrator.count_tokens(request)
+    cost = estimate_cost(model, tokens, int(str(request["max_tokens"])) // 2)
+    hooks.note(f"sending {tokens:,} input tokens to {model} (about ${cost:.3f} with the reply)")
+    hooks.progress(0.2, f"{model} is writing")
+    first = narrator.narrate(request, hooks.text, hooks.cancelled)
+    problems = [str(v) for v in check_post(first.text)]
+    if not problems:
+        return first.text, f"claude ({model})"
+    hooks.note(f"the draft broke {len(problems)} rule(s); asking for one repair")
+    hooks.progress(0.7, "repairing the draft")
+    second = narrator.narrate(repair_request(request, first.text, problems), None, hooks.cancelled)
+    if not second.text.strip():
+        raise NarratorError("the repair came back empty")
+    return second.text, f"claude ({model}, repaired once)"
+
+
+def _read_style(path: str) -> str:
+    try:
+        return Path(path).expanduser().read_text(encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot read the style post {path}: {err.strerror}") from err
+
+
+def _load_summary_cache(project: Project) -> dict[str, Any]:
+    from devlogd.drafting import Era
+
+    path = project.paths.cache_dir / "eras.json"
+    try:
+        return dict(msgspec.json.decode(path.read_bytes(), type=dict[str, Era]))
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        return {}
+
+
+def _save_summary_cache(project: Project, cache: dict[str, Any]) -> None:
+    path = project.paths.cache_dir / "eras.json"
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if len(cache) > 5000:
+            cache = dict(list(cache.items())[-5000:])
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(msgspec.json.encode(cache))
+        os.replace(tmp, path)
+    except OSError as err:
+        log.warning("could not save the summary cache: %s", err)
 
 
 def project_name(project: Project) -> str:

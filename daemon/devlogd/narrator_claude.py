@@ -1,0 +1,139 @@
+"""The Claude narrator. The only module that imports anthropic (lazily: ~0.75 s).
+
+Streams the post as it is written, retries what the SDK retries (429, 529, 5xx,
+timeouts), and turns every failure into a :class:`NarratorError` with a message a user
+can act on; the caller then falls back to the offline narrator. A partial stream is never
+returned as a post.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from devlogd.errors import NarratorError
+
+log = logging.getLogger(__name__)
+
+OnText = Callable[[str], None]
+
+# USD per million tokens (input, output), for the estimate printed before sending.
+PRICES = {
+    "opus": (15.0, 75.0),
+    "sonnet": (3.0, 15.0),
+    "haiku": (1.0, 5.0),
+}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    api_key: str
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Narration:
+    text: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    stop_reason: str = ""
+
+
+def estimate_cost(model: str, input_tokens: int, output_tokens: int) -> float:
+    for family, (per_in, per_out) in PRICES.items():
+        if family in model:
+            return (input_tokens * per_in + output_tokens * per_out) / 1_000_000
+    return 0.0
+
+
+class ClaudeNarrator:
+    def __init__(self, credentials: Credentials, timeout: float = 600.0, max_retries: int = 3) -> None:
+        self.credentials = credentials
+        self.timeout = timeout
+        self.max_retries = max_retries
+
+    def _client(self) -> Any:
+        import anthropic
+
+        return anthropic.AsyncAnthropic(
+            api_key=self.credentials.api_key,
+            base_url=self.credentials.base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+        )
+
+    def count_tokens(self, request: dict[str, Any]) -> int:
+        async def run() -> int:
+            client = self._client()
+            async with client:
+                result = await client.messages.count_tokens(
+                    model=request["model"], system=request["system"], messages=request["messages"])
+            return int(result.input_tokens)
+
+        tokens: int = self._run(run)
+        return tokens
+
+    def narrate(self, request: dict[str, Any], on_text: OnText | None = None,
+                cancelled: threading.Event | None = None) -> Narration:
+        async def run() -> Narration:
+            client = self._client()
+            parts: list[str] = []
+            async with client:
+                async with client.messages.stream(**request) as stream:
+                    async for text in stream.text_stream:
+                        if cancelled is not None and cancelled.is_set():
+                            raise NarratorError("the draft was cancelled")
+                        parts.append(text)
+                        if on_text is not None:
+                            on_text(text)
+                    final = await stream.get_final_message()
+            if final.stop_reason == "max_tokens":
+                raise NarratorError(
+                    f"the post was cut off at max_tokens={request['max_tokens']}; "
+                    "raise [narrator] max_tokens in ~/.config/devlog/config.toml")
+            usage = final.usage
+            return Narration("".join(parts), int(usage.input_tokens), int(usage.output_tokens),
+                             str(final.stop_reason or ""))
+
+        narration: Narration = self._run(run)
+        return narration
+
+    def _run(self, factory: Callable[[], Any]) -> Any:
+        try:
+            return asyncio.run(factory())
+        except NarratorError:
+            raise
+        except Exception as err:
+            raise NarratorError(explain(err, self.credentials.base_url)) from err
+
+
+def explain(err: BaseException, base_url: str | None) -> str:
+    """One sentence a user can act on, for every way a call to the API can fail."""
+    import anthropic
+
+    where = base_url or "api.anthropic.com"
+    if isinstance(err, anthropic.AuthenticationError):
+        return "the API key was rejected (401): check ANTHROPIC_API_KEY or `devlog` credentials"
+    if isinstance(err, anthropic.PermissionDeniedError):
+        return "the API key may not use this model (403)"
+    if isinstance(err, anthropic.NotFoundError):
+        return "the model was not found (404): check [narrator] model in your config"
+    if isinstance(err, anthropic.RateLimitError):
+        return "rate-limited by the API (429) even after retrying; try again in a minute"
+    if isinstance(err, anthropic.InternalServerError):
+        status = getattr(err, "status_code", 500)
+        what = "overloaded" if status == 529 else f"failing ({status})"
+        return f"the API is {what} even after retrying; try again later"
+    if isinstance(err, anthropic.APITimeoutError):
+        return f"the API did not answer in time ({where})"
+    if isinstance(err, anthropic.APIConnectionError):
+        return f"cannot reach the API at {where}: network down or wrong ANTHROPIC_BASE_URL"
+    if isinstance(err, anthropic.APIStatusError):
+        return f"the API answered {err.status_code}: {err.message}"
+    if isinstance(err, anthropic.APIResponseValidationError):
+        return "the API's answer was malformed"
+    return f"the narrator failed: {type(err).__name__}: {err}"

@@ -1,0 +1,207 @@
+"""The real anthropic SDK against a loopback Messages API server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devlogd.checker import check_post
+from devlogd.cli import main
+from tests.gitrepo import GitRepo
+from tests.messages_server import MessagesServer, Reply
+
+KEY = "sk-ant-test-" + "k" * 24
+AWS_KEY = "AKIA" + "Z7Q2MXK4P9LBT3WH"
+
+GOOD_POST = """---
+title: "tweetbot: Surviving Deleted Tweets on Port 2222"
+date: "2026-11-20"
+description: "How I stopped the bot from crashing on tweets that vanished."
+tags: ["tweetbot", "python"]
+published: false
+---
+
+The bot crashed every time a tweet vanished before I could read it. I had to fix that.
+
+## Catching the Vanishing Tweet in `handle_deleted_tweet`
+
+I added `handle_deleted_tweet` and moved the listener to `DEFAULT_PORT = 2222`. My first version
+assumed the tweet still had an id. It did not.
+
+## Why `getattr` Beat the KeyError
+
+We stopped trusting the payload and asked for the id politely.
+
+## What I Learned and What Comes Next
+
+I learned to treat every remote object as already gone. Next I want a test that deletes a tweet
+mid-request.
+"""
+
+
+def sent_key(headers: dict[str, str]) -> str:
+    """The SDK sends the key as x-api-key or, in newer versions, as a bearer token."""
+    return headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[MessagesServer]:
+    server = MessagesServer().start()
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def story(repo: GitRepo) -> GitRepo:
+    repo.commit("Initial bot", {"bot.py": "import socket\n", ".devlogignore": "private/\n"})
+    repo.commit("feat: handle deleted tweets\n\nThe bot crashed with a KeyError when a tweet vanished.", {
+        "bot.py": "import socket\n\nDEFAULT_PORT = 2222\n\n\ndef handle_deleted_tweet(tweet):\n    return tweet.id\n",
+        "config.py": f'AWS_KEY_ID = "{AWS_KEY}"\n',
+        "private/plans.md": "secret roadmap: world domination\n",
+    })
+    return repo
+
+
+def draft(capsys: pytest.CaptureFixture[str], repo: GitRepo, *extra: str) -> tuple[int, str, str]:
+    code = main(["-C", str(repo.path), "--no-daemon", "draft", *extra])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_claude_streams_and_the_request_carries_rules_beats_and_no_secrets(
+        api: MessagesServer, story: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    api.script(Reply(text=GOOD_POST))
+    code, out, err = draft(capsys, story)
+    assert code == 0
+    assert out == GOOD_POST
+    assert "Catching the Vanishing Tweet" in err  # streamed as it was written
+    assert "input tokens" in err and "$" in err  # size and cost before sending
+    paths = [r.path for r in api.requests]
+    assert paths == ["/v1/messages/count_tokens", "/v1/messages"]
+    (request,) = api.message_requests
+    assert sent_key(request.headers) == KEY
+    body = request.body
+    assert body["stream"] is True
+    system = body["system"]
+    assert system[0]["cache_control"] == {"type": "ephemeral"}
+    assert "NEVER mention commits" in system[0]["text"]
+    user = body["messages"][0]["content"]
+    assert "handle_deleted_tweet" in user and "DEFAULT_PORT = 2222" in user and "bot.py" in user
+    raw = json.dumps(body)
+    assert AWS_KEY not in raw
+    assert "private/plans.md" not in raw and "world domination" not in raw
+    assert story.head() not in raw and story.head()[:7] not in raw
+
+
+def test_overloaded_then_success(api: MessagesServer, story: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    api.script(Reply(status=529), Reply(text=GOOD_POST))
+    code, out, _ = draft(capsys, story)
+    assert code == 0 and out == GOOD_POST
+    assert len(api.message_requests) == 2
+
+
+def test_rate_limited_with_retry_after_then_success(api: MessagesServer, story: GitRepo,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    api.script(Reply(status=429, headers={"retry-after": "1", "retry-after-ms": "200"}), Reply(text=GOOD_POST))
+    code, out, _ = draft(capsys, story)
+    assert out == GOOD_POST and len(api.message_requests) == 2
+
+
+def test_rejected_key_falls_back_to_the_offline_post(api: MessagesServer, story: GitRepo,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    api.script(Reply(status=401))
+    api.default = Reply(status=401)
+    code, out, err = draft(capsys, story)
+    assert code == 0
+    assert "rejected (401)" in err and "offline narrator wrote it instead" in err
+    assert out.startswith("---\ntitle:") and "handle_deleted_tweet" in out
+    assert check_post(out) == []
+
+
+def test_overloaded_past_every_retry(api: MessagesServer, story: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    api.default = Reply(status=529)
+    code, out, err = draft(capsys, story)
+    assert "overloaded even after retrying" in err
+    assert out.startswith("---\ntitle:")
+    assert len(api.message_requests) == 4  # the first try and three retries
+
+
+def test_timeout(api: MessagesServer, story: GitRepo, capsys: pytest.CaptureFixture[str], isolated_home: Path) -> None:
+    config = isolated_home / ".config" / "devlog"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text("[narrator]\ntimeout = 0.5\nmax_retries = 0\n")
+    api.default = Reply(text=GOOD_POST, delay=3)
+    code, out, err = draft(capsys, story)
+    assert "did not answer in time" in err and out.startswith("---\ntitle:")
+
+
+def test_malformed_body(api: MessagesServer, story: GitRepo, capsys: pytest.CaptureFixture[str], isolated_home: Path) -> None:
+    api.default = Reply(malformed=True)
+    code, out, err = draft(capsys, story, "--narrator", "claude")
+    assert "Claude could not write the post" in err and out.startswith("---\ntitle:")
+
+
+def test_network_down(story: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                      isolated_home: Path) -> None:
+    config = isolated_home / ".config" / "devlog"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text("[narrator]\nmax_retries = 0\n")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")  # discard port: nothing listens
+    code, out, err = draft(capsys, story)
+    assert "cannot reach the API" in err and out.startswith("---\ntitle:")
+
+
+def test_a_draft_that_breaks_the_rules_is_repaired_once(api: MessagesServer, story: GitRepo,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    bad = GOOD_POST.replace("I had to fix that.", "As the commits show, I had to fix that.")
+    api.script(Reply(text=bad), Reply(text=GOOD_POST))
+    code, out, err = draft(capsys, story)
+    assert out == GOOD_POST
+    first, repair = api.message_requests
+    follow_up = repair.body["messages"][-1]["content"]
+    assert "mentions commits" in follow_up and repair.body["messages"][-2]["content"] == bad
+
+
+def test_dry_run_shows_the_request_and_sends_nothing(api: MessagesServer, story: GitRepo,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = draft(capsys, story, "--dry-run")
+    request = json.loads(out)
+    assert request["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert "handle_deleted_tweet" in request["messages"][0]["content"]
+    assert api.requests == []
+
+
+def test_no_key_means_nothing_leaves_the_machine(api: MessagesServer, story: GitRepo,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    code, out, err = draft(capsys, story, "--narrator", "claude")
+    assert "no ANTHROPIC_API_KEY" in err and out.startswith("---\ntitle:")
+    assert api.requests == []
+
+
+def test_style_posts_replace_the_tone_example(api: MessagesServer, story: GitRepo,
+                                               capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    mine = tmp_path / "my-post.md"
+    mine.write_text("# My own voice\n\nShort sentences. Dry jokes about YAML.\n")
+    code, out, _ = draft(capsys, story, "--dry-run", "--style", str(mine))
+    seed = json.loads(out)["system"][0]["text"]
+    assert "Dry jokes about YAML" in seed and "Self-Forcing" not in seed
+    assert "NEVER mention commits" in seed
+
+
+def test_through_the_daemon_with_the_key_handed_over(api: MessagesServer, story: GitRepo) -> None:
+    from tests.daemonutil import devlog
+
+    devlog(story.path, "daemon", "start", env={"ANTHROPIC_API_KEY": ""})  # the daemon has no key
+    api.script(Reply(text=GOOD_POST))
+    result = devlog(story.path, "draft")
+    assert result.stdout == GOOD_POST
+    assert "Catching the Vanishing Tweet" in result.stderr
+    assert sent_key(api.message_requests[0].headers) == KEY
