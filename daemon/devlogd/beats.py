@@ -22,7 +22,7 @@ _CONVENTIONAL = r"(?:\([^)]*\))?!?:"
 
 DEFAULT_RULES: tuple[BeatRule, ...] = (
     BeatRule(kind="revert", message=r"^revert\b"),
-    BeatRule(kind="release", message=r"^(?:release|bump(?:ed)? version|v?\d+\.\d+(?:\.\d+)?\s*$|chore\(release\))"),
+    BeatRule(kind="release", message=r"^(?:release|bump(?:ed)? version|v?\d+\.\d+(?:\.\d+)?\s*$|chore\(release\))|^(?:start|prepare|begin|open)\w*\s+(?:version|release|v?\d+\.\d+)|^(?:release|version)\s+v?\d+\.\d+"),
     BeatRule(kind="feature", message=rf"^feat(?:ure)?{_CONVENTIONAL}"),
     BeatRule(kind="fix", message=rf"^(?:fix|bugfix|hotfix){_CONVENTIONAL}"),
     BeatRule(kind="perf", message=rf"^perf{_CONVENTIONAL}"),

@@ -18,6 +18,7 @@ from devlogd.models import Beat
 # Rough token cost of one beat when given to a narrator (measured on real journals).
 CHARS_PER_TOKEN = 4
 QUIET_KINDS = frozenset({"merge", "chore", "build", "release"})
+KIND_WEIGHT = {"docs": 0.3, "test": 0.5, "chore": 0.3, "build": 0.3, "refactor": 0.8}
 
 
 @dataclass
@@ -28,7 +29,8 @@ class Chapter:
 
     @property
     def importance(self) -> int:
-        return sum(b.importance for b in self.beats)
+        # Code changes carry a story; docs, tests and housekeeping support one.
+        return sum(int(b.importance * KIND_WEIGHT.get(b.kind, 1.0)) for b in self.beats)
 
     @property
     def key(self) -> str:
@@ -181,7 +183,7 @@ def _merge_small(groups: list[list[Beat]]) -> list[list[Beat]]:
 
 
 def _chapter(beats: list[Beat]) -> Chapter:
-    lead = max(beats, key=lambda b: (b.importance, -b.time))
+    lead = max(beats, key=lambda b: (b.importance * KIND_WEIGHT.get(b.kind, 1.0), -b.time))
     counts: Counter[str] = Counter()
     for beat in beats:
         counts.update(beat.identifiers[:4])

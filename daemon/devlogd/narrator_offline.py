@@ -18,26 +18,56 @@ from devlogd.drafting import Chapter, DraftPlan
 from devlogd.models import Beat
 from devlogd.style import GENERIC_HEADINGS, meta_reference
 
-_PAST = {
-    "add": "added", "fix": "fixed", "make": "made", "use": "switched to", "remove": "removed",
-    "update": "updated", "rewrite": "rewrote", "write": "wrote", "build": "built", "move": "moved",
-    "rename": "renamed", "refactor": "refactored", "implement": "implemented", "support": "added support for",
-    "improve": "improved", "speed": "sped", "handle": "handled", "allow": "allowed", "avoid": "avoided",
-    "drop": "dropped", "replace": "replaced", "split": "split", "extract": "extracted", "create": "created",
-    "introduce": "introduced", "enable": "enabled", "disable": "disabled", "set": "set", "raise": "raised",
-    "lower": "lowered", "reduce": "reduced", "increase": "increased", "cache": "cached", "clean": "cleaned",
-    "document": "documented", "test": "tested", "bump": "bumped", "upgrade": "upgraded", "revert": "reverted",
-    "merge": "merged", "simplify": "simplified", "change": "changed", "convert": "converted",
-    "switch": "switched", "keep": "kept", "let": "let", "teach": "taught", "show": "showed",
-    "reworked": "reworked", "added": "added", "changed": "changed", "removed": "removed", "set up": "set up",
-    "prevent": "prevented", "ensure": "made sure", "stop": "stopped", "start": "started",
-    "guard": "guarded", "check": "checked", "read": "read", "parse": "parsed", "run": "ran",
-    "port": "ported", "expose": "exposed", "wire": "wired", "hook": "hooked", "batch": "batched",
-    "optimize": "optimized", "optimise": "optimised", "tune": "tuned", "limit": "limited", "bound": "bounded",
-    "retry": "retried", "skip": "skipped", "ignore": "ignored", "redact": "redacted", "store": "stored",
-    "load": "loaded", "save": "saved", "initial": "started", "bootstrap": "bootstrapped",
+# Imperative subjects ("Add X", "Fix Y") become first-person past ("I added X").
+_IRREGULAR = {
+    "build": "built", "make": "made", "write": "wrote", "rewrite": "rewrote", "split": "split",
+    "set": "set", "let": "let", "keep": "kept", "teach": "taught", "run": "ran", "read": "read",
+    "put": "put", "cut": "cut", "get": "got", "take": "took", "give": "gave", "find": "found",
+    "hold": "held", "send": "sent", "spend": "spent", "throw": "threw", "undo": "undid",
+    "redo": "redid", "feed": "fed", "lead": "led", "shut": "shut", "hide": "hid", "bind": "bound",
+    "unbind": "unbound", "choose": "chose", "begin": "began", "stick": "stuck", "do": "did",
 }
-_PAST_FORMS = set(_PAST.values())
+_SPECIAL = {"use": "switched to", "support": "added support for", "ensure": "made sure",
+            "speed": "sped", "initial": "started"}
+_VERBS = frozenset("""
+add allow avoid batch bound bump cache change check clean clarify collect combine compute configure
+convert copy correct create debounce declare default defer delete deprecate detect disable document
+drop emit enable enforce expand expose extend extract fail fallback fetch fix flatten flush format
+guard handle harden hook ignore implement import improve increase inline install introduce isolate
+limit load lock log lower match merge migrate mock move normalize normalise note optimize optimise
+parse pass patch pin polish port prefer prepare prevent print protect prune raise rebuild record
+redact reduce refactor reject release remove rename reorder repair replace report require reset
+resolve restore restrict retry return reuse revert rework save scan separate serialize show simplify
+skip sort start stop store stream strip switch sync test tidy track translate trim tune turn unify
+unwrap update upgrade validate verify warn wire wrap yield provide accept apply attach call close
+collapse deduplicate delay describe drain encode decode escape explain fill filter finish fold hash
+ignore index listen mark measure open pick poll post query queue rate register render request
+resize retain reveal rotate route schedule select serve shorten slow sanitize shrink sign solve
+spawn split stage swap tag tighten time toggle trace trigger truncate type unlock watch
+""".split()) | frozenset(_IRREGULAR) | frozenset(_SPECIAL)
+
+
+# Verbs that double their last consonant: stop -> stopped, set -> setting.
+_DOUBLES = frozenset("stop drop ship strip wrap unwrap swap trim plan pin skip tag log flag prefer "
+                     "emit submit permit set get put cut run begin shut let split".split())
+
+
+def _past(verb: str) -> str:
+    if verb in _SPECIAL:
+        return _SPECIAL[verb]
+    if verb in _IRREGULAR:
+        return _IRREGULAR[verb]
+    if verb.endswith("e"):
+        return verb + "d"
+    if verb.endswith("y") and verb[-2:-1] not in "aeiou":
+        return verb[:-1] + "ied"
+    if verb in _DOUBLES:
+        return verb + verb[-1] + "ed"
+    return verb + "ed"
+
+
+_PAST_FORMS = frozenset(_past(v) for v in _VERBS) | frozenset(
+    {"added", "fixed", "changed", "removed", "reworked", "renamed", "set up", "updated"})
 
 
 def _pick(key: str, options: Sequence[str]) -> str:
@@ -66,16 +96,48 @@ def _sentence(text: str) -> str:
 
 
 def first_person(headline: str) -> str:
-    """'Add journal writer' -> 'I added journal writer'."""
+    """'Add journal writer' -> 'I added journal writer'; '' when it is not a verb phrase."""
     words = headline.split(" ", 1)
-    verb = words[0].lower()
+    verb = words[0].lower().rstrip(":,")
     rest = words[1] if len(words) > 1 else ""
-    stem = verb[:-1] if verb.endswith("s") and verb[:-1] in _PAST else verb
-    if stem in _PAST:
-        return f"I {_PAST[stem]} {rest}".strip()
+    if verb == "set" and rest.lower().startswith("up "):
+        return f"I set up {rest[3:]}".strip()
+    if verb in _VERBS:
+        return f"I {_past(verb)} {rest}".strip()
+    if verb.endswith("es") and verb[:-2] in _VERBS and len(verb) > 4:
+        return f"I {_past(verb[:-2])} {rest}".strip()  # "Fixes X"
+    if verb.endswith("s") and verb[:-1] in _VERBS and not verb.endswith("ss"):
+        return f"I {_past(verb[:-1])} {rest}".strip()  # "Adds X"
     if verb in _PAST_FORMS:
         return f"I {verb} {rest}".strip()
     return ""
+
+
+def gerund(headline: str) -> str:
+    """'Fix mypy findings' -> 'fixing mypy findings'; other headlines unchanged."""
+    words = headline.split(" ", 1)
+    verb = words[0].lower()
+    rest = (" " + words[1]) if len(words) > 1 else ""
+    if verb not in _VERBS or verb in _SPECIAL:
+        return _lower_first(headline)
+    if verb.endswith("ie"):
+        stem = verb[:-2] + "y"
+    elif verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
+        stem = verb[:-1]
+    elif verb in _DOUBLES:
+        stem = verb + verb[-1]
+    else:
+        stem = verb
+    return f"{stem}ing{rest}"
+
+
+def _as_clause(headline: str) -> str:
+    """A headline that can follow "then came": "the config loader" or "fixing X"."""
+    text = _clean(headline).rstrip(".")
+    told = first_person(text)
+    if told:
+        return "the moment " + told
+    return _lower_first(text)
 
 
 def heading_for(chapter: Chapter, used: set[str]) -> str:
@@ -85,6 +147,8 @@ def heading_for(chapter: Chapter, used: set[str]) -> str:
         text = text[:72].rsplit(" ", 1)[0] + "…"
     if not text or GENERIC_HEADINGS.match(text) or meta_reference(text):
         text = f"Reworking `{chapter.topic}`" if chapter.topic else "Reworking the code"
+    if text.lower() in used and chapter.lead.identifiers:
+        text = f"{text} in `{chapter.lead.identifiers[0]}`"  # two fixes of one kind: say where
     base, n = text, 2
     while text.lower() in used:
         text = f"{base} ({n})"
@@ -97,7 +161,7 @@ def _code_name(name: str) -> str:
     return name if name.startswith("`") or " " in name else f"`{name}`"
 
 
-def beat_paragraph(beat: Beat) -> str:
+def beat_paragraph(beat: Beat, lead: bool = False) -> str:
     parts: list[str] = []
     told = first_person(_clean(beat.headline))
     if told:
@@ -112,8 +176,10 @@ def beat_paragraph(beat: Beat) -> str:
         intro = _pick(beat.sha + "w", ("Why bother?", "The reason was concrete.", "Why?"))
         parts.append(f"{intro} {_sentence(_clean(beat.why))}")
     what = _clean(beat.what)
-    if what:
-        parts.append(_sentence("In practice I " + _lower_first(what)))
+    if what and (lead or ";" in what):
+        body = _lower_first(what)
+        intro = _pick(beat.sha + "p", ("In practice I {w}", "Concretely, I {w}", "Under the hood I {w}"))
+        parts.append(_sentence(intro.format(w=body)))
     numbers = [n for n in beat.numbers if n not in beat.headline]
     if numbers:
         parts.append(f"The numbers that mattered: {', '.join(numbers[:4])}.")
@@ -123,8 +189,15 @@ def beat_paragraph(beat: Beat) -> str:
     return " ".join(p for p in parts if p)
 
 
+_PROSE_FILES = (".md", ".rst", ".txt", ".adoc")
+_CONFIG_FILES = (".yaml", ".yml", ".json", ".toml", ".cfg", ".ini", ".lock")
+
+
 def _excerpt_block(beat: Beat) -> str:
-    for hunk in beat.excerpt:
+    # Code tells the story; a changelog or a licence does not. Config only when it is all.
+    hunks = [h for h in beat.excerpt if not h.path.lower().endswith(_PROSE_FILES)]
+    hunks.sort(key=lambda h: h.path.lower().endswith(_CONFIG_FILES))
+    for hunk in hunks:
         lines = [line for line in hunk.lines if not meta_reference(line[1:])]
         if len(lines) >= 2:
             where = f"{hunk.path}" + (f", in `{hunk.header}`" if hunk.header else "")
@@ -136,7 +209,7 @@ def chapter_text(chapter: Chapter, heading: str, next_heading: str | None) -> st
     out = [f"## {heading}", ""]
     beats = sorted(sorted(chapter.beats, key=lambda b: -b.importance)[:5], key=lambda b: b.time)
     for beat in beats:
-        out += [beat_paragraph(beat), ""]
+        out += [beat_paragraph(beat, lead=beat is chapter.lead), ""]
         if beat is chapter.lead:
             block = _excerpt_block(beat)
             if block:
@@ -147,7 +220,7 @@ def chapter_text(chapter: Chapter, heading: str, next_heading: str | None) -> st
             "Which brought me straight to {n}.",
             "It worked, but it also set up the next piece: {n}.",
         ))
-        out += [hook.format(n=_lower_first(next_heading.rstrip("."))), ""]
+        out += [hook.format(n=_as_clause(next_heading)), ""]
     return "\n".join(out)
 
 
@@ -159,14 +232,18 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+_TITLE_KINDS = {"feature": 0, "perf": 1, "fix": 2, "refactor": 3}
+
+
 def title_for(plan: DraftPlan) -> str:
-    leads = sorted((c.lead for c in plan.chapters), key=lambda b: -b.importance)
+    leads = sorted((c.lead for c in plan.chapters),
+                   key=lambda b: (_TITLE_KINDS.get(b.kind, 9), not b.identifiers, -b.importance))
     phrases = [_clean(b.headline).rstrip(".") for b in leads[:2]]
     phrases = [p for p in phrases if p]
     if not phrases:
         return f"Building {plan.project}"
-    if len(phrases) == 2 and len(phrases[0]) + len(phrases[1]) < 90:
-        return f"{plan.project}: {phrases[0]}, then {_lower_first(phrases[1])}"
+    if len(phrases) == 2 and len(phrases[0]) + len(phrases[1]) < 80:
+        return f"{plan.project}: {phrases[0]}, and {gerund(phrases[1])}"
     return f"{plan.project}: {phrases[0]}"
 
 
@@ -189,7 +266,7 @@ def hook_paragraphs(plan: DraftPlan) -> list[str]:
         else:
             told = first_person(_clean(opening.headline))
             paras.append(_sentence(told) + f" That is where this stretch of {plan.project} started."
-                         if told else f"It started with {_lower_first(_clean(opening.headline).rstrip('.'))} in {plan.project}.")
+                         if told else f"This stretch of {plan.project} started with {_lower_first(_clean(opening.headline).rstrip('.'))}.")
     beats = [b for c in plan.chapters for b in c.beats]
     if beats:
         days = max(1, round((beats[-1].time - beats[0].time) / 86400))
@@ -201,7 +278,9 @@ def hook_paragraphs(plan: DraftPlan) -> list[str]:
         built = kinds.get("feature", 0)
         sentence = f"Over {days} day{'s' if days != 1 else ''} I touched {files} files"
         sentence += f", mostly in {where}" if where else ""
-        sentence += f": {built} new piece{'s' if built != 1 else ''} of work and {fixes} fix{'es' if fixes != 1 else ''}."
+        counts = [f"{n} {word}" for n, word in ((built, "new features" if built != 1 else "new feature"),
+                                                (fixes, "fixes" if fixes != 1 else "fix")) if n]
+        sentence += (": " + " and ".join(counts) + ".") if counts else "."
         paras.append(sentence + " Here is how it went.")
     return paras
 
@@ -219,21 +298,21 @@ def ending(plan: DraftPlan) -> list[str]:
     else:
         leads = [c.lead for c in plan.chapters][:3]
         out.append("I learned the most from the parts that pushed back: "
-                   + "; ".join(_lower_first(_clean(b.headline).rstrip(".")) for b in leads) + ".")
+                   + "; ".join(gerund(_clean(b.headline).rstrip(".")) for b in leads) + ".")
         out.append("")
-    latest = [b for b in plan.next_steps if _clean(b.headline)]
+    latest = [b for b in plan.next_steps if _clean(b.headline)] or [plan.chapters[-1].lead]
     out += [f"## Next Up for {plan.project}", ""]
     if latest:
         last = latest[-1]
         areas = ", ".join(f"`{a}`" for a in last.areas[:2])
-        out.append(f"The latest piece of work was {_lower_first(_clean(last.headline).rstrip('.'))}"
+        out.append(f"The latest piece of work was {gerund(_clean(last.headline).rstrip('.'))}"
                    + (f", in {areas}" if areas else "") + ". That is where I pick up next: "
                    "what it opened up still needs to be tested in real use and tightened.")
         remaining = [b for b in plan.lessons if b.kind in ("fix", "revert")]
         if remaining:
             out.append("")
-            out.append(f"I also want to make sure {_lower_first(_clean(remaining[-1].headline).rstrip('.'))} "
-                       "stays fixed, with a test that would catch it coming back.")
+            out.append(f"I also want a test that guards {gerund(_clean(remaining[-1].headline).rstrip('.'))}, "
+                       "so that the problem cannot quietly come back.")
     out += ["", "---", "", f"Thanks for reading! If you are building something similar, I'd love to compare notes."]
     return out
 
