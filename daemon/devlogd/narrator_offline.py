@@ -167,8 +167,8 @@ def beat_paragraph(beat: Beat, lead: bool = False) -> str:
     if told:
         parts.append(_sentence(told))
     else:
-        lead = _pick(beat.sha + "lead", ("Next up: {h}.", "Then came {h}.", "I turned to {h}."))
-        parts.append(lead.format(h=_lower_first(_clean(beat.headline).rstrip("."))))
+        opener = _pick(beat.sha + "lead", ("Next up: {h}.", "Then came {h}.", "I turned to {h}."))
+        parts.append(opener.format(h=_lower_first(_clean(beat.headline).rstrip("."))))
     if beat.tension and _clean(beat.tension) and beat.tension.rstrip(".") != beat.headline.rstrip("."):
         intro = _pick(beat.sha + "t", ("The catch:", "Here was the problem:", "What bit me:"))
         parts.append(f"{intro} {_lower_first(_clean(beat.tension))}")
