@@ -1,0 +1,279 @@
+// Devlog for VS Code: one language client per git repository in the workspace, each
+// talking to that repository's daemon through `devlog lsp`.
+import * as cp from "child_process";
+import * as path from "path";
+import * as vscode from "vscode";
+import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-languageclient/node";
+import { DraftBuffer, Executable, describe, findDevlog } from "./executable";
+
+const SECRET_KEY = "devlog.anthropicApiKey";
+
+interface Repo {
+  root: string;
+  client: LanguageClient;
+  beats: number;
+}
+
+const repos = new Map<string, Repo>();
+let output: vscode.OutputChannel;
+let status: vscode.StatusBarItem;
+let extensionContext: vscode.ExtensionContext;
+let activeDraft: { buffer: DraftBuffer; doc?: vscode.TextDocument } | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  extensionContext = context;
+  output = vscode.window.createOutputChannel("Devlog");
+  status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 20);
+  status.command = "devlog.generate";
+  context.subscriptions.push(output, status);
+  const commands: [string, () => Promise<void>][] = [
+    ["devlog.generate", generateDevlog],
+    ["devlog.showJournal", showJournal],
+    ["devlog.installHook", installHook],
+    ["devlog.setApiKey", setApiKey],
+    ["devlog.restartDaemon", restartDaemon],
+  ];
+  for (const [name, handler] of commands) {
+    context.subscriptions.push(vscode.commands.registerCommand(name, () => guarded(handler)));
+  }
+  context.subscriptions.push(vscode.workspace.onDidChangeWorkspaceFolders(() => guarded(syncClients)));
+  await guarded(syncClients);
+}
+
+export async function deactivate(): Promise<void> {
+  await Promise.all([...repos.values()].map((r) => r.client.stop()));
+  repos.clear();
+}
+
+async function guarded(action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    output.appendLine(`error: ${message}`);
+    const choice = await vscode.window.showErrorMessage(`Devlog: ${message}`, "Show log");
+    if (choice === "Show log") output.show();
+  }
+}
+
+async function pythonInterpreter(): Promise<string | undefined> {
+  const python = vscode.extensions.getExtension("ms-python.python");
+  try {
+    if (python) {
+      const api = python.isActive ? python.exports : await python.activate();
+      const env = api?.environments?.getActiveEnvironmentPath?.();
+      const resolved = env ? await api.environments.resolveEnvironment(env) : undefined;
+      return resolved?.executable?.uri?.fsPath;
+    }
+  } catch {
+    // The Python extension is optional; the other lookups still apply.
+  }
+  return undefined;
+}
+
+async function devlogExecutable(): Promise<Executable> {
+  const exe = findDevlog({
+    setting: vscode.workspace.getConfiguration("devlog").get<string>("path"),
+    envPath: process.env.PATH,
+    pythonInterpreter: await pythonInterpreter(),
+  });
+  if (!exe) {
+    const choice = await vscode.window.showErrorMessage(
+      "Devlog: the `devlog` command was not found. Run ./install.sh from the devlogd repository, or set devlog.path.",
+      "Open settings",
+    );
+    if (choice === "Open settings") {
+      await vscode.commands.executeCommand("workbench.action.openSettings", "devlog.path");
+    }
+    throw new Error("devlog is not installed");
+  }
+  return exe;
+}
+
+function gitRoot(folder: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    cp.execFile("git", ["rev-parse", "--show-toplevel"], { cwd: folder }, (err, stdout) =>
+      resolve(err ? undefined : stdout.trim()),
+    );
+  });
+}
+
+async function syncClients(): Promise<void> {
+  const roots = new Set<string>();
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const root = await gitRoot(folder.uri.fsPath);
+    if (root) roots.add(root);
+  }
+  for (const [root, repo] of repos) {
+    if (!roots.has(root)) {
+      await repo.client.stop();
+      repos.delete(root);
+    }
+  }
+  if (roots.size === 0) {
+    status.hide();
+    return;
+  }
+  const exe = await devlogExecutable();
+  output.appendLine(`using ${describe(exe)}`);
+  for (const root of roots) {
+    if (!repos.has(root)) await startClient(root, exe);
+  }
+  refreshStatus();
+}
+
+async function startClient(root: string, exe: Executable): Promise<void> {
+  const serverOptions: ServerOptions = {
+    command: exe.command,
+    args: [...exe.args, "-C", root, "lsp"],
+    options: { cwd: root, env: { ...process.env } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: "file", pattern: `${root}/**/*.md` }],
+    outputChannel: output,
+    workspaceFolder: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root)),
+  };
+  const client = new LanguageClient(`devlog-${root}`, `Devlog (${path.basename(root)})`, serverOptions, clientOptions);
+  const repo: Repo = { root, client, beats: 0 };
+  repos.set(root, repo);
+  client.onNotification("devlog/beatAdded", (beat: { headline?: string }) => {
+    repo.beats += 1;
+    output.appendLine(`${path.basename(root)}: new beat: ${beat.headline ?? ""}`);
+    refreshStatus();
+  });
+  client.onNotification("devlog/draftText", (params: { token: string; text: string }) => {
+    void appendDraftText(params.token, params.text);
+  });
+  await client.start();
+  const key = await extensionContext.secrets.get(SECRET_KEY);
+  if (key) await client.sendRequest("devlog/setCredentials", { apiKey: key });
+  const info = (await client.sendRequest("workspace/executeCommand", { command: "devlog.status", arguments: [] })) as {
+    beats: number;
+  };
+  repo.beats = info.beats;
+  output.appendLine(`${root}: ${info.beats} beats`);
+}
+
+function refreshStatus(): void {
+  const total = [...repos.values()].reduce((sum, r) => sum + r.beats, 0);
+  status.text = `$(book) devlog: ${total} beats`;
+  status.tooltip = `Devlog daemon serving ${repos.size} repositor${repos.size === 1 ? "y" : "ies"}. Click to generate a devlog.`;
+  status.show();
+}
+
+async function pickRepo(): Promise<Repo> {
+  if (repos.size === 0) await syncClients();
+  const all = [...repos.values()];
+  if (all.length === 0) throw new Error("open a folder inside a git repository first");
+  if (all.length === 1) return all[0];
+  const active = vscode.window.activeTextEditor?.document.uri.fsPath;
+  const owner = active ? all.find((r) => active.startsWith(r.root + path.sep)) : undefined;
+  if (owner) return owner;
+  const choice = await vscode.window.showQuickPick(all.map((r) => r.root), { placeHolder: "Which repository?" });
+  const repo = all.find((r) => r.root === choice);
+  if (!repo) throw new Error("no repository chosen");
+  return repo;
+}
+
+async function appendDraftText(token: string, text: string): Promise<void> {
+  const draft = activeDraft;
+  if (!draft || !draft.buffer.accept(token, text) || !draft.doc) return;
+  const edit = new vscode.WorkspaceEdit();
+  const end = draft.doc.lineAt(draft.doc.lineCount - 1).range.end;
+  edit.insert(draft.doc.uri, end, text);
+  await vscode.workspace.applyEdit(edit);
+}
+
+function draftOptions(): Record<string, unknown> {
+  const config = vscode.workspace.getConfiguration("devlog");
+  const options: Record<string, unknown> = { narrator: config.get<string>("narrator") || "auto" };
+  const since = config.get<string>("since");
+  if (since) options.since = since;
+  const styles = config.get<string[]>("styleFiles") ?? [];
+  if (styles.length) options.style = styles;
+  return options;
+}
+
+async function generateDevlog(): Promise<void> {
+  const repo = await pickRepo();
+  const doc = await vscode.workspace.openTextDocument({ language: "markdown", content: "" });
+  await vscode.window.showTextDocument(doc);
+  activeDraft = { buffer: new DraftBuffer(), doc };
+  const result = (await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: "Devlog: writing your devlog", cancellable: true },
+    (_progress, token) =>
+      repo.client.sendRequest(
+        "workspace/executeCommand",
+        { command: "devlog.generateDraft", arguments: [draftOptions()] },
+        token,
+      ),
+  )) as { markdown: string; narrator: string; violations?: string[]; notes?: string[] };
+  activeDraft = undefined;
+  const whole = new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length));
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(doc.uri, whole, result.markdown);
+  await vscode.workspace.applyEdit(edit);
+  await saveToOutputFolder(repo, result.markdown);
+  for (const note of result.notes ?? []) output.appendLine(`note: ${note}`);
+  const problems = result.violations ?? [];
+  const summary = `Devlog: draft written by the ${result.narrator} narrator` + (problems.length ? ` (${problems.length} rule warnings, see the log)` : "");
+  problems.forEach((p) => output.appendLine(`check: ${p}`));
+  void vscode.window.showInformationMessage(summary);
+}
+
+async function saveToOutputFolder(repo: Repo, markdown: string): Promise<void> {
+  const folder = vscode.workspace.getConfiguration("devlog").get<string>("outputFolder");
+  if (!folder) return;
+  const dir = vscode.Uri.file(path.resolve(repo.root, folder));
+  await vscode.workspace.fs.createDirectory(dir);
+  const file = vscode.Uri.joinPath(dir, `${new Date().toISOString().slice(0, 10)}-devlog.md`);
+  await vscode.workspace.fs.writeFile(file, Buffer.from(markdown, "utf8"));
+  await vscode.window.showTextDocument(file);
+}
+
+async function showJournal(): Promise<void> {
+  const repo = await pickRepo();
+  const result = (await repo.client.sendRequest("devlog/journal", {})) as { markdown: string };
+  const doc = await vscode.workspace.openTextDocument({ language: "markdown", content: result.markdown });
+  await vscode.window.showTextDocument(doc);
+}
+
+function runDevlog(exe: Executable, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    cp.execFile(exe.command, [...exe.args, ...args], (err, stdout, stderr) => {
+      output.appendLine(stderr.trim());
+      if (err) reject(new Error(stderr.trim() || err.message));
+      else resolve(stdout + stderr);
+    });
+  });
+}
+
+async function installHook(): Promise<void> {
+  const repo = await pickRepo();
+  await runDevlog(await devlogExecutable(), ["-C", repo.root, "install"]);
+  void vscode.window.showInformationMessage(`Devlog: git hooks installed in ${path.basename(repo.root)}`);
+}
+
+async function setApiKey(): Promise<void> {
+  const key = await vscode.window.showInputBox({
+    prompt: "Anthropic API key (kept in VS Code's secret storage, handed to the daemon in memory)",
+    password: true,
+    ignoreFocusOut: true,
+  });
+  if (key === undefined) return;
+  if (key) await extensionContext.secrets.store(SECRET_KEY, key);
+  else await extensionContext.secrets.delete(SECRET_KEY);
+  for (const repo of repos.values()) await repo.client.sendRequest("devlog/setCredentials", { apiKey: key || null });
+  void vscode.window.showInformationMessage(key ? "Devlog: API key saved" : "Devlog: API key removed");
+}
+
+async function restartDaemon(): Promise<void> {
+  const exe = await devlogExecutable();
+  for (const repo of [...repos.values()]) {
+    await repo.client.stop();
+    repos.delete(repo.root);
+    await runDevlog(exe, ["-C", repo.root, "daemon", "stop"]);
+  }
+  await syncClients();
+  void vscode.window.showInformationMessage("Devlog: daemon restarted");
+}
