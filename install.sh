@@ -66,12 +66,25 @@ case ":$PATH:" in
        say "    export PATH=\"$bin_dir:\$PATH\"" ;;
 esac
 
-# The editor extension, when VS Code is here and the extension has been built.
-vsix=$(ls "$src"/vscode-extension/*.vsix 2>/dev/null | head -n 1 || true)
-if command -v code >/dev/null 2>&1 && [ -n "$vsix" ]; then
-    code --install-extension "$vsix" --force >/dev/null 2>&1 &&
-        say "installed the VS Code extension ($vsix)" ||
-        say "could not install the VS Code extension; try: code --install-extension $vsix"
+# The editor extension: built into a .vsix (offline, from the npm registry's packages)
+# and installed when VS Code's `code` command is here.
+if command -v code >/dev/null 2>&1; then
+    vsix=$src/vscode-extension/devlog.vsix
+    if [ ! -f "$vsix" ] && command -v npm >/dev/null 2>&1; then
+        say "building the VS Code extension"
+        (cd "$src/vscode-extension" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
+            npm run --silent package >/dev/null) || say "could not build the VS Code extension (see npm's messages)"
+    fi
+    if [ -f "$vsix" ]; then
+        code --install-extension "$vsix" --force >/dev/null 2>&1 &&
+            say "installed the VS Code extension ($vsix)" ||
+            say "could not install the VS Code extension; try: code --install-extension $vsix"
+    else
+        say "VS Code found, but the extension could not be built here (needs npm)"
+    fi
+else
+    say "VS Code's \`code\` command is not on PATH: skipped the editor extension"
+    say "  (later: cd vscode-extension && npm ci && npm run package && code --install-extension devlog.vsix)"
 fi
 
 if [ "$draft" = 1 ]; then

@@ -135,3 +135,16 @@ def test_parallel_backfill_matches_serial(tmp_path: Path) -> None:
     parallel = Journal(two / ".git/devlog/journal.jsonl").load().beats
     assert len(serial) == 500
     assert [(b.sha, b.headline, b.what) for b in serial] == [(b.sha, b.headline, b.what) for b in parallel]
+
+
+def test_publish_makes_the_next_draft_start_after_it(story: GitRepo, capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path) -> None:
+    post = tmp_path / "post.md"
+    assert devlog(capsys, "-C", str(story.path), "--no-daemon", "draft", "--out", str(post))[0] == 0
+    assert json.loads((tmp_path / "post.md.sources.json").read_text())
+    code, _, err = devlog(capsys, "-C", str(story.path), "--no-daemon", "publish", str(post))
+    assert code == 0 and "Crash when the tweet is gone" in err
+    story.commit("Add a retry budget", {"retry.py": "RETRY_BUDGET = 5\n"})
+    _, out, _ = devlog(capsys, "-C", str(story.path), "--no-daemon", "draft", "--dry-run")
+    source = json.loads(out)["messages"][0]["content"]
+    assert "RETRY_BUDGET" in source and "handle_deleted_tweet" not in source

@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true",
                    help="print, as JSON, the request the narrator would send, and send nothing")
 
+    p = sub.add_parser("publish", help="mark a draft (written with --out) as published: "
+                                          "the next draft starts after it")
+    p.add_argument("file", type=Path)
+
     p = sub.add_parser("check", help="check a post against the storytelling rules")
     p.add_argument("file", type=Path)
 

@@ -59,15 +59,16 @@ def _run_backfill(project: Project, spec: str | None, workers: int | None,
 
 
 def _local_beats(directory: Path, since: str | None, until: str | None,
-                 limit: int | None = None) -> tuple[Project, list[Beat]]:
+                 limit: int | None = None, after_published: bool = False) -> tuple[Project, list[Beat]]:
     from devlogd import service
     from devlogd.journal import JournalState
 
     project = _project(directory)
     _journal_missing(project)
     state = project.journal.load()
-    visible = JournalState(beats=service.visible_beats(state, service.reachable_now(project)))
-    return project, service.select_beats(project, visible, since, until, limit)
+    visible = JournalState(beats=service.visible_beats(state, service.reachable_now(project)),
+                           published=state.published)
+    return project, service.select_beats(project, visible, since, until, limit, after_published)
 
 
 # -- daemon helpers ----------------------------------------------------------------------
@@ -163,7 +164,7 @@ def cmd_draft(args: argparse.Namespace, directory: Path) -> int:
     if result is None:
         from devlogd import service
 
-        project, beats = _local_beats(directory, args.since, args.until)
+        project, beats = _local_beats(directory, args.since, args.until, after_published=True)
         live = _LiveDraft()
         hooks = service.DraftHooks(progress=live.progress, note=live.note, text=live.text)
         result = service.write_draft(project, beats, options, hooks)
@@ -256,6 +257,22 @@ def _deliver(result: Any, out: Path | None) -> None:
         sys.stdout.flush()
     for violation in result.violations:
         print(f"devlog: check: {violation}", file=sys.stderr)
+
+
+def cmd_publish(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd import service
+
+    path = args.file if args.file.is_absolute() else directory / args.file
+    sidecar = path.with_name(path.name + ".sources.json")
+    try:
+        sources = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise UsageError(f"cannot read {sidecar} (write drafts with --out to get one): {err}") from err
+    newest = service.mark_published(_project(directory), sources)
+    if newest is None:
+        raise UsageError(f"{sidecar} names no beat of this journal")
+    print(f"marked published; the next draft starts after: {newest.headline}", file=sys.stderr)
+    return 0
 
 
 def cmd_check(args: argparse.Namespace, directory: Path) -> int:

@@ -149,12 +149,13 @@ def _options(raw: Any) -> DraftOptions:
         raise JsonRpcInvalidParams(f"invalid draft options: {err}") from err
 
 
-async def _select(state: RepoState, since: str | None, until: str | None, limit: int | None) -> list[Beat]:
+async def _select(state: RepoState, since: str | None, until: str | None, limit: int | None,
+                  after_published: bool = False) -> list[Beat]:
     await state.wait_reconciled()
-    journal = JournalState(beats=state.visible())
+    journal = JournalState(beats=state.visible(), published=state.journal.published)
 
     def select() -> list[Beat]:
-        return service.select_beats(state.project, journal, since, until, limit)
+        return service.select_beats(state.project, journal, since, until, limit, after_published)
 
     try:
         return await state.in_git_thread(select)
@@ -187,7 +188,7 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> dict[str, Any]:
 
     hooks = service.DraftHooks(progress=report, note=note, text=text, cancelled=cancelled)
     try:
-        beats = await _select(state, options.since, options.until, None)
+        beats = await _select(state, options.since, options.until, None, after_published=True)
         result = await state.in_work_thread(service.write_draft, state.project, beats, options, hooks,
                                             ls.api_key, ls.base_url)
     except asyncio.CancelledError:

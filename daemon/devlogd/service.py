@@ -228,9 +228,18 @@ def parse_date(text: str, now: float | None = None) -> float | None:
 
 
 def select_beats(project: Project, state: JournalState, since: str | None = None,
-                 until: str | None = None, limit: int | None = None) -> list[Beat]:
-    """Beats in journal order, filtered by ``since``/``until`` (dates or revisions)."""
+                 until: str | None = None, limit: int | None = None,
+                 after_published: bool = False) -> list[Beat]:
+    """Beats in time order, filtered by ``since``/``until`` (dates or revisions).
+
+    With ``after_published`` and no range given, only what came after the last post the
+    user marked published (`devlog publish`).
+    """
     beats = list(state.beats)
+    if after_published and not since and not until and state.published is not None:
+        marker = next((b for b in beats if b.sha == state.published.until), None)
+        if marker is not None:
+            beats = [b for b in beats if b.time > marker.time]
     since_time = parse_date(since) if since else None
     until_time = parse_date(until) if until else None
     if since and since_time is None or until and until_time is None:
@@ -301,6 +310,19 @@ def scrub_beat(beat: Beat, ignore: PathFilter) -> Beat:
     if len(files) == len(beat.files) and len(excerpt) == len(beat.excerpt):
         return beat
     return msgspec.structs.replace(beat, files=files, excerpt=excerpt)
+
+
+def mark_published(project: Project, sources: dict[str, list[str]]) -> Beat | None:
+    """Record that a post covering ``sources`` (chapter -> shas) is published."""
+    state = project.journal.load()
+    by_sha = {b.sha: b for b in state.beats}
+    covered = [by_sha[sha] for shas in sources.values() for sha in shas if sha in by_sha]
+    if not covered:
+        return None
+    newest = max(covered, key=lambda b: b.time)
+    with project.journal.writer() as writer:
+        writer.add_published(newest.sha)
+    return newest
 
 
 def write_draft(project: Project, beats: list[Beat], options: DraftOptions,

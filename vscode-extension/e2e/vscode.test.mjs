@@ -1,0 +1,136 @@
+// "Devlog: Generate devlog" in real VS Code (code-server), driven from the command palette.
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, test } from "node:test";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ext = dirname(here);
+const artifacts = join(ext, ".artifacts");
+const python = process.env.DEVLOG_PYTHON;
+const work = mkdtempSync(join(tmpdir(), "devlog-vscode-"));
+const home = join(work, "home");
+const repo = join(work, "tweetbot");
+const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, ".config"), GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: join(home, ".gitconfig"), ANTHROPIC_API_KEY: "", DEVLOG_IDLE_TIMEOUT: "60" };
+let codeServer;
+let browser;
+
+function git(...args) {
+  return execFileSync("git", args, { cwd: repo, env: { ...env, GIT_AUTHOR_NAME: "Ada", GIT_AUTHOR_EMAIL: "a@x",
+    GIT_COMMITTER_NAME: "Ada", GIT_COMMITTER_EMAIL: "a@x" } }).toString();
+}
+
+function commit(files, message) {
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(repo, name), content);
+  git("add", "-A");
+  git("commit", "-q", "-m", message);
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(check, what, timeout = 60000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const value = await check();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function fixture() {
+  mkdirSync(home, { recursive: true });
+  mkdirSync(repo, { recursive: true });
+  git("init", "-q", "-b", "main");
+  commit({ "bot.py": "import socket\n" }, "Initial tweet bot");
+  commit({ "bot.py": "import socket\n\nDEFAULT_PORT = 2222\n" }, "feat: listen on a fixed port");
+  commit({ "bot.py": "import socket\n\nDEFAULT_PORT = 2222\n\n\ndef handle_deleted_tweet(event):\n    return event.get('id')\n" },
+    "Handle deleted tweets\n\nThe handler crashed with a KeyError when a delete carried no id. Turns out deletes for protected accounts carry no id at all.");
+  // The executable the extension finds through the devlog.path setting.
+  const launcher = join(work, "devlog");
+  writeFileSync(launcher, `#!/bin/sh\nexec '${python}' -m devlogd "$@"\n`);
+  chmodSync(launcher, 0o755);
+  const settings = join(work, "user-data", "User");
+  mkdirSync(settings, { recursive: true });
+  writeFileSync(join(settings, "settings.json"), JSON.stringify({
+    "devlog.path": launcher,
+    "devlog.outputFolder": "drafts",
+    "workbench.startupEditor": "none",
+    "security.workspace.trust.enabled": false,
+    "telemetry.telemetryLevel": "off",
+    "extensions.autoCheckUpdates": false,
+    "update.mode": "none",
+  }, null, 2));
+}
+
+after(async () => {
+  await browser?.close();
+  codeServer?.kill("SIGTERM");
+  try {
+    execFileSync(python, ["-m", "devlogd", "-C", repo, "daemon", "stop"], { env });
+  } catch {}
+  rmSync(work, { recursive: true, force: true });
+});
+
+test("Generate devlog from the command palette opens a draft that devlog check accepts", { timeout: 240000 }, async () => {
+  fixture();
+  const codeServerBin = join(here, "node_modules", ".bin", "code-server");
+  const dirs = ["--user-data-dir", join(work, "user-data"), "--extensions-dir", join(work, "extensions")];
+  execFileSync(codeServerBin, [...dirs, "--install-extension", join(ext, "devlog.vsix")], { env, stdio: "inherit" });
+  const port = await freePort();
+  codeServer = spawn(codeServerBin, [...dirs, "--bind-addr", `127.0.0.1:${port}`, "--auth", "none",
+    "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", repo],
+    { env, stdio: ["ignore", "inherit", "inherit"] });
+  await waitFor(async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+    } catch {
+      return false;
+    }
+  }, "code-server");
+
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(repo)}`);
+  await page.waitForSelector(".monaco-workbench", { timeout: 120000 });
+  // The extension is up when its status bar item shows the beat count.
+  await page.waitForSelector('.statusbar-item:has-text("devlog:")', { timeout: 120000 });
+
+  await page.keyboard.press("F1");
+  await page.waitForSelector(".quick-input-widget input");
+  await page.keyboard.type("Devlog: Generate devlog");
+  await page.waitForSelector('.quick-input-list .monaco-list-row:has-text("Generate devlog")');
+  await page.keyboard.press("Enter");
+
+  const drafts = join(repo, "drafts");
+  const file = await waitFor(() => existsSync(drafts) && readdirSync(drafts).find((f) => f.endsWith("-devlog.md")),
+    "the draft file", 120000);
+  const post = readFileSync(join(drafts, file), "utf8");
+  assert.match(post, /^---\ntitle: "tweetbot: /);
+  assert.match(post, /handle_deleted_tweet/);
+  // The editor shows the draft, front matter first.
+  await page.waitForSelector('.monaco-editor .view-lines:has-text("title:")', { timeout: 30000 });
+  const editorText = await page.locator(".monaco-editor .view-lines").first().innerText();
+  assert.match(editorText.replace(/\u00a0/g, " "), /title: "tweetbot: /);
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, "generate-devlog.png") });
+  // The same rules the CLI enforces.
+  execFileSync(python, ["-m", "devlogd", "check", join(drafts, file)], { env, stdio: "inherit" });
+});
