@@ -135,7 +135,7 @@ class Published(msgspec.Struct, tag="published", tag_field="type", omit_defaults
 Record = Union[Beat, Rewrite, Published]
 
 
-class DraftOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+class DraftOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, rename="camel"):
     """What a draft request may say (CLI flags, the LSP command's argument)."""
 
     since: str | None = None
