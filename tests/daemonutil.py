@@ -63,9 +63,21 @@ def frame(payload: bytes) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(payload) + payload
 
 
+def read_reply(sock: socket.socket, msg_id: Any, timeout: float = 10.0) -> dict[str, Any]:
+    """The response to request ``msg_id``, skipping notifications sent meanwhile."""
+    while True:
+        message = read_message(sock, timeout)
+        if message.get("id") == msg_id and "method" not in message:
+            return message
+
+
+_leftover: dict[int, bytes] = {}
+
+
 def read_message(sock: socket.socket, timeout: float = 10.0) -> dict[str, Any]:
+    """One framed message; bytes of the next one are kept for the next call."""
     sock.settimeout(timeout)
-    data = b""
+    data = _leftover.pop(sock.fileno(), b"")
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(4096)
         if not chunk:
@@ -75,6 +87,11 @@ def read_message(sock: socket.socket, timeout: float = 10.0) -> dict[str, Any]:
     headers = dict(line.split(b":", 1) for line in head.split(b"\r\n"))
     length = int(headers[b"Content-Length"])
     while len(rest) < length:
-        rest += sock.recv(4096)
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise EOFError("closed")
+        rest += chunk
+    if rest[length:]:
+        _leftover[sock.fileno()] = rest[length:]
     message: dict[str, Any] = json.loads(rest[:length])
     return message

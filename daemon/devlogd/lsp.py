@@ -228,6 +228,8 @@ async def serve_connection(state: RepoState, reader: asyncio.StreamReader,
     protocol.set_writer(writer)
 
     def on_beats(beats: list[Beat]) -> None:
+        if getattr(protocol, "client_capabilities", None) is None:
+            return  # not initialized yet: LSP forbids notifications before that
         for beat in beats:
             protocol.notify("devlog/beatAdded", msgspec.to_builtins(beat))
 

@@ -145,7 +145,6 @@ _SECRET_WORD = re.compile(
     re.IGNORECASE,
 )
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
-_BEFORE_NAME = frozenset(" \t\n\r{,(;\"'+-")
 _ASSIGNMENT_TAIL = re.compile(
     r"[A-Za-z0-9_.-]*[\"']?[ \t]*(?::=|=>|[=:])[ \t]*"
     r"(?P<secret>\"[^\"\n]*\"|'[^'\n]*'|`[^`\n]*`|[^\s,;]+)"
@@ -161,10 +160,8 @@ def _redact_assignments(text: str) -> str:
         start = word.start()
         while start > 0 and text[start - 1] in _NAME_CHARS:
             start -= 1
-        if start > 0 and text[start - 1] in "\"'":
-            start -= 1
-        if start > 0 and text[start - 1] not in _BEFORE_NAME:
-            continue
+        # Whatever stands before the name ends it (a quote, '=', a space): no boundary test,
+        # a generated `url=DB_PASSWORD="..."` once slipped through one.
         tail = _ASSIGNMENT_TAIL.match(text, word.end())
         if tail is None:
             continue
