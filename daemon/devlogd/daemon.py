@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from devlogd import service
-from devlogd.errors import DaemonError
+from devlogd.errors import DaemonError, DevlogError
 from devlogd.journal import JournalState
 from devlogd.models import Beat
 from devlogd.paths import RepoPaths
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 DEBOUNCE = 0.1  # a commit touches several refs and logs; journal once, after it is done
+RETRY_FIRST, RETRY_MAX = 1.0, 60.0  # after a failed reconcile (disk full, read-only journal)
 FLUSH_EVERY = 256
 
 
@@ -64,6 +65,8 @@ class RepoState:
         self.reachable: set[str] | None = None
         self.activity = Activity()
         self.listeners: set[Callable[[list[Beat]], None]] = set()
+        self.error_listeners: set[Callable[[str], None]] = set()
+        self._retry_delay = RETRY_FIRST
         self.clients = 0
         self.last_activity = time.monotonic()
         self.started = time.time()
@@ -114,13 +117,23 @@ class RepoState:
             self._nudged.clear()
             try:
                 added = await self.in_git_thread(self.reconcile_once)
-            except Exception as err:  # keep serving; report it
+            except Exception as err:  # keep serving; report it, and try again later
                 log.exception("reconcile failed")
-                self.activity.last_error = f"{type(err).__name__}: {err}"
+                message = str(err) if isinstance(err, DevlogError) else f"{type(err).__name__}: {err}"
+                self.activity.last_error = message
+                for report in list(self.error_listeners):
+                    report(message)
+                self._schedule_retry()
                 continue
+            self._retry_delay = RETRY_FIRST
             if added:
                 for listener in list(self.listeners):
                     listener(added)
+
+    def _schedule_retry(self) -> None:
+        assert self._loop is not None
+        delay, self._retry_delay = self._retry_delay, min(RETRY_MAX, self._retry_delay * 2)
+        self._loop.call_later(delay, self.nudge, "retry")
 
     async def wait_reconciled(self, timeout: float = 30.0) -> None:
         """Wait for the first reconcile, so a fresh client sees a complete journal."""
@@ -363,6 +376,8 @@ def run_daemon(project: Project, serve: Serve) -> int:
         log.info("a daemon already serves %s (pid %s)", project.paths.common_dir, read_pid(project.paths))
         return 0
     pid_file = project.paths.daemon_pid
+    # A full disk or a file-size limit must fail a write (EFBIG), not kill the daemon.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     try:
         os.nice(10)  # background work: the user's own git commands always come first
     except OSError:

@@ -233,11 +233,18 @@ async def serve_connection(state: RepoState, reader: asyncio.StreamReader,
         for beat in beats:
             protocol.notify("devlog/beatAdded", msgspec.to_builtins(beat))
 
+    def on_error(message: str) -> None:
+        if getattr(protocol, "client_capabilities", None) is not None:
+            params = types.ShowMessageParams(type=types.MessageType.Error, message=f"devlog: {message}")
+            protocol.notify(types.WINDOW_SHOW_MESSAGE, params)
+
     state.listeners.add(on_beats)
+    state.error_listeners.add(on_error)
     try:
         await _read_loop(reader, writer, protocol)
     finally:
         state.listeners.discard(on_beats)
+        state.error_listeners.discard(on_error)
 
 
 async def _read_loop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,

@@ -161,31 +161,48 @@ def _code_name(name: str) -> str:
     return name if name.startswith("`") or " " in name else f"`{name}`"
 
 
+def _fresh(text: str, said: set[str]) -> str:
+    """The sentences of ``text`` not told yet (a message's reason often repeats its problem)."""
+    kept = []
+    for sentence in re.split(r"(?<=[.!?])\s+", _clean(text)):
+        key = re.sub(r"\W+", " ", sentence).strip().lower()
+        if key and key not in said:
+            said.add(key)
+            kept.append(sentence)
+    return " ".join(kept)
+
+
 def beat_paragraph(beat: Beat, lead: bool = False) -> str:
     parts: list[str] = []
-    told = first_person(_clean(beat.headline))
+    said: set[str] = set()
+    headline = _clean(beat.headline)
+    told = first_person(headline)
     if told:
         parts.append(_sentence(told))
     else:
         opener = _pick(beat.sha + "lead", ("Next up: {h}.", "Then came {h}.", "I turned to {h}."))
-        parts.append(opener.format(h=_lower_first(_clean(beat.headline).rstrip("."))))
-    if beat.tension and _clean(beat.tension) and beat.tension.rstrip(".") != beat.headline.rstrip("."):
+        parts.append(opener.format(h=_lower_first(headline.rstrip("."))))
+    _fresh(headline, said)
+    tension = _fresh(beat.tension, said) if beat.tension.rstrip(".") != beat.headline.rstrip(".") else ""
+    if tension:
         intro = _pick(beat.sha + "t", ("The catch:", "Here was the problem:", "What bit me:"))
-        parts.append(f"{intro} {_lower_first(_clean(beat.tension))}")
-    if beat.why and _clean(beat.why):
-        intro = _pick(beat.sha + "w", ("Why bother?", "The reason was concrete.", "Why?"))
-        parts.append(f"{intro} {_sentence(_clean(beat.why))}")
+        parts.append(f"{intro} {_lower_first(tension)}")
+    insight = _fresh(beat.insight, set(said))  # claimed below, after the reason
+    why = _fresh(beat.why, said | ({re.sub(r"\W+", " ", insight).strip().lower()} if insight else set()))
+    if why:
+        intro = _pick(beat.sha + "w", ("Why it mattered:", "The reason:", "Why bother?"))
+        parts.append(f"{intro} {_sentence(why)}")
     what = _clean(beat.what)
     if what and (lead or ";" in what):
         body = _lower_first(what)
         intro = _pick(beat.sha + "p", ("In practice I {w}", "Concretely, I {w}", "Under the hood I {w}"))
         parts.append(_sentence(intro.format(w=body)))
-    numbers = [n for n in beat.numbers if n not in beat.headline]
+    numbers = [n for n in beat.numbers if n not in beat.headline and n not in what]
     if numbers:
         parts.append(f"The numbers that mattered: {', '.join(numbers[:4])}.")
-    if beat.insight and _clean(beat.insight):
+    if insight:
         intro = _pick(beat.sha + "i", ("The insight:", "That was the moment it clicked:", "What I took away:"))
-        parts.append(f"{intro} {_sentence(_clean(beat.insight))}")
+        parts.append(f"{intro} {_sentence(insight)}")
     return " ".join(p for p in parts if p)
 
 
@@ -207,7 +224,8 @@ def _excerpt_block(beat: Beat) -> str:
 
 def chapter_text(chapter: Chapter, heading: str, next_heading: str | None) -> str:
     out = [f"## {heading}", ""]
-    beats = sorted(sorted(chapter.beats, key=lambda b: -b.importance)[:5], key=lambda b: b.time)
+    order = {beat.sha: i for i, beat in enumerate(chapter.beats)}  # journal order breaks time ties
+    beats = sorted(sorted(chapter.beats, key=lambda b: -b.importance)[:5], key=lambda b: (b.time, order[b.sha]))
     for beat in beats:
         out += [beat_paragraph(beat, lead=beat is chapter.lead), ""]
         if beat is chapter.lead:

@@ -213,7 +213,11 @@ async function generateDevlog(): Promise<void> {
   const edit = new vscode.WorkspaceEdit();
   edit.replace(doc.uri, whole, result.markdown);
   await vscode.workspace.applyEdit(edit);
-  await saveToOutputFolder(repo, result.markdown);
+  if (await saveToOutputFolder(repo, result.markdown)) {
+    // The file holds the draft now; the streaming editor has done its job.
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+  }
   for (const note of result.notes ?? []) output.appendLine(`note: ${note}`);
   const problems = result.violations ?? [];
   const summary = `Devlog: draft written by the ${result.narrator} narrator` + (problems.length ? ` (${problems.length} rule warnings, see the log)` : "");
@@ -221,14 +225,15 @@ async function generateDevlog(): Promise<void> {
   void vscode.window.showInformationMessage(summary);
 }
 
-async function saveToOutputFolder(repo: Repo, markdown: string): Promise<void> {
+async function saveToOutputFolder(repo: Repo, markdown: string): Promise<boolean> {
   const folder = vscode.workspace.getConfiguration("devlog").get<string>("outputFolder");
-  if (!folder) return;
+  if (!folder) return false;
   const dir = vscode.Uri.file(path.resolve(repo.root, folder));
   await vscode.workspace.fs.createDirectory(dir);
   const file = vscode.Uri.joinPath(dir, `${new Date().toISOString().slice(0, 10)}-devlog.md`);
   await vscode.workspace.fs.writeFile(file, Buffer.from(markdown, "utf8"));
   await vscode.window.showTextDocument(file);
+  return true;
 }
 
 async function showJournal(): Promise<void> {

@@ -1,0 +1,17 @@
+"""A short soak: commits keep coming while the daemon is killed, its disk fills and its
+queue is corrupted. bench/soak.py runs the long version."""
+
+from __future__ import annotations
+
+from tests.gitrepo import GitRepo
+from tests.soak import soak
+
+
+def test_nothing_lost_nothing_duplicated_no_commit_failed(repo: GitRepo) -> None:
+    report = soak(repo, commits=40, seed=11)
+    assert report.kills and report.corrupt_queue_lines and report.disk_full_commits  # faults happened
+    assert report.failed_commits == 0
+    assert report.lost == 0 and report.duplicated == 0
+    assert report.journal_corrupt_lines == 0
+    assert report.errors_reported and all("File too large" in e for e in report.errors_reported)
+    assert report.slowest_commit < 10  # a hang would be minutes; this is not a speed goal
