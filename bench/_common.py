@@ -6,6 +6,8 @@ import os
 import statistics
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,3 +38,15 @@ def percentile(values: list[float], q: float) -> float:
 
 def summary(values: list[float]) -> str:
     return f"median {statistics.median(values) * 1000:.2f} ms, p90 {percentile(values, 0.9) * 1000:.2f} ms"
+
+
+@contextmanager
+def daemon_for(repo: Path, how: str = "start") -> Iterator[int]:
+    """The repository's daemon, started (`devlog daemon start` or `devlog install`) for the
+    block and stopped after it; yields its pid."""
+    args = ["daemon", "start"] if how == "start" else ["install"]
+    subprocess.run([*DEVLOG, "-C", str(repo), *args], check=True, capture_output=True)
+    try:
+        yield int((repo / ".git" / "devlog" / "daemon.pid").read_text())
+    finally:
+        subprocess.run([*DEVLOG, "-C", str(repo), "daemon", "stop"], capture_output=True)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEVLOG, git_env, percentile, scratch_repo, summary  # noqa: E402
+from _common import daemon_for, git_env, percentile, scratch_repo, summary  # noqa: E402
 
 
 def commit(repo: Path, i: int, env: dict[str, str]) -> float:
@@ -36,14 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="devlog-bench-") as tmp:
         plain = scratch_repo(Path(tmp) / "plain")
         hooked = scratch_repo(Path(tmp) / "hooked")
-        subprocess.run([*DEVLOG, "-C", str(hooked), "install"], check=True, capture_output=True)
         without, with_hooks = [], []
-        try:
+        with daemon_for(hooked, how="install"):
             for i in range(args.commits):
                 without.append(commit(plain, i, env))
                 with_hooks.append(commit(hooked, i, env))
-        finally:
-            subprocess.run([*DEVLOG, "-C", str(hooked), "daemon", "stop"], capture_output=True)
         added = statistics.median(with_hooks) - statistics.median(without)
         added90 = percentile(with_hooks, 0.9) - percentile(without, 0.9)
         print(f"git commit without hooks:  {summary(without)}")

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEVLOG, scratch_repo  # noqa: E402
+from _common import daemon_for, scratch_repo  # noqa: E402
 
 
 def cpu_seconds(pid: int) -> float:
@@ -40,16 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="devlog-bench-") as tmp:
         repo = scratch_repo(Path(tmp) / "repo")
-        subprocess.run([*DEVLOG, "-C", str(repo), "daemon", "start"], check=True, capture_output=True)
-        pid = int((repo / ".git" / "devlog" / "daemon.pid").read_text())
-        try:
+        with daemon_for(repo) as pid:
             time.sleep(2)  # let start-up work finish
             before, wall = cpu_seconds(pid), time.monotonic()
             time.sleep(args.seconds)
             used, elapsed = cpu_seconds(pid) - before, time.monotonic() - wall
             memory = rss_mb(pid)
-        finally:
-            subprocess.run([*DEVLOG, "-C", str(repo), "daemon", "stop"], capture_output=True)
         print(f"idle daemon over {elapsed:.0f} s: {used:.3f} CPU s ({100 * used / elapsed:.2f}% of a core; "
               f"`sleep` uses 0), resident memory {memory:.0f} MB")
     return 0

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEVLOG, git_env, percentile, scratch_repo, summary  # noqa: E402
+from _common import daemon_for, git_env, percentile, scratch_repo, summary  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,10 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     env = git_env()
     with tempfile.TemporaryDirectory(prefix="devlog-bench-") as tmp:
         repo = scratch_repo(Path(tmp) / "repo")
-        subprocess.run([*DEVLOG, "-C", str(repo), "install"], check=True, capture_output=True)
         journal = repo / ".git" / "devlog" / "journal.jsonl"
         commits, latencies = [], []
-        try:
+        with daemon_for(repo, how="install"):
             for i in range(args.commits):
                 (repo / "file.txt").write_text(f"DEFAULT_PORT = {2000 + i}\n")
                 start = time.perf_counter()
@@ -47,8 +46,6 @@ def main(argv: list[str] | None = None) -> int:
                 commits.append(returned - start)
                 latencies.append(time.perf_counter() - returned)
                 time.sleep(0.05)
-        finally:
-            subprocess.run([*DEVLOG, "-C", str(repo), "daemon", "stop"], capture_output=True)
         print(f"git commit itself:          {summary(commits)}")
         print(f"commit returned -> beat:    p50 {statistics.median(latencies) * 1000:.1f} ms, "
               f"p95 {percentile(latencies, 0.95) * 1000:.1f} ms  (goal p95 <= 1000 ms)")

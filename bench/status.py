@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEVLOG, scratch_repo, summary  # noqa: E402
+from _common import DEVLOG, daemon_for, scratch_repo, summary  # noqa: E402
 
 
 def timed(cmd: list[str], cwd: Path) -> float:
@@ -34,14 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     status_cmd = [str(devlog_bin), "status"] if devlog_bin.exists() else [*DEVLOG, "status"]
     with tempfile.TemporaryDirectory(prefix="devlog-bench-") as tmp:
         repo = scratch_repo(Path(tmp) / "repo")
-        subprocess.run([*DEVLOG, "-C", str(repo), "daemon", "start"], check=True, capture_output=True)
         bare, status = [], []
-        try:
+        with daemon_for(repo):
             for _ in range(args.runs):
                 bare.append(timed([sys.executable, "-c", "import json, socket"], repo))
                 status.append(timed(status_cmd, repo))
-        finally:
-            subprocess.run([*DEVLOG, "-C", str(repo), "daemon", "stop"], capture_output=True)
         print(f"python -c 'import json, socket': {summary(bare)}")
         print(f"devlog status (daemon running):  {summary(status)}")
         print(f"ratio:                           {statistics.median(status) / statistics.median(bare):.2f}x"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import closing as _closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -439,14 +440,3 @@ def cmd_lsp(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.client import forward_stdio
 
     return forward_stdio(find_repo(directory))
-
-
-class _closing:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> Connection:
-        return self.conn
-
-    def __exit__(self, *exc: object) -> None:
-        self.conn.close()

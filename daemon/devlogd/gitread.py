@@ -99,15 +99,7 @@ class GitReader:
         walker.simplify_first_parent()
         if exclude is not None:
             walker.hide(exclude)
-        shas: list[str] = []
-        try:
-            for commit in walker:
-                shas.append(str(commit.id))
-        except _GIT_ERRORS as err:
-            # A shallow or damaged history ends the walk where it ends; what we have stands.
-            log.warning("history walk stopped early: %s", err)
-        shas.reverse()
-        return shas
+        return _oldest_first(walker)
 
     def local_tips(self) -> list[str]:
         """Where the user's own work is: local branches, HEAD and every worktree's HEAD."""
@@ -138,14 +130,7 @@ class GitReader:
         walker = self.repo.walk(None, pygit2.enums.SortMode.TOPOLOGICAL)
         for tip in tips:
             walker.push(pygit2.Oid(hex=tip))
-        shas: list[str] = []
-        try:
-            for commit in walker:
-                shas.append(str(commit.id))
-        except _GIT_ERRORS as err:
-            log.warning("history walk stopped early: %s", err)
-        shas.reverse()
-        return shas
+        return _oldest_first(walker)
 
     def _parse_spec(self, spec: str | None) -> tuple[pygit2.Oid | None, pygit2.Oid | None]:
         if spec is None or spec == "":
@@ -302,6 +287,18 @@ class GitReader:
                 yield self.facts(sha)
             except DevlogError as err:
                 yield err
+
+
+def _oldest_first(walker: Any) -> list[str]:
+    shas: list[str] = []
+    try:
+        for commit in walker:
+            shas.append(str(commit.id))
+    except _GIT_ERRORS as err:
+        # A shallow or damaged history ends the walk where it ends; what we have stands.
+        log.warning("history walk stopped early: %s", err)
+    shas.reverse()
+    return shas
 
 
 def _pairs(diff: Any) -> int:
