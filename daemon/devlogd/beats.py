@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from devlogd.config import BeatRule
@@ -33,22 +34,22 @@ DEFAULT_RULES: tuple[BeatRule, ...] = (
     BeatRule(kind="chore", message=rf"^(?:chore|style){_CONVENTIONAL}"),
     BeatRule(
         kind="test",
-        paths=["test/", "tests/", "test_*", "*_test.*", "*.test.*", "*.spec.*", "__tests__/",
-               "spec/", "testing/", "conftest.py", "fixtures/"],
+        paths=("test/", "tests/", "test_*", "*_test.*", "*.test.*", "*.spec.*", "__tests__/",
+               "spec/", "testing/", "conftest.py", "fixtures/",),
     ),
     BeatRule(
         kind="docs",
-        paths=["*.md", "*.rst", "*.adoc", "*.txt", "docs/", "doc/", "LICENSE*", "AUTHORS*",
-               "CHANGES*", "*.ipynb"],
+        paths=("*.md", "*.rst", "*.adoc", "*.txt", "docs/", "doc/", "LICENSE*", "AUTHORS*",
+               "CHANGES*", "*.ipynb",),
     ),
     BeatRule(
         kind="build",
-        paths=["pyproject.toml", "setup.py", "setup.cfg", "package.json", "Makefile", "*.mk",
+        paths=("pyproject.toml", "setup.py", "setup.cfg", "package.json", "Makefile", "*.mk",
                "Dockerfile", "*.lock", "requirements*.txt", ".github/", ".ci/", ".gitlab-ci.yml",
                "CMakeLists.txt", "Cargo.toml", "go.mod", "go.sum", "tox.ini", "noxfile.py",
                "MANIFEST.in", ".pre-commit-config.yaml", "*.cfg", ".gitignore", ".editorconfig",
                "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "install.sh", ".circleci/",
-               ".travis.yml", "azure-pipelines.yml", "renovate.json", ".dockerignore"],
+               ".travis.yml", "azure-pipelines.yml", "renovate.json", ".dockerignore",),
     ),
     BeatRule(kind="perf", message=r"\b(?:faster|speed\s?up|perf(?:ormance)?|optimi[sz]\w*|latency|throughput|slow(?:er|ness)?|memory usage|quicker)\b"),
     BeatRule(kind="fix", message=r"\b(?:fix(?:e[sd])?|bugs?|crash\w*|broken|regression|errors?|fail\w*|wrong|incorrect|hotfix|typos?|leaks?|hangs?|race|deadlock|workaround|oops)\b"),
@@ -81,34 +82,42 @@ _KIND_WEIGHT = {
 }
 
 
-@lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE | re.MULTILINE)
+@dataclass(frozen=True)
+class _Compiled:
+    rule: BeatRule
+    message: re.Pattern[str] | None
+    paths: PathFilter | None
+
+    def matches(self, facts: CommitFacts) -> bool:
+        if self.message is not None and not self.message.search(facts.message):
+            return False
+        if self.paths is not None:
+            if not facts.files or not all(self.paths.ignored(f.path) for f in facts.files):
+                return False
+        return self.message is not None or self.paths is not None
 
 
-@lru_cache(maxsize=256)
-def _path_filter(globs: tuple[str, ...]) -> PathFilter:
-    return PathFilter(globs)
+@lru_cache(maxsize=32)
+def _compile_rules(rules: tuple[BeatRule, ...]) -> tuple[_Compiled, ...]:
+    """Rules are compiled once per table, not once per commit (backfill classifies thousands)."""
+    return tuple(
+        _Compiled(rule,
+                  re.compile(rule.message, re.IGNORECASE | re.MULTILINE) if rule.message is not None else None,
+                  PathFilter(rule.paths) if rule.paths is not None else None)
+        for rule in rules
+    )
 
 
 def rule_matches(rule: BeatRule, facts: CommitFacts) -> bool:
-    if rule.message is not None and not _compiled(rule.message).search(facts.message):
-        return False
-    if rule.paths is not None:
-        if not facts.files:
-            return False
-        filt = _path_filter(tuple(rule.paths))
-        if not all(filt.ignored(f.path) for f in facts.files):
-            return False
-    return rule.message is not None or rule.paths is not None
+    return _compile_rules((rule,))[0].matches(facts)
 
 
 def classify(facts: CommitFacts, rules: Sequence[BeatRule] = DEFAULT_RULES) -> tuple[str, BeatRule | None]:
     if facts.is_merge and not re.match(r"revert", facts.subject, re.IGNORECASE):
         return "merge", None
-    for rule in rules:
-        if rule_matches(rule, facts):
-            return rule.kind, rule
+    for compiled in _compile_rules(tuple(rules)):
+        if compiled.matches(facts):
+            return compiled.rule.kind, compiled.rule
     return _kind_from_diff(facts), None
 
 

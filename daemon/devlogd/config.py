@@ -33,7 +33,7 @@ class BeatRule(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     kind: str
     message: str | None = None
-    paths: list[str] | None = None
+    paths: tuple[str, ...] | None = None
     importance: int | None = None
 
 

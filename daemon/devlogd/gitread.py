@@ -214,7 +214,7 @@ class GitReader:
         if diff is None:
             return scan
         total = len(diff)
-        if total and _pairs(diff) <= self.config.rename_limit:
+        if total > 1 and 0 < _pairs(diff) <= self.config.rename_limit:  # a rename needs a pair
             try:
                 diff.find_similar()
                 total = len(diff)
