@@ -24,6 +24,8 @@ class Reply:
     delay: float = 0.0
     malformed: bool = False
     stop_reason: str = "end_turn"
+    stall_after: int | None = None  # send this many text chunks, then go silent...
+    stall_seconds: float = 5.0  # ...for this long
 
 
 @dataclass
@@ -118,7 +120,10 @@ class MessagesServer:
                 self._event("message_start", {"type": "message_start", "message": start})
                 self._event("content_block_start", {"type": "content_block_start", "index": 0,
                                                     "content_block": {"type": "text", "text": ""}})
-                for chunk in _chunks(reply.text):
+                for index, chunk in enumerate(_chunks(reply.text)):
+                    if reply.stall_after is not None and index >= reply.stall_after:
+                        time.sleep(reply.stall_seconds)  # mid-stream silence: the client must time out
+                        return
                     self._event("content_block_delta", {"type": "content_block_delta", "index": 0,
                                                         "delta": {"type": "text_delta", "text": chunk}})
                 self._event("content_block_stop", {"type": "content_block_stop", "index": 0})

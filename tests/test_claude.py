@@ -205,3 +205,35 @@ def test_through_the_daemon_with_the_key_handed_over(api: MessagesServer, story:
     assert result.stdout == GOOD_POST
     assert "Catching the Vanishing Tweet" in result.stderr
     assert sent_key(api.message_requests[0].headers) == KEY
+
+
+def test_a_stream_that_stalls_midway_never_becomes_the_post(api: MessagesServer, story: GitRepo,
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            isolated_home: Path) -> None:
+    config = isolated_home / ".config" / "devlog"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text("[narrator]\ntimeout = 1\nmax_retries = 0\n")
+    api.default = Reply(text=GOOD_POST, stall_after=3, stall_seconds=3)
+    code, out, err = draft(capsys, story)
+    assert "did not answer in time" in err
+    assert GOOD_POST[:100] in err  # the first chunks did stream...
+    assert out.startswith("---\ntitle:") and "Catching the Vanishing Tweet" not in out  # ...but are not the post
+    assert check_post(out) == []
+
+
+def test_no_secret_of_the_corpus_reaches_the_journal_or_the_wire(api: MessagesServer, repo: GitRepo,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.secrets_corpus import SECRETS, secret_part
+
+    repo.commit("Initial", {"app.py": "x = 1\n"})
+    for index, (name, sample) in enumerate(sorted(SECRETS.items())):
+        repo.commit(f"Configure {name}\n\nUse {sample} for now.", {f"conf/{name}.py": f"{sample}\n"})
+    api.default = Reply(text=GOOD_POST)
+    code, out, _ = draft(capsys, repo)
+    assert code == 0
+    journal = (repo.common_dir / "devlog" / "journal.jsonl").read_text()
+    wire = json.dumps([r.body for r in api.requests])
+    for name, sample in SECRETS.items():
+        secret = secret_part(sample)
+        assert secret not in journal, name
+        assert secret not in wire, name

@@ -136,4 +136,10 @@ def explain(err: BaseException, base_url: str | None) -> str:
         return f"the API answered {err.status_code}: {err.message}"
     if isinstance(err, anthropic.APIResponseValidationError):
         return "the API's answer was malformed"
-    return f"the narrator failed: {type(err).__name__}: {err}"
+    # Mid-stream, the HTTP layer's own errors come through unwrapped.
+    kind = type(err).__name__
+    if "Timeout" in kind:
+        return f"the API did not answer in time ({where}); the stream stopped midway"
+    if kind in ("ReadError", "RemoteProtocolError", "ConnectError", "WriteError", "NetworkError"):
+        return f"the connection to {where} broke while the post was being written"
+    return f"the narrator failed: {kind}: {err}"
