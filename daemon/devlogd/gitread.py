@@ -222,50 +222,80 @@ class GitReader:
                 scan.notes.append("rename detection skipped: objects unavailable")
         scan.files_total = total
         detailed = min(total, self.config.max_files)
-        deltas = list(diff.deltas) if detailed else []
-        for index in range(detailed):
-            self._scan_patch(diff, index, deltas[index], scan)
+        deltas = list(diff.deltas) if total else []
+        if not self._scan_whole(diff, deltas, detailed, scan):
+            for index in range(detailed):
+                self._scan_one(diff, index, deltas[index], scan)
+            if total > detailed:
+                try:
+                    stats = diff.stats
+                    scan.insertions, scan.deletions = int(stats.insertions), int(stats.deletions)
+                except _GIT_ERRORS:
+                    pass
         if total > detailed:
             scan.notes.append(f"{total - detailed} more files not described one by one")
-            try:
-                stats = diff.stats
-                scan.insertions, scan.deletions = int(stats.insertions), int(stats.deletions)
-            except _GIT_ERRORS:
-                pass
         return scan
 
-    def _scan_patch(self, diff: Any, index: int, delta: Any, scan: _Scan) -> None:
-        path = _path(delta.new_file) or _path(delta.old_file)
-        if self.ignore.ignored(path):
-            return
-        old_path = _path(delta.old_file)
-        status = delta.status_char()
-        submodule = delta.new_file.mode == _GITLINK or delta.old_file.mode == _GITLINK
+    def _scan_whole(self, diff: Any, deltas: list[Any], detailed: int, scan: _Scan) -> bool:
+        """The fast path: the whole diff as text from one C call, cut into files here.
+
+        False when it cannot be used (a missing object, sections that do not line up with
+        the files); the caller then asks for each file's patch on its own.
+        """
+        try:
+            text = diff.patch or ""
+        except (*_GIT_ERRORS, UnicodeDecodeError):
+            return False
+        sections = text[len("diff --git "):].split("\ndiff --git ") if text.startswith("diff --git ") else []
+        if len(sections) != len(deltas):
+            return False
+        for index, (delta, section) in enumerate(zip(deltas, sections)):
+            body_at = section.find("\n@@")
+            header = section if body_at < 0 else section[:body_at]
+            body = "" if body_at < 0 else section[body_at:]
+            added, deleted = body.count("\n+"), body.count("\n-")
+            if index >= detailed:
+                scan.insertions += added
+                scan.deletions += deleted
+                continue
+            binary = "\nBinary files " in header or "\nGIT binary patch" in header
+            self._record(delta, scan, added, deleted, binary, body)
+        return True
+
+    def _scan_one(self, diff: Any, index: int, delta: Any, scan: _Scan) -> None:
+        """The careful path: one file's patch, which may fail alone (a missing blob)."""
         try:
             patch = diff[index]
         except _GIT_ERRORS:
-            scan.notes.append(f"contents of {path} unavailable (missing object)")
-            scan.files.append(_file(path, status, old_path, submodule=submodule))
+            path = _path(delta.new_file) or _path(delta.old_file)
+            if not self.ignore.ignored(path):
+                scan.notes.append(f"contents of {path} unavailable (missing object)")
+                scan.files.append(_file(path, delta.status_char(), _path(delta.old_file), submodule=_is_gitlink(delta)))
             return
-        binary = bool(patch.delta.is_binary) and not submodule
         _, added, deleted = patch.line_stats
-        scan.insertions += added
-        scan.deletions += deleted
-        scan.files.append(
-            _file(path, status, old_path, added, deleted, binary=binary, submodule=submodule)
-        )
-        if binary or submodule or scan.found.lines >= self.config.max_scan_lines:
-            return
-        if _NOISY_FILES.search(path):
-            return
-        self._scan_hunks(patch, path, scan)
-
-    def _scan_hunks(self, patch: Any, path: str, scan: _Scan) -> None:
         try:
             text = patch.data.decode("utf-8", "replace")
         except _GIT_ERRORS:
-            scan.notes.append(f"diff of {path} unavailable")
+            text = ""
+        self._record(delta, scan, added, deleted, bool(patch.delta.is_binary), text)
+
+    def _record(self, delta: Any, scan: _Scan, added: int, deleted: int, binary: bool, text: str) -> None:
+        path = _path(delta.new_file) or _path(delta.old_file)
+        if self.ignore.ignored(path):
             return
+        submodule = _is_gitlink(delta)
+        binary = binary and not submodule
+        scan.insertions += added
+        scan.deletions += deleted
+        scan.files.append(_file(path, delta.status_char(), _path(delta.old_file), added, deleted,
+                                binary=binary, submodule=submodule))
+        if binary or submodule or not text or scan.found.lines >= self.config.max_scan_lines:
+            return
+        if _NOISY_FILES.search(path):
+            return
+        self._scan_text(text, path, scan)
+
+    def _scan_text(self, text: str, path: str, scan: _Scan) -> None:
         found = scan.found
         finds = extract.scan_patch(text, self._limits, found)
         found.lines += finds.lines
@@ -287,6 +317,10 @@ class GitReader:
                 yield self.facts(sha)
             except DevlogError as err:
                 yield err
+
+
+def _is_gitlink(delta: Any) -> bool:
+    return bool(delta.new_file.mode == _GITLINK or delta.old_file.mode == _GITLINK)
 
 
 def _oldest_first(walker: Any) -> list[str]:
