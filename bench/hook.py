@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """What the hooks add to `git commit`, measured against the same commit without them.
 
-    bench/hook.py [--commits N]
+    bench/hook.py [--commits N] [--pause SECONDS]
 
 Two scratch repositories, one with devlog's hooks installed and its daemon running, one
-without; commits alternate between them so both see the same machine state.
+without; commits alternate between them so both see the same machine state. --pause
+spaces the pairs like a person's commits: the daemon journals a commit ~0.6 s after it
+(watchdog holds inotify events 0.5 s to pair renames), so back-to-back commits (--pause 0)
+also measure the daemon's work landing inside the next commit.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ def commit(repo: Path, i: int, env: dict[str, str]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--commits", type=int, default=200)
+    parser.add_argument("--pause", type=float, default=0.0, help="seconds between pairs of commits")
     args = parser.parse_args(argv)
     env = git_env()
     with tempfile.TemporaryDirectory(prefix="devlog-bench-") as tmp:
@@ -41,8 +45,10 @@ def main(argv: list[str] | None = None) -> int:
             for i in range(args.commits):
                 without.append(commit(plain, i, env))
                 with_hooks.append(commit(hooked, i, env))
+                time.sleep(args.pause)
         added = statistics.median(with_hooks) - statistics.median(without)
         added90 = percentile(with_hooks, 0.9) - percentile(without, 0.9)
+        print(f"pause between pairs:       {args.pause:.2f} s")
         print(f"git commit without hooks:  {summary(without)}")
         print(f"git commit with hooks:     {summary(with_hooks)}")
         print(f"added by the hooks:        median {added * 1000:+.2f} ms, p90 {added90 * 1000:+.2f} ms"

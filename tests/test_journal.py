@@ -119,3 +119,27 @@ def test_hundred_thousand_beats_load_completely(journal: Journal) -> None:
             handle.write(encode(beat(f"{i:040x}", i)) + b"\n")
     state = journal.load()
     assert len(state.beats) == 100_000 and state.beats[-1].sha == f"{99_999:040x}"
+
+
+def test_refresh_decodes_only_what_was_appended(journal: Journal) -> None:
+    with journal.writer() as w:
+        w.add(beat("a" * 40, 1))
+    first = journal.load()
+    with journal.writer() as w:
+        w.add(beat("b" * 40, 2))
+        w.add_rewrite([("a" * 40, "c" * 40)])
+    refreshed = journal.refresh(first)
+    assert [b.sha[0] for b in refreshed.beats] == ["c", "b"]
+    assert refreshed.size == journal.path.stat().st_size
+    assert [b.sha for b in refreshed.beats] == [b.sha for b in journal.load().beats]
+
+
+def test_refresh_after_a_repair_reads_everything_again(journal: Journal) -> None:
+    with journal.writer() as w:
+        w.add(beat("a" * 40, 1))
+    journal.path.write_bytes(journal.path.read_bytes() + b'{"type": "beat", "sh')
+    torn = journal.load()
+    assert torn.torn_tail
+    with journal.writer() as w:  # repairs the tail, then appends
+        w.add(beat("b" * 40, 2))
+    assert [b.sha[0] for b in journal.refresh(torn).beats] == ["a", "b"]

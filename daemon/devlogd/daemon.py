@@ -169,7 +169,7 @@ class RepoState:
                 writer.add_rewrite(rewrites)
                 writer.flush()
             if added or rewrites or self.reachable is None:
-                self.journal = project.journal.load()
+                self.journal = project.journal.refresh(self.journal)
             self.reachable = reachable_set | set(extra)
             self.activity.last_error = ""
         finally:

@@ -45,6 +45,8 @@ class JournalState:
     corrupt_lines: list[int] = field(default_factory=list)
     torn_tail: bool = False
     size: int = 0
+    records: list[Record] = field(default_factory=list)  # as read, for incremental refresh
+    lines: int = 0
 
     @property
     def shas(self) -> set[str]:
@@ -141,8 +143,22 @@ class Journal:
         self.lock_path = lock_path or path.with_suffix(".lock")
 
     def load(self) -> JournalState:
+        return self.refresh(None)
+
+    def refresh(self, previous: JournalState | None) -> JournalState:
+        """The journal as it is now; with ``previous``, only bytes appended since are decoded
+        (the daemon refreshes after every commit, and a journal can hold 100,000 beats)."""
+        start = 0
+        if previous is not None and not previous.torn_tail and previous.size:
+            try:
+                if self.path.stat().st_size >= previous.size:
+                    start = previous.size
+            except FileNotFoundError:
+                return JournalState()
         try:
-            data = self.path.read_bytes()
+            with open(self.path, "rb") as handle:
+                handle.seek(start)
+                data = handle.read()
         except FileNotFoundError:
             return JournalState()
         except OSError as err:
@@ -152,14 +168,21 @@ class Journal:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            records, corrupt, torn = read_records(data)
+            new, corrupt, torn = read_records(data)
+            base = previous if start and previous is not None else None
+            records = (base.records + new) if base is not None else new
             state = apply_records(records)
         finally:
             if collecting:
                 gc.enable()
-        state.corrupt_lines = corrupt
+        offset_lines = base.lines if base is not None else 0
+        state.records = records
+        state.corrupt_lines = (base.corrupt_lines if base is not None else []) + [n + offset_lines for n in corrupt]
         state.torn_tail = torn
-        state.size = len(data)
+        state.size = start + len(data)
+        state.lines = offset_lines + data.count(b"\n")
+        if torn:
+            state.size = start + data.rfind(b"\n") + 1  # re-read the torn tail next time
         if corrupt:
             log.warning("%s: skipped %d corrupt line(s): %s", self.path, len(corrupt),
                         ", ".join(map(str, corrupt[:10])))
