@@ -13,10 +13,8 @@ import os
 import random
 import resource
 import signal
-import subprocess
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from tests.daemonutil import devlog, wait_settled
 from tests.gitrepo import GitRepo
@@ -110,6 +108,3 @@ def soak(repo: GitRepo, commits: int, seed: int = 7) -> SoakReport:
     report.journal_corrupt_lines = info.get("corrupt_lines", 0)
     return report
 
-
-def run_with_timeout(cmd: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout)

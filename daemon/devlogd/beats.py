@@ -108,10 +108,6 @@ def _compile_rules(rules: tuple[BeatRule, ...]) -> tuple[_Compiled, ...]:
     )
 
 
-def rule_matches(rule: BeatRule, facts: CommitFacts) -> bool:
-    return _compile_rules((rule,))[0].matches(facts)
-
-
 def classify(facts: CommitFacts, rules: Sequence[BeatRule] = DEFAULT_RULES) -> tuple[str, BeatRule | None]:
     if facts.is_merge and not re.match(r"revert", facts.subject, re.IGNORECASE):
         return "merge", None

@@ -146,8 +146,7 @@ def _draft_options(args: argparse.Namespace) -> DraftOptions:
     from devlogd.models import DraftOptions
 
     return DraftOptions(since=args.since, until=args.until, narrator=args.narrator or "auto",
-                        style=[str(p) for p in args.style or []], dry_run=args.dry_run,
-                        out=str(args.out) if args.out else None)
+                        style=[str(p) for p in args.style or []], dry_run=args.dry_run)
 
 
 def cmd_draft(args: argparse.Namespace, directory: Path) -> int:

@@ -53,7 +53,6 @@ class BeatsConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 class DraftConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     token_budget: int = 24_000
     max_chapters: int = 7
-    author: str = ""
 
 
 class DaemonConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -311,14 +311,6 @@ class GitReader:
             # Redacted later, once the best hunks are chosen: most are never stored.
             scan.hunks.append((hunk.score, Hunk(path=path, header=hunk.context, lines=hunk.lines)))
 
-    def iter_facts(self, shas: list[str]) -> Iterator[CommitFacts | DevlogError]:
-        for sha in shas:
-            try:
-                yield self.facts(sha)
-            except DevlogError as err:
-                yield err
-
-
 def _is_gitlink(delta: Any) -> bool:
     return bool(delta.new_file.mode == _GITLINK or delta.old_file.mode == _GITLINK)
 

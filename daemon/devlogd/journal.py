@@ -52,11 +52,6 @@ class JournalState:
     def shas(self) -> set[str]:
         return {beat.sha for beat in self.beats}
 
-    def beat(self, sha: str) -> Beat | None:
-        for beat in self.beats:
-            if beat.sha == sha:
-                return beat
-        return None
 
 
 def read_records(data: bytes) -> tuple[list[Record], list[int], bool]:

@@ -134,6 +134,7 @@ def status_info(state: RepoState) -> dict[str, Any]:
         "clients": state.clients,
         "corrupt_lines": len(state.journal.corrupt_lines),
         "last_error": activity.last_error,
+        "skipped": activity.errors[-5:],  # commits that could not be read (missing objects)
         "uptime": round(time.time() - state.started, 1),
     }
 

@@ -143,7 +143,6 @@ class DraftOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     narrator: Literal["auto", "offline", "claude"] = "auto"
     style: list[str] = msgspec.field(default_factory=list)
     dry_run: bool = False
-    out: str | None = None
 
 
 class DraftResult(msgspec.Struct, omit_defaults=True):

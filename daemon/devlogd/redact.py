@@ -198,7 +198,3 @@ def _replace(match: re.Match[str], rule: SecretRule) -> str:
         return match.group(0)
     # Keep the line count: callers redact many lines at once and split them again.
     return MARK.format(rule.name) + "\n" * match.group(0).count("\n")
-
-
-def contains_secret(text: str) -> bool:
-    return redact(text) != text
