@@ -44,6 +44,7 @@ class MessagesServer:
         self.replies: deque[Reply] = deque()
         self.default = Reply()
         self.requests: list[Recorded] = []
+        self.batches: dict[str, list[dict[str, Any]]] = {}  # id -> results, answered at once
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -84,6 +85,17 @@ class MessagesServer:
                 if path.endswith("/count_tokens"):
                     tokens = len(json.dumps(body)) // 4
                     return self._json(200, {"input_tokens": tokens})
+                if path.endswith("/v1/messages/batches"):
+                    batch_id = f"msgbatch_{len(server.batches) + 1}"
+                    results = []
+                    for item in body["requests"]:
+                        reply = server.replies.popleft() if server.replies else server.default
+                        result = ({"type": "succeeded", "message": _message(item["params"], reply)}
+                                  if reply.status == 200 else
+                                  {"type": "errored", "error": {"type": "error", "error": {"type": "api_error", "message": "x"}}})
+                        results.append({"custom_id": item["custom_id"], "result": result})
+                    server.batches[batch_id] = results
+                    return self._json(200, self._batch(batch_id))
                 reply = server.replies.popleft() if server.replies else server.default
                 if reply.delay:
                     time.sleep(reply.delay)
@@ -96,6 +108,25 @@ class MessagesServer:
                 if body.get("stream"):
                     return self._stream(body, reply)
                 return self._json(200, _message(body, reply))
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                path = self.path.split("?")[0]
+                server.requests.append(Recorded(path, {k.lower(): v for k, v in self.headers.items()}, {}))
+                parts = path.rstrip("/").split("/")
+                if "batches" in parts and parts[-1] == "results":
+                    lines = "".join(json.dumps(r) + "\n" for r in server.batches[parts[-2]])
+                    return self._raw(200, lines.encode(), "application/binary")
+                if "batches" in parts:
+                    return self._json(200, self._batch(parts[-1]))
+                return self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": path}})
+
+            def _batch(self, batch_id: str) -> dict[str, Any]:
+                count = len(server.batches[batch_id])
+                return {"id": batch_id, "type": "message_batch", "processing_status": "ended",
+                        "request_counts": {"processing": 0, "succeeded": count, "errored": 0, "canceled": 0, "expired": 0},
+                        "created_at": "2026-11-23T00:00:00Z", "expires_at": "2026-11-24T00:00:00Z",
+                        "ended_at": "2026-11-23T00:01:00Z", "archived_at": None, "cancel_initiated_at": None,
+                        "results_url": f"{server.url}/v1/messages/batches/{batch_id}/results"}
 
             def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 self._raw(status, json.dumps(payload).encode(), "application/json", headers)

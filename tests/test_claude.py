@@ -237,3 +237,81 @@ def test_no_secret_of_the_corpus_reaches_the_journal_or_the_wire(api: MessagesSe
         secret = secret_part(sample)
         assert secret not in journal, name
         assert secret not in wire, name
+
+
+def enrichment(headline: str) -> str:
+    return json.dumps({"headline": headline, "why": "Deleted tweets arrive without an id.",
+                       "tension": "The bot crashed on every vanished tweet.", "insight": ""})
+
+
+def enriched_story(repo: GitRepo) -> GitRepo:
+    repo.commit("Initial bot", {"bot.py": "import socket\n"})
+    repo.commit("wip", {"bot.py": "import socket\n\nDEFAULT_PORT = 2222\n\n\ndef handle_deleted_tweet(tweet):\n    return tweet.get('id')\n"})
+    repo.commit("docs: explain the port", {"README.md": "# bot\n\nListens on 2222.\n"})
+    return repo
+
+
+def beats_of(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> dict[str, dict]:
+    assert main(["-C", str(repo.path), "--no-daemon", "beats", "--json"]) == 0
+    return {b["sha"]: b for b in map(json.loads, capsys.readouterr().out.splitlines())}
+
+
+def test_enrichment_retells_interesting_beats_only(api: MessagesServer, repo: GitRepo,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    enriched_story(repo)
+    api.script(Reply(text=enrichment("Starting the tweet bot on a raw socket")),
+               Reply(text=enrichment("Surviving tweets that vanish mid-stream")))
+    code = main(["-C", str(repo.path), "--no-daemon", "enrich"])
+    err = capsys.readouterr().err
+    assert code == 0 and "enriched 2 beats (1 trivial" in err  # the docs change got no call
+    first, second = api.message_requests
+    assert second.body["model"] == "claude-haiku-5-5" and "stream" not in second.body
+    assert "handle_deleted_tweet" in second.body["messages"][0]["content"]
+    assert all("README" not in r.body["messages"][0]["content"] for r in api.message_requests)
+    beats = beats_of(repo, capsys)
+    told = {b["headline"]: b for b in beats.values() if b.get("origin") == "claude-haiku-5-5"}
+    assert set(told) == {"Starting the tweet bot on a raw socket", "Surviving tweets that vanish mid-stream"}
+    vanish = told["Surviving tweets that vanish mid-stream"]
+    assert vanish["tension"] == "The bot crashed on every vanished tweet."
+    assert "DEFAULT_PORT = 2222" in vanish["numbers"]  # the facts are untouched
+    # A second run sends nothing: what a model told is not told again.
+    main(["-C", str(repo.path), "--no-daemon", "enrich"])
+    capsys.readouterr()
+    assert len(api.message_requests) == 2
+
+
+def test_an_answer_that_does_not_fit_changes_nothing(api: MessagesServer, repo: GitRepo,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    enriched_story(repo)
+    before = beats_of(repo, capsys)
+    api.default = Reply(text="Sure! Here is a story about tweets.")
+    code = main(["-C", str(repo.path), "--no-daemon", "enrich"])
+    err = capsys.readouterr().err
+    assert code == 1 and "not enriched" in err and "no JSON object" in err
+    assert beats_of(repo, capsys) == before
+
+
+def test_backfill_enrichment_goes_as_one_message_batch(api: MessagesServer, repo: GitRepo,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    enriched_story(repo)
+    repo.commit("fix: retry the stream after a 420\n\nTwitter answered 420 when we reconnected too fast.",
+                {"stream.py": "RECONNECT_DELAY_SECONDS = 60\n\n\ndef reconnect(stream):\n    return stream\n"})
+    api.default = Reply(text=enrichment("Backing off after Twitter's 420"))
+    code = main(["-C", str(repo.path), "--no-daemon", "enrich", "--batch"])
+    err = capsys.readouterr().err
+    assert code == 0 and "enriched 3 beats" in err
+    creates = [r for r in api.requests if r.path == "/v1/messages/batches"]
+    assert len(creates) == 1 and len(creates[0].body["requests"]) == 3
+    assert api.message_requests == []  # nothing went one by one
+    told = [b for b in beats_of(repo, capsys).values() if b.get("origin") == "claude-haiku-5-5"]
+    assert len(told) == 3
+
+
+def test_enrichment_without_a_key_sends_nothing(api: MessagesServer, repo: GitRepo,
+                                                capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    enriched_story(repo)
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    code = main(["-C", str(repo.path), "--no-daemon", "enrich"])
+    assert code == 7 and "set ANTHROPIC_API_KEY" in capsys.readouterr().err
+    assert api.requests == []

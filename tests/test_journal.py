@@ -143,3 +143,17 @@ def test_refresh_after_a_repair_reads_everything_again(journal: Journal) -> None
     with journal.writer() as w:  # repairs the tail, then appends
         w.add(beat("b" * 40, 2))
     assert [b.sha[0] for b in journal.refresh(torn).beats] == ["a", "b"]
+
+
+def test_an_enrichment_retells_a_beat_and_survives_its_rewrite(journal: Journal) -> None:
+    from devlogd.models import Enriched
+
+    with journal.writer() as w:
+        w.add(beat("a" * 40, 1, "wip"))
+        w.add_enrichment(Enriched(sha="a" * 40, time=2, origin="claude-haiku-5-5",
+                                  headline="Caching the parsed config", why="Startup re-read it 40 times."))
+        w.add_rewrite([("a" * 40, "b" * 40)])
+    (told,) = journal.load().beats
+    assert (told.sha, told.headline, told.why, told.origin) == (
+        "b" * 40, "Caching the parsed config", "Startup re-read it 40 times.", "claude-haiku-5-5")
+    assert told.what == "Touched 1 file."  # facts stay

@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true",
                    help="print, as JSON, the request the narrator would send, and send nothing")
 
+    p = sub.add_parser("enrich", help="have Claude's cheaper model retell interesting beats "
+                                         "(one call each, or --batch at half the price)")
+    _range_args(p)
+    p.add_argument("--limit", type=int, help="only the last N beats")
+    p.add_argument("--batch", action="store_true", help="one Message Batch: cheaper, slower")
+
     p = sub.add_parser("publish", help="mark a draft (written with --out) as published: "
                                           "the next draft starts after it")
     p.add_argument("file", type=Path)

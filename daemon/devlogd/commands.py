@@ -177,10 +177,10 @@ class _LiveDraft:
     """The terminal's view of a draft being written: a bar, notes, and the text streaming
     on stderr as the narrator writes it (stdout only ever gets the finished, checked post)."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "drafting") -> None:
         from devlogd.progress import ProgressBar
 
-        self.bar = ProgressBar("drafting", 100)
+        self.bar = ProgressBar(label, 100)
         self.streaming = False
 
     def progress(self, fraction: float, message: str) -> None:
@@ -273,6 +273,21 @@ def cmd_publish(args: argparse.Namespace, directory: Path) -> int:
         raise UsageError(f"{sidecar} names no beat of this journal")
     print(f"marked published; the next draft starts after: {newest.headline}", file=sys.stderr)
     return 0
+
+
+def cmd_enrich(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd import service
+
+    project, beats = _local_beats(directory, args.since, args.until, args.limit)
+    live = _LiveDraft("enriching")
+    hooks = service.DraftHooks(progress=live.progress, note=live.note)
+    result = service.enrich(project, beats, batch=args.batch, hooks=hooks)
+    live.finish()
+    for failure in result.failed[:20]:
+        print(f"devlog: not enriched: {failure}", file=sys.stderr)
+    print(f"enriched {result.enriched} beat{'s' if result.enriched != 1 else ''} "
+          f"({result.skipped} trivial or already told, {len(result.failed)} failed)", file=sys.stderr)
+    return 0 if not result.failed else 1
 
 
 def cmd_check(args: argparse.Namespace, directory: Path) -> int:

@@ -63,6 +63,7 @@ class NarratorConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     narrator: NarratorChoice = "auto"
     model: str = "claude-sonnet-5-5"
     enrich_model: str = "claude-haiku-5-5"
+    enrich_min_importance: int = 45  # commits below this are trivial: no enrichment call
     max_tokens: int = 8000
     timeout: float = 600.0  # seconds for one API call
     max_retries: int = 3  # on 429, 529, 5xx and timeouts, with the SDK's backoff

@@ -25,7 +25,7 @@ from typing import IO
 import msgspec
 
 from devlogd.errors import JournalError
-from devlogd.models import SCHEMA_VERSION, Beat, Published, Record, Rewrite
+from devlogd.models import SCHEMA_VERSION, Beat, Enriched, Published, Record, Rewrite
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,7 @@ def apply_records(records: Iterable[Record]) -> JournalState:
     state = JournalState()
     by_sha: dict[str, int] = {}
     beats: list[Beat | None] = []
+    enrichments: dict[str, Enriched] = {}
     for record in records:
         if record.v > SCHEMA_VERSION:
             continue  # written by a newer devlog; leave it for that version
@@ -106,6 +107,12 @@ def apply_records(records: Iterable[Record]) -> JournalState:
                 state.rewrites[old] = new
         elif isinstance(record, Published):
             state.published = record
+        elif isinstance(record, Enriched):
+            enrichments[record.sha] = record
+    for sha, told in enrichments.items():  # before re-keying: an amended beat keeps its retelling
+        index = by_sha.get(sha)
+        if index is not None and beats[index] is not None:
+            beats[index] = _enriched(beats[index], told)  # type: ignore[arg-type]
     state.own = set(by_sha)
     # Follow chains (amended twice: a -> b -> c) so every old sha points at the newest.
     for old in list(state.rewrites):
@@ -122,6 +129,12 @@ def apply_records(records: Iterable[Record]) -> JournalState:
             by_sha[new] = index
     state.beats = [b for b in beats if b is not None]
     return state
+
+
+def _enriched(beat: Beat, told: Enriched) -> Beat:
+    return msgspec.structs.replace(
+        beat, headline=told.headline, why=told.why or beat.why, tension=told.tension or beat.tension,
+        insight=told.insight or beat.insight, origin=told.origin)
 
 
 def _final(rewrites: dict[str, str], sha: str) -> str:
@@ -268,6 +281,9 @@ class JournalWriter:
     def add_rewrite(self, pairs: list[tuple[str, str]]) -> None:
         if pairs:
             self._pending.append(_encode(Rewrite(time=int(time.time()), pairs=pairs)))
+
+    def add_enrichment(self, record: Enriched) -> None:
+        self._pending.append(_encode(record))
 
     def add_published(self, until: str) -> None:
         self._pending.append(_encode(Published(time=int(time.time()), until=until)))

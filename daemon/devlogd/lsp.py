@@ -153,6 +153,8 @@ def _options(raw: Any) -> DraftOptions:
 async def _select(state: RepoState, since: str | None, until: str | None, limit: int | None,
                   after_published: bool = False) -> list[Beat]:
     await state.wait_reconciled()
+    # Other writers (devlog enrich, publish) append too: pick up what they added, cheaply.
+    state.journal = await state.in_git_thread(state.project.journal.refresh, state.journal)
     journal = JournalState(beats=state.visible(), published=state.journal.published)
 
     def select() -> list[Beat]:

@@ -132,7 +132,33 @@ class Published(msgspec.Struct, tag="published", tag_field="type", omit_defaults
     v: int = SCHEMA_VERSION
 
 
-Record = Union[Beat, Rewrite, Published]
+class Enriched(msgspec.Struct, tag="enriched", tag_field="type", omit_defaults=True, gc=False):
+    """A model's retelling of one beat's prose fields; the facts underneath never change."""
+
+    sha: str
+    time: int
+    origin: str
+    headline: str
+    why: str = ""
+    tension: str = ""
+    insight: str = ""
+    v: int = SCHEMA_VERSION
+
+
+class Enrichment(msgspec.Struct, forbid_unknown_fields=False):
+    """What an enrichment call must answer, validated before anything is journaled."""
+
+    headline: str
+    why: str = ""
+    tension: str = ""
+    insight: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.headline.strip() or len(self.headline) > 140:
+            raise ValueError("headline must be 1-140 characters")
+
+
+Record = Union[Beat, Rewrite, Published, Enriched]
 
 
 class DraftOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, rename="camel"):

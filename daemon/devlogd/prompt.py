@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+import msgspec
+
 from devlogd.drafting import Chapter, DraftPlan, Era
-from devlogd.models import Beat
+from devlogd.models import Beat, Enrichment
 from devlogd.style import seed_prompt
 
 RULES = """Hard rules for this post (they override anything above):
@@ -133,3 +135,38 @@ def repair_request(request: dict[str, Any], draft: str, violations: Sequence[str
          + "\n\nRewrite the whole post so that it follows every rule. Output only the post."},
     ]
     return {**request, "messages": messages}
+
+
+ENRICH_RULES = """You retell one code change as a moment in a developer's story.
+Answer with one JSON object and nothing else:
+{"headline": "...", "why": "...", "tension": "...", "insight": "..."}
+- headline: a concrete, specific phrase naming what was built or fixed (at most 100 characters).
+- why: why it was needed; tension: what was broken, slow or in the way; insight: what was
+  learned. Each one or two sentences, or "" when the facts do not say.
+- Use only the facts given. Never mention commits, hashes or the git history."""
+
+
+def enrich_request(beat: Beat, model: str) -> dict[str, Any]:
+    facts = "\n".join(beat_lines(beat, detail=True))
+    if beat.message:
+        facts += "\n  message: " + _clean(beat.message)[:1500]
+    return {
+        "model": model,
+        "max_tokens": 600,
+        "system": [{"type": "text", "text": ENRICH_RULES, "cache_control": {"type": "ephemeral"}}],
+        "messages": [{"role": "user", "content": f"<change>\n{facts}\n</change>"}],
+    }
+
+
+def parse_enrichment(text: str) -> Enrichment:
+    """The model's answer, validated; ValueError when it is not what was asked for."""
+    raw = text.strip()
+    if raw.startswith("```"):
+        raw = raw.strip("`").split("\n", 1)[-1]
+    start, end = raw.find("{"), raw.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError("the answer held no JSON object")
+    try:
+        return msgspec.json.decode(raw[start : end + 1], type=Enrichment)
+    except (msgspec.DecodeError, msgspec.ValidationError) as err:
+        raise ValueError(f"the answer did not fit: {err}") from err

@@ -312,6 +312,69 @@ def scrub_beat(beat: Beat, ignore: PathFilter) -> Beat:
     return msgspec.structs.replace(beat, files=files, excerpt=excerpt)
 
 
+TRIVIAL_KINDS = frozenset({"docs", "chore", "build", "merge", "release"})
+
+
+@dataclass
+class EnrichResult:
+    enriched: int = 0
+    skipped: int = 0  # trivial, or told by a model already
+    failed: list[str] = field(default_factory=list)
+
+
+def enrich(project: Project, beats: list[Beat], batch: bool = False,
+           hooks: DraftHooks | None = None) -> EnrichResult:
+    """Have the cheaper model retell each interesting beat (one validated call each, or one
+    Message Batch for all). Trivial beats get no call; facts are never rewritten."""
+    from devlogd import prompt
+    from devlogd.config import api_credentials
+    from devlogd.errors import NarratorError
+    from devlogd.models import Enriched
+    from devlogd.narrator_claude import ClaudeNarrator, Credentials
+
+    hooks = hooks or DraftHooks()
+    cfg = project.config.narrator
+    credentials = api_credentials(project.config)
+    if credentials is None:
+        raise NarratorError("enrichment asks Claude: set ANTHROPIC_API_KEY (nothing was sent)")
+    chosen = [b for b in beats if b.origin == "facts" and b.kind not in TRIVIAL_KINDS
+              and b.importance >= cfg.enrich_min_importance]
+    result = EnrichResult(skipped=len(beats) - len(chosen))
+    if not chosen:
+        return result
+    requests = {b.sha: _redacted_request(prompt.enrich_request(scrub_beat(b, project.ignore), cfg.enrich_model))
+                for b in chosen}
+    narrator = ClaudeNarrator(Credentials(*credentials), timeout=cfg.timeout, max_retries=cfg.max_retries)
+    if batch:
+        hooks.note(f"sending {len(requests)} enrichment requests as one Message Batch to {cfg.enrich_model}")
+        answers = narrator.batch(requests, on_status=hooks.note)
+    else:
+        answers = {}
+        for index, (sha, request) in enumerate(requests.items()):
+            hooks.progress(index / len(requests), f"enriching {index + 1}/{len(requests)}")
+            try:
+                answers[sha] = narrator.complete(request)
+            except NarratorError as err:
+                result.failed.append(f"{sha[:10]}: {err}")
+    now = int(time.time())
+    with project.journal.writer() as writer:
+        for beat in chosen:
+            if beat.sha not in answers:
+                if batch:
+                    result.failed.append(f"{beat.sha[:10]}: no answer in the batch")
+                continue
+            try:
+                told = prompt.parse_enrichment(answers[beat.sha])
+            except ValueError as err:
+                result.failed.append(f"{beat.sha[:10]}: {err}")
+                continue
+            writer.add_enrichment(Enriched(sha=beat.sha, time=now, origin=cfg.enrich_model,
+                                           headline=told.headline, why=told.why, tension=told.tension,
+                                           insight=told.insight))
+            result.enriched += 1
+    return result
+
+
 def mark_published(project: Project, sources: dict[str, list[str]]) -> Beat | None:
     """Record that a post covering ``sources`` (chapter -> shas) is published."""
     state = project.journal.load()
