@@ -33,7 +33,7 @@ def check_owner(path: Path) -> None:
         raise DaemonError(f"{path} belongs to uid {info.st_uid}, not to you; refusing to use it")
 
 
-def connect(paths: RepoPaths, timeout: float = 30.0) -> socket.socket:
+def connect(paths: RepoPaths, timeout: float | None = 30.0) -> socket.socket:
     path = paths.socket
     check_owner(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -145,10 +145,20 @@ def start_daemon(paths: RepoPaths, wait: float = 10.0) -> None:
     raise DaemonError(f"the daemon did not start within {wait:.0f}s (see {paths.daemon_log})")
 
 
-def open_session(paths: RepoPaths, progress: bool = False, autostart: bool = True) -> Connection:
-    if autostart and not daemon_running(paths):
+def connect_or_start(paths: RepoPaths, timeout: float | None = 30.0) -> socket.socket:
+    """A connection to the daemon, starting it first only when nobody answers.
+
+    Connecting is the test: a separate probe would cost a second connection on every
+    command (and the daemon a whole LSP server for it)."""
+    try:
+        return connect(paths, timeout)
+    except DaemonError:
         start_daemon(paths)
-    conn = Connection(connect(paths))
+        return connect(paths, timeout)
+
+
+def open_session(paths: RepoPaths, progress: bool = False) -> Connection:
+    conn = Connection(connect_or_start(paths))
     conn.initialize(paths.workdir, progress)
     return conn
 
@@ -157,9 +167,7 @@ def forward_stdio(paths: RepoPaths) -> int:
     """`devlog lsp`: pipe an editor's stdio to the daemon's socket, byte for byte."""
     import threading
 
-    if not daemon_running(paths):
-        start_daemon(paths)
-    sock = connect(paths, timeout=None)  # type: ignore[arg-type]
+    sock = connect_or_start(paths, timeout=None)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
 
     def upstream() -> None:
