@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 DEBOUNCE = 0.1  # a commit touches several refs and logs; journal once, after it is done
+FLUSH_EVERY = 256  # beats between fsyncs while reconciling
 RETRY_FIRST, RETRY_MAX = 1.0, 60.0  # after a failed reconcile (disk full, read-only journal)
-FLUSH_EVERY = 256
 
 
 @dataclass
@@ -151,21 +151,13 @@ class RepoState:
         reachable_set = set(reachable)
         extra = [sha for sha in queued if sha not in reachable_set and reader.exists(sha)]
         self.activity.reconciling = True
-        added: list[Beat] = []
         try:
             with project.journal.writer() as writer:
                 missing = [sha for sha in reachable + extra if not writer.has(sha)]
                 self.activity.backlog, self.activity.done = len(missing), 0
-                branch = reader.head_branch()
-                for item in service.beats_for(project, missing, branch):
-                    self.activity.done += 1
-                    if isinstance(item, Beat):
-                        if writer.add(item):
-                            added.append(item)
-                    else:
-                        self.activity.errors = (self.activity.errors + [item])[-20:]
-                    if len(added) % FLUSH_EVERY == 0:
-                        writer.flush()
+                added, errors = service.append_beats(project, writer, missing, reader.head_branch(),
+                                                     step=self._count_done, flush_every=FLUSH_EVERY)
+                self.activity.errors = (self.activity.errors + errors)[-20:]
                 writer.add_rewrite(rewrites)
                 writer.flush()
             if added or rewrites or self.reachable is None:
@@ -180,6 +172,9 @@ class RepoState:
             log.info("journaled %d beat(s), %d rewrite(s) in %.3fs", len(added), len(rewrites),
                      time.perf_counter() - started)
         return added
+
+    def _count_done(self, done: int) -> None:
+        self.activity.done = done
 
     def visible(self) -> list[Beat]:
         return service.visible_beats(self.journal, self.reachable)

@@ -25,7 +25,7 @@ from devlogd.beats import DEFAULT_RULES, make_beat
 from devlogd.config import BeatRule, Config, load_config
 from devlogd.errors import DevlogError, UsageError
 from devlogd.ignore import PathFilter
-from devlogd.journal import Journal, JournalState
+from devlogd.journal import Journal, JournalState, JournalWriter
 from devlogd.models import Beat, DraftOptions, DraftResult
 from devlogd.paths import RepoPaths, find_repo
 
@@ -99,27 +99,40 @@ def backfill(project: Project, spec: str | None = None, progress: Progress | Non
     with project.journal.writer() as writer:
         todo = [sha for sha in shas if not writer.has(sha)]
         result.already = len(shas) - len(todo)
-        done = result.already
         if progress:
-            progress(done, len(shas))
+            progress(result.already, len(shas))
+        step = (lambda done: progress(result.already + done, len(shas))) if progress else None
         try:
-            for item in beats_for(project, todo, branch, workers):
-                if isinstance(item, Beat):
-                    result.added += writer.add(item)
-                else:
-                    result.errors.append(item)
-                done += 1
-                if result.added % FLUSH_EVERY == 0:
-                    writer.flush()
-                if progress:
-                    progress(done, len(shas))
+            added, result.errors = append_beats(project, writer, todo, branch, workers, step)
+            result.added = len(added)
         except KeyboardInterrupt:
-            result.interrupted = True
-            writer.flush()
+            result.interrupted = True  # the writer flushes what was read when it closes
             raise
         finally:
             result.seconds = time.perf_counter() - started
     return result
+
+
+def append_beats(project: Project, writer: JournalWriter, shas: Sequence[str], branch: str = "",
+                 workers: int | None = None, step: Callable[[int], None] | None = None,
+                 flush_every: int = FLUSH_EVERY) -> tuple[list[Beat], list[str]]:
+    """Tell ``shas`` as beats and append the ones the journal lacks, flushing as it goes so
+    an interruption loses little. Returns the beats added and the commits that could not be
+    read. ``step`` hears how many commits are done. Backfill and the daemon both use it."""
+    added: list[Beat] = []
+    errors: list[str] = []
+    for done, item in enumerate(beats_for(project, shas, branch, workers), start=1):
+        if isinstance(item, Beat):
+            if writer.add(item):
+                added.append(item)
+                if len(added) % flush_every == 0:
+                    writer.flush()
+        else:
+            errors.append(item)
+        if step is not None:
+            step(done)
+    writer.flush()
+    return added, errors
 
 
 def beats_for(project: Project, shas: Sequence[str], branch: str = "",
