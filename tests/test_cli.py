@@ -148,3 +148,14 @@ def test_publish_makes_the_next_draft_start_after_it(story: GitRepo, capsys: pyt
     _, out, _ = devlog(capsys, "-C", str(story.path), "--no-daemon", "draft", "--dry-run")
     source = json.loads(out)["messages"][0]["content"]
     assert "RETRY_BUDGET" in source and "handle_deleted_tweet" not in source
+
+
+def test_status_names_the_narrator_a_draft_would_use(story: GitRepo, capsys: pytest.CaptureFixture[str],
+                                                     isolated_home: Path) -> None:
+    credentials = isolated_home / ".config" / "devlog" / "credentials"
+    credentials.parent.mkdir(parents=True)
+    credentials.write_text("ANTHROPIC_API_KEY=sk-ant-test-key\n")
+    for mode, expected in ((0o600, "claude"), (0o644, "offline")):  # readable by others: not used
+        credentials.chmod(mode)
+        _, out, _ = devlog(capsys, "-C", str(story.path), "--no-daemon", "status", "--json")
+        assert json.loads(out)["narrator"] == expected

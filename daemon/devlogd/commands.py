@@ -337,20 +337,11 @@ def cmd_status(args: argparse.Namespace, directory: Path) -> int:
 
 
 def _local_status(directory: Path) -> dict[str, Any]:
-    import os
+    from devlogd import service
 
-    from devlogd.journal import Journal
-
-    paths = find_repo(directory)
-    state = Journal(paths.journal, paths.journal_lock).load()
-    last = max(state.beats, key=lambda b: b.time) if state.beats else None
-    return {
-        "pid": None, "repository": str(paths.workdir or paths.common_dir), "beats": len(state.beats),
-        "queue": paths.queue.stat().st_size if paths.queue.exists() else 0,
-        "last_beat": {"sha": last.sha, "headline": last.headline, "time": last.time} if last else None,
-        "narrator": "claude" if os.environ.get("ANTHROPIC_API_KEY") else "offline",
-        "corrupt_lines": len(state.corrupt_lines), "last_error": "",
-    }
+    project = _project(directory)
+    state = project.journal.load()
+    return {"pid": None, **service.status_summary(project, state, state.beats), "last_error": ""}
 
 
 def cmd_install(args: argparse.Namespace, directory: Path) -> int:

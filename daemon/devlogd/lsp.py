@@ -73,7 +73,7 @@ def create_server(state: RepoState) -> DevlogServer:
         # A daemon that has just started has not read the journal against git yet; a
         # moment's wait beats reporting "0 beats" (a long backfill shows as a backlog).
         await ls.state.wait_reconciled(timeout=2.0)
-        return status_info(ls.state)
+        return status_info(ls.state, ls.api_key)
 
     @server.command("devlog.generateDraft")
     async def generate_draft(ls: DevlogServer, *args: Any) -> dict[str, Any]:
@@ -118,29 +118,18 @@ def plain(value: Any) -> Any:
     return value
 
 
-def status_info(state: RepoState) -> dict[str, Any]:
-    beats = state.visible()
-    last = max(beats, key=lambda b: b.time) if beats else None
+def status_info(state: RepoState, api_key: str | None = None) -> dict[str, Any]:
     activity = state.activity
     return {
         "pid": os.getpid(),
-        "repository": str(state.project.paths.workdir or state.project.paths.common_dir),
-        "beats": len(beats),
-        "queue": state.project.paths.queue.stat().st_size if state.project.paths.queue.exists() else 0,
+        **service.status_summary(state.project, state.journal, state.visible(), api_key),
         "reconciling": activity.reconciling,
         "backlog": max(0, activity.backlog - activity.done) if activity.reconciling else 0,
-        "last_beat": {"sha": last.sha, "headline": last.headline, "time": last.time} if last else None,
-        "narrator": narrator_available(),
         "clients": state.clients,
-        "corrupt_lines": len(state.journal.corrupt_lines),
         "last_error": activity.last_error,
         "skipped": activity.errors[-5:],  # commits that could not be read (missing objects)
         "uptime": round(time.time() - state.started, 1),
     }
-
-
-def narrator_available() -> str:
-    return "claude" if os.environ.get("ANTHROPIC_API_KEY") else "offline"
 
 
 def _options(raw: Any) -> DraftOptions:

@@ -525,6 +525,24 @@ def _save_summary_cache(project: Project, cache: dict[str, Any]) -> None:
         log.warning("could not save the summary cache: %s", err)
 
 
+def status_summary(project: Project, state: JournalState, beats: list[Beat],
+                   api_key: str | None = None) -> dict[str, Any]:
+    """What `devlog status` says of the journal, in-process or from the daemon."""
+    from devlogd.config import api_credentials
+
+    paths = project.paths
+    last = max(beats, key=lambda b: b.time) if beats else None
+    return {
+        "repository": str(paths.workdir or paths.common_dir),
+        "beats": len(beats),
+        "queue": paths.queue.stat().st_size if paths.queue.exists() else 0,
+        "last_beat": {"sha": last.sha, "headline": last.headline, "time": last.time} if last else None,
+        # The same test a draft makes: environment, handed-over key or the credentials file.
+        "narrator": "claude" if api_credentials(project.config, api_key) else "offline",
+        "corrupt_lines": len(state.corrupt_lines),
+    }
+
+
 def project_name(project: Project) -> str:
     root = project.paths.workdir or project.paths.common_dir
     name = root.name
