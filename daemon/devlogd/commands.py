@@ -18,6 +18,7 @@ from devlogd.paths import RepoPaths, find_repo
 
 if TYPE_CHECKING:
     from devlogd.client import Connection
+    from devlogd.journal import JournalState
     from devlogd.models import Beat, DraftOptions
     from devlogd.service import BackfillResult, Project
 
@@ -30,12 +31,15 @@ def _project(directory: Path) -> Project:
     return Project.open(directory)
 
 
-def _journal_missing(project: Project) -> None:
-    """Views never depend on a hook having run: journal what the branch has and we lack."""
+def _journal_missing(project: Project) -> JournalState:
+    """Views never depend on a hook having run: journal what the branch has and we lack.
+    Returns the journal as it then is (read again only when something was added)."""
     shas = project.reader.first_parent_shas()
     state = project.journal.load()
     if any(s not in state.own and s not in state.rewrites for s in shas):
         _run_backfill(project, None, None, label="reading history")
+        state = project.journal.refresh(state)
+    return state
 
 
 def _run_backfill(project: Project, spec: str | None, workers: int | None,
@@ -65,8 +69,7 @@ def _local_beats(directory: Path, since: str | None, until: str | None,
     from devlogd.journal import JournalState
 
     project = _project(directory)
-    _journal_missing(project)
-    state = project.journal.load()
+    state = _journal_missing(project)
     visible = JournalState(beats=service.visible_beats(state, service.reachable_now(project)),
                            published=state.published)
     return project, service.select_beats(project, visible, since, until, limit, after_published)
