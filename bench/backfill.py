@@ -22,6 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _common import compile_bytecode  # noqa: E402
 
 
 def timed(cmd: list[str], cwd: Path) -> float:
@@ -48,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=0, help="0 = one per core")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
+    compile_bytecode()
     with tempfile.TemporaryDirectory(prefix="devlog-bench-") as tmp:
         repo = prepare(args.repo, Path(tmp), args.commits)
         count = int(subprocess.run(["git", "rev-list", "--first-parent", "--count", "HEAD"], cwd=repo,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Definitions and constants, written once and compiled for a single line and for the
 # added (+) and removed (-) lines of a whole patch, scanned in one pass.
@@ -210,6 +211,7 @@ def hunk_function(header: str) -> str:
     return function_in_context(context)
 
 
+@lru_cache(maxsize=4096)  # a busy function heads hunk after hunk, commit after commit
 def function_in_context(context: str) -> str:
     """The function or class name in a hunk header's trailing context text."""
     context = context.strip()

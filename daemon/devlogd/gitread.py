@@ -280,14 +280,16 @@ class GitReader:
         self._record(delta, scan, added, deleted, bool(patch.delta.is_binary), text)
 
     def _record(self, delta: Any, scan: _Scan, added: int, deleted: int, binary: bool, text: str) -> None:
-        path = _path(delta.new_file) or _path(delta.old_file)
+        new, old = delta.new_file, delta.old_file  # each read builds a new object: read once
+        old_path = _path(old)
+        path = _path(new) or old_path
         if self.ignore.ignored(path):
             return
-        submodule = _is_gitlink(delta)
+        submodule = new.mode == _GITLINK or old.mode == _GITLINK
         binary = binary and not submodule
         scan.insertions += added
         scan.deletions += deleted
-        scan.files.append(_file(path, delta.status_char(), _path(delta.old_file), added, deleted,
+        scan.files.append(_file(path, delta.status_char(), old_path, added, deleted,
                                 binary=binary, submodule=submodule))
         if binary or submodule or not text or scan.found.lines >= self.config.max_scan_lines:
             return

@@ -20,16 +20,18 @@ MARK = "[REDACTED:{}]"
 class SecretRule:
     name: str
     pattern: re.Pattern[str]
-    # keep(value, whole match) is True for values that only look like secrets.
-    keep: Callable[[str, str], bool] | None = None
     # Lower-case substrings one of which every match contains: a cheap test that lets
     # most text skip the regex entirely (redaction runs on every line we store).
-    hints: tuple[str, ...] = ()
+    hints: tuple[str, ...]
+    # keep(value, whole match) is True for values that only look like secrets.
+    keep: Callable[[str, str], bool] | None = None
 
 
-def _rule(name: str, regex: str, keep: Callable[[str, str], bool] | None = None,
-          hints: tuple[str, ...] = ()) -> SecretRule:
-    return SecretRule(name, re.compile(regex), keep, hints)
+def _rule(name: str, regex: str, keep: Callable[[str, str], bool] | None = None, *,
+          hints: tuple[str, ...]) -> SecretRule:
+    if not hints:
+        raise ValueError(f"secret rule {name} needs hints: a rule without them would never run")
+    return SecretRule(name, re.compile(regex), hints, keep)
 
 
 _SECRET_NAME = (
@@ -72,6 +74,9 @@ def shannon_entropy(text: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
+# Where a rule has no literal to search for, it starts with a character (class) and checks
+# the word boundary behind it: the engine then skips to candidate characters instead of
+# testing a boundary at every position (10x faster for twilio-key, 3x for discord-token).
 RULES: tuple[SecretRule, ...] = (
     _rule(
         "private-key",
@@ -93,14 +98,14 @@ RULES: tuple[SecretRule, ...] = (
     _rule("google-client-secret", r"\bGOCSPX-[0-9A-Za-z_-]{20,}", hints=("gocspx-",)),
     _rule("azure-storage-key", r"(?i)AccountKey=(?P<secret>[A-Za-z0-9+/=]{40,})", hints=("accountkey=",)),
     _rule("sendgrid-key", r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}", hints=("sg.",)),
-    _rule("twilio-key", r"\bSK[0-9a-f]{32}\b", hints=("sk",)),
+    _rule("twilio-key", r"SK(?<=\bSK)[0-9a-f]{32}\b", hints=("sk",)),
     _rule("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b", hints=("npm_",)),
     _rule("pypi-token", r"\bpypi-[A-Za-z0-9_-]{50,}", hints=("pypi-",)),
     _rule("huggingface-token", r"\bhf_[A-Za-z0-9]{30,}", hints=("hf_",)),
     _rule("digitalocean-token", r"\bdo[por]_v1_[a-f0-9]{64}\b", hints=("_v1_",)),
     _rule("shopify-token", r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b", hints=("shpat_", "shpca_", "shppa_", "shpss_")),
     _rule("mailgun-key", r"\bkey-[0-9a-f]{32}\b", hints=("key-",)),
-    _rule("discord-token", r"\b[MN][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}\b", hints=(".",)),
+    _rule("discord-token", r"[MN](?<=\b[MN])[A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}\b", hints=(".",)),
     _rule("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", hints=("eyj",)),
     _rule("bearer-token", r"(?i)\b(?:bearer|token)\s+(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)", hints=("bearer", "token")),
     _rule("basic-auth", r"(?i)\bbasic\s+(?P<secret>[A-Za-z0-9+/]{16,}={0,2})", hints=("basic",)),
@@ -125,13 +130,9 @@ def redact(text: str) -> str:
     if not text:
         return text
     lowered = text.lower()
-    present = {hint for hint in _ALL_HINTS if hint in lowered}
-    for rule in RULES:
-        if rule is _GENERIC and not present.isdisjoint(_ASSIGNMENT_HINTS):
-            text = _redact_assignments(text)  # after provider formats, before the generic rule
-        if rule.hints and present.isdisjoint(rule.hints):
-            continue
-        text = rule.pattern.sub(partial(_replace, rule=rule), text)
+    wanted = {index for hint in _ALL_HINTS if hint in lowered for index in _PASSES_BY_HINT[hint]}
+    for index in sorted(wanted):
+        text = _PASSES[index][0](text)
     return text
 
 
@@ -179,8 +180,6 @@ def _redact_assignments(text: str) -> str:
     return "".join(pieces)
 
 
-_GENERIC = RULES[-1]
-_ALL_HINTS = tuple(sorted({h for r in RULES for h in r.hints} | set(_ASSIGNMENT_HINTS)))
 
 
 def _replace(match: re.Match[str], rule: SecretRule) -> str:
@@ -198,3 +197,24 @@ def _replace(match: re.Match[str], rule: SecretRule) -> str:
         return match.group(0)
     # Keep the line count: callers redact many lines at once and split them again.
     return MARK.format(rule.name) + "\n" * match.group(0).count("\n")
+
+
+_GENERIC = RULES[-1]
+
+
+def _rule_pass(rule: SecretRule) -> Callable[[str], str]:
+    return partial(rule.pattern.sub, partial(_replace, rule=rule))
+
+
+# Every pass in order: the provider formats, then secret-like assignments, then the generic
+# high-entropy rule. Each hint names the passes it wakes, so a text runs only those.
+_PASSES: tuple[tuple[Callable[[str], str], tuple[str, ...]], ...] = (
+    *((_rule_pass(rule), rule.hints) for rule in RULES if rule is not _GENERIC),
+    (_redact_assignments, _ASSIGNMENT_HINTS),
+    (_rule_pass(_GENERIC), _GENERIC.hints),
+)
+_PASSES_BY_HINT: dict[str, tuple[int, ...]] = {}
+for _index, (_, _hints) in enumerate(_PASSES):
+    for _hint in _hints:
+        _PASSES_BY_HINT[_hint] = (*_PASSES_BY_HINT.get(_hint, ()), _index)
+_ALL_HINTS = tuple(_PASSES_BY_HINT)
