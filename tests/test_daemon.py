@@ -61,6 +61,25 @@ def test_history_is_told_exactly_once_through_rewrites(repo: GitRepo) -> None:
     assert set(shas) == expected
 
 
+def test_a_reset_and_a_deleted_branch_leave_only_what_is_reachable(repo: GitRepo) -> None:
+    # The daemon walks only new commits after a commit; when history moves back it must
+    # walk everything again, or beats of commits gone from every branch stay visible.
+    repo.commit("Initial", {"a.py": "a = 1\n"})
+    devlog(repo.path, "install")
+    repo.commit("Keep this", {"b.py": "b = 1\n"})
+    repo.git("checkout", "-q", "-b", "spike")
+    repo.commit("Spike idea", {"spike.py": "s = 1\n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("Dead end", {"c.py": "c = 1\n"})
+    wait_settled(repo.path, expect=4)
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    repo.git("branch", "-q", "-D", "spike")
+    repo.commit("Better idea", {"d.py": "d = 1\n"})
+    expected = reachable(repo)
+    wait_settled(repo.path, expect=len(expected))
+    assert set(visible_shas(repo)) == expected
+
+
 def test_beat_is_journaled_after_a_commit_with_the_daemon_running(repo: GitRepo) -> None:
     repo.commit("Initial", {"a.py": "a = 1\n"})
     devlog(repo.path, "install")

@@ -204,3 +204,22 @@ def test_worktree_shares_the_common_dir(repo: GitRepo, tmp_path: Path) -> None:
     assert wt_paths.common_dir == main_paths.common_dir == (repo.path / ".git").resolve()
     assert wt_paths.workdir == (tmp_path / "wt").resolve()
     assert os.path.samefile(wt_paths.journal.parent.parent, repo.path / ".git")
+
+
+def test_reachable_since_walks_only_the_new_commits(repo: GitRepo) -> None:
+    first = repo.commit("one", {"a.txt": "1\n"})
+    repo.commit("two", {"a.txt": "2\n"})
+    git = reader(repo)
+    known = git.local_tips()
+    third = repo.commit("three", {"a.txt": "3\n"})
+    repo.git("branch", "side", first)
+    assert git.reachable_since(git.local_tips(), known) == [third]
+
+
+def test_reachable_since_gives_up_when_history_moved_back(repo: GitRepo) -> None:
+    repo.commit("one", {"a.txt": "1\n"})
+    repo.commit("two", {"a.txt": "2\n"})
+    git = reader(repo)
+    known = git.local_tips()
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    assert git.reachable_since(git.local_tips(), known) is None

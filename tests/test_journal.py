@@ -157,3 +157,29 @@ def test_an_enrichment_retells_a_beat_and_survives_its_rewrite(journal: Journal)
     assert (told.sha, told.headline, told.why, told.origin) == (
         "b" * 40, "Caching the parsed config", "Startup re-read it 40 times.", "claude-haiku-5-5")
     assert told.what == "Touched 1 file."  # facts stay
+
+
+def test_refresh_after_new_beats_matches_a_full_load(journal: Journal) -> None:
+    with journal.writer() as w:
+        w.add(beat("a" * 40, 1))
+        w.add_rewrite([("a" * 40, "b" * 40)])
+    first = journal.load()
+    with journal.writer(since=first) as w:  # what the daemon appends after a commit
+        assert not w.add(beat("a" * 40, 1)), "a re-keyed sha still counts as journaled"
+        w.add(beat("c" * 40, 3))
+        w.add(beat("d" * 40, 4))
+    refreshed, full = journal.refresh(first), journal.load()
+    assert [b.sha[0] for b in refreshed.beats] == ["b", "c", "d"]
+    assert refreshed.beats == full.beats and refreshed.own == full.own and refreshed.rewrites == full.rewrites
+
+
+def test_refresh_when_a_new_beat_lands_on_a_rekeyed_sha_drops_the_old_one(journal: Journal) -> None:
+    with journal.writer() as w:
+        w.add(beat("a" * 40, 1, "before the amend"))
+        w.add_rewrite([("a" * 40, "b" * 40)])
+    first = journal.load()
+    with journal.writer(since=first) as w:
+        w.add(beat("b" * 40, 2, "the amended commit"))
+    refreshed = journal.refresh(first)
+    assert [b.headline for b in refreshed.beats] == ["the amended commit"]
+    assert refreshed.beats == journal.load().beats

@@ -63,6 +63,7 @@ class RepoState:
         self.project = project
         self.journal: JournalState = project.journal.load()
         self.reachable: set[str] | None = None
+        self._tips: list[str] | None = None  # where the last walk started
         self.activity = Activity()
         self.listeners: set[Callable[[list[Beat]], None]] = set()
         self.error_listeners: set[Callable[[str], None]] = set()
@@ -73,6 +74,7 @@ class RepoState:
         self._git = ThreadPoolExecutor(max_workers=1, thread_name_prefix="devlog-git")
         self._work = ThreadPoolExecutor(max_workers=4, thread_name_prefix="devlog-draft")
         self._nudged: asyncio.Event | None = None
+        self._nudge_pending = False  # set from the watcher thread, cleared by the reconciler
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reconciled = threading.Event()
 
@@ -96,8 +98,9 @@ class RepoState:
 
     def nudge(self, reason: str = "") -> None:
         """Ask for a reconcile; safe from any thread (the watcher calls it)."""
-        if self._loop is None or self._nudged is None:
-            return
+        if self._loop is None or self._nudged is None or self._nudge_pending:
+            return  # a reconcile is already on its way and will see this change too
+        self._nudge_pending = True
         log.debug("nudged: %s", reason)
         self._loop.call_soon_threadsafe(self._touch_and_set)
 
@@ -115,6 +118,9 @@ class RepoState:
             await self._nudged.wait()
             await asyncio.sleep(DEBOUNCE)  # a commit moves several files; reconcile once
             self._nudged.clear()
+            # From here on a change may be missed by this reconcile, so it must nudge anew;
+            # before, the watcher's thread skips waking the loop for every file git touches.
+            self._nudge_pending = False
             try:
                 added = await self.in_git_thread(self.reconcile_once)
             except Exception as err:  # keep serving; report it, and try again later
@@ -147,22 +153,23 @@ class RepoState:
         project = self.project
         queued, rewrites = take_queue(project.paths)
         reader = project.reader
-        reachable = reader.reachable_shas(reader.local_tips())
-        reachable_set = set(reachable)
-        extra = [sha for sha in queued if sha not in reachable_set and reader.exists(sha)]
         self.activity.reconciling = True
         try:
-            with project.journal.writer() as writer:
-                missing = [sha for sha in reachable + extra if not writer.has(sha)]
+            with project.journal.writer(since=self.journal) as writer:
+                tips = reader.local_tips()
+                walked, reachable_set = self._walk(tips, writer.state)
+                extra = [sha for sha in queued if sha not in reachable_set and reader.exists(sha)]
+                missing = [sha for sha in walked + extra if not writer.has(sha)]
                 self.activity.backlog, self.activity.done = len(missing), 0
                 added, errors = service.append_beats(project, writer, missing, reader.head_branch(),
                                                      step=self._count_done, flush_every=FLUSH_EVERY)
                 self.activity.errors = (self.activity.errors + errors)[-20:]
                 writer.add_rewrite(rewrites)
                 writer.flush()
-            if added or rewrites or self.reachable is None:
-                self.journal = project.journal.refresh(self.journal)
+            if added or rewrites or self.reachable is None or writer.state.size != self.journal.size:
+                self.journal = project.journal.refresh(writer.state)
             self.reachable = reachable_set | set(extra)
+            self._tips = tips
             self.activity.last_error = ""
         finally:
             self.activity.reconciling = False
@@ -172,6 +179,21 @@ class RepoState:
             log.info("journaled %d beat(s), %d rewrite(s) in %.3fs", len(added), len(rewrites),
                      time.perf_counter() - started)
         return added
+
+    def _walk(self, tips: list[str], journal: JournalState) -> tuple[list[str], set[str]]:
+        """The commits to check against the journal, and all that are reachable now.
+
+        After a commit only the new commits are walked; the whole history again after a
+        reset or rebase, or when the journal was replaced under us (it then lacks what
+        earlier walks found), so on a long history a commit stays a millisecond's work.
+        """
+        reader = self.project.reader
+        continued = self.reachable is not None and self._tips is not None and journal.size >= self.journal.size
+        fresh = reader.reachable_since(tips, self._tips) if continued and self._tips is not None else None
+        if fresh is None or self.reachable is None:
+            walked = reader.reachable_shas(tips)
+            return walked, set(walked)
+        return fresh, self.reachable | set(fresh)
 
     def _count_done(self, done: int) -> None:
         self.activity.done = done

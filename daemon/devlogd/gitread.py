@@ -132,6 +132,27 @@ class GitReader:
             walker.push(pygit2.Oid(hex=tip))
         return _oldest_first(walker)
 
+    def reachable_since(self, tips: list[str], known: list[str]) -> list[str] | None:
+        """Commits reachable from ``tips`` that were not reachable from ``known``, oldest
+        first: after a commit, just that commit instead of the whole history again.
+
+        None when a known tip is reachable no more (a reset, a rebase, a deleted branch):
+        what was reachable may have shrunk, and only a full walk can say what remains.
+        """
+        current = set(tips)
+        try:
+            for old in known:
+                if old not in current and not any(self.repo.descendant_of(tip, old) for tip in tips):
+                    return None
+            walker = self.repo.walk(None, pygit2.enums.SortMode.TOPOLOGICAL)
+            for tip in tips:
+                walker.push(pygit2.Oid(hex=tip))
+            for old in known:
+                walker.hide(pygit2.Oid(hex=old))
+        except _GIT_ERRORS:
+            return None
+        return _oldest_first(walker)
+
     def _parse_spec(self, spec: str | None) -> tuple[pygit2.Oid | None, pygit2.Oid | None]:
         if spec is None or spec == "":
             if self.repo.head_is_unborn:

@@ -131,6 +131,24 @@ def apply_records(records: Iterable[Record]) -> JournalState:
     return state
 
 
+def _appended(base: JournalState, new: list[Record]) -> JournalState | None:
+    """``base`` followed by ``new`` when ``new`` holds only beats of commits it has never
+    seen (what the daemon appends after a commit); None when the records must be applied
+    from the start (a rewrite, a retelling, a beat for a sha some beat was re-keyed to)."""
+    told = {beat.sha for beat in base.beats}
+    added: list[Beat] = []
+    for record in new:
+        if not isinstance(record, Beat) or record.v > SCHEMA_VERSION:
+            return None
+        sha = record.sha
+        if sha in base.own or sha in base.rewrites or sha in told:
+            return None
+        told.add(sha)
+        added.append(record)
+    return JournalState(beats=base.beats + added, own=base.own | {beat.sha for beat in added},
+                        rewrites=base.rewrites, published=base.published)
+
+
 def _enriched(beat: Beat, told: Enriched) -> Beat:
     return msgspec.structs.replace(
         beat, headline=told.headline, why=told.why or beat.why, tension=told.tension or beat.tension,
@@ -179,7 +197,7 @@ class Journal:
             new, corrupt, torn = read_records(data)
             base = previous if start and previous is not None else None
             records = (base.records + new) if base is not None else new
-            state = apply_records(records)
+            state = (_appended(base, new) if base is not None else None) or apply_records(records)
         finally:
             if collecting:
                 gc.enable()
@@ -197,11 +215,13 @@ class Journal:
         return state
 
     @contextmanager
-    def writer(self, wait: bool = True) -> Iterator[JournalWriter]:
+    def writer(self, wait: bool = True, since: JournalState | None = None) -> Iterator[JournalWriter]:
+        """Hold the journal for appending. ``since``, a state read earlier, saves reading
+        again what it already holds."""
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with _locked(self.lock_path, wait):
             self._repair_tail()
-            writer = JournalWriter(self.path, self.load())
+            writer = JournalWriter(self.path, self.refresh(since))
             try:
                 yield writer
             finally:
