@@ -3,16 +3,20 @@
 
     bench/hook.py [--commits N] [--pause SECONDS]
 
-Two scratch repositories, one with devlog's hooks installed and its daemon running, one
-without; commits alternate between them so both see the same machine state. --pause
-spaces the pairs like a person's commits: the daemon journals a commit ~0.6 s after it
-(watchdog holds inotify events 0.5 s to pair renames), so back-to-back commits (--pause 0)
-also measure the daemon's work landing inside the next commit.
+Three scratch repositories: one with devlog's hooks installed and its daemon running, one
+without hooks, and one whose post-commit hook is an empty `#!/bin/sh` script, the least any
+hook can cost (git forking and waiting for a shell). Each round commits once in each, in a
+shuffled order, so all three see the same machine state. --pause spaces the rounds like a
+person's commits: the daemon journals a commit ~0.6 s after it (watchdog holds inotify
+events 0.5 s to pair renames), so back-to-back commits (--pause 0) also measure the
+daemon's work landing inside a later commit.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import random
 import statistics
 import subprocess
 import sys
@@ -38,21 +42,30 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     env = git_env()
     with tempfile.TemporaryDirectory(prefix="devlog-bench-") as tmp:
-        plain = scratch_repo(Path(tmp) / "plain")
-        hooked = scratch_repo(Path(tmp) / "hooked")
-        without, with_hooks = [], []
-        with daemon_for(hooked, how="install"):
+        repos = {name: scratch_repo(Path(tmp) / name) for name in ("plain", "empty", "hooked")}
+        empty_hook = repos["empty"] / ".git" / "hooks" / "post-commit"
+        empty_hook.write_text("#!/bin/sh\nexit 0\n")
+        os.chmod(empty_hook, 0o755)
+        times: dict[str, list[float]] = {name: [] for name in repos}
+        order = list(repos)
+        with daemon_for(repos["hooked"], how="install"):
             for i in range(args.commits):
-                without.append(commit(plain, i, env))
-                with_hooks.append(commit(hooked, i, env))
+                random.shuffle(order)
+                for name in order:
+                    times[name].append(commit(repos[name], i, env))
                 time.sleep(args.pause)
+        without, empty, with_hooks = times["plain"], times["empty"], times["hooked"]
         added = statistics.median(with_hooks) - statistics.median(without)
         added90 = percentile(with_hooks, 0.9) - percentile(without, 0.9)
-        print(f"pause between pairs:       {args.pause:.2f} s")
+        floor = statistics.median(empty) - statistics.median(without)
+        print(f"pause between rounds:      {args.pause:.2f} s")
         print(f"git commit without hooks:  {summary(without)}")
+        print(f"git commit, empty hook:    {summary(empty)}")
         print(f"git commit with hooks:     {summary(with_hooks)}")
         print(f"added by the hooks:        median {added * 1000:+.2f} ms, p90 {added90 * 1000:+.2f} ms"
               f"  (goal <= 1 ms, limit 2 ms)")
+        print(f"  of which any hook costs: median {floor * 1000:+.2f} ms (an empty #!/bin/sh hook)")
+        print(f"  and devlog's own share:  median {(added - floor) * 1000:+.2f} ms")
         print(f"ratio (with / without):    {statistics.median(with_hooks) / statistics.median(without):.3f}x")
     return 0
 
