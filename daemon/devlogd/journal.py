@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import IO
 
@@ -29,9 +30,10 @@ from devlogd.models import SCHEMA_VERSION, Beat, Enriched, Published, Record, Re
 
 log = logging.getLogger(__name__)
 
-_decode_many = msgspec.json.Decoder(list[Record]).decode
+_decode_lines = msgspec.json.Decoder(Record).decode_lines
 _decode_one = msgspec.json.Decoder(Record).decode
 _encode = msgspec.json.Encoder().encode
+_SHA, _VERSION = attrgetter("sha"), attrgetter("v")
 
 
 @dataclass
@@ -69,12 +71,10 @@ def read_records(data: bytes) -> tuple[list[Record], list[int], bool]:
         except msgspec.DecodeError:
             torn = True
             body = data[:cut]
-    if not body.strip():
-        return [], [], torn
     try:
-        # One decode of the whole file as a JSON array is ~5x faster than line by line; a
-        # blank or corrupt line makes it fail, and the careful path below takes over.
-        return _decode_many(b"[" + body.rstrip(b"\n").replace(b"\n", b",") + b"]"), [], torn
+        # One C call for the whole file is ~5x faster than a decode per line; a corrupt line
+        # makes it fail, and the careful path below finds it.
+        return _decode_lines(body), [], torn
     except msgspec.DecodeError:
         pass
     lines = body.split(b"\n")
@@ -89,7 +89,22 @@ def read_records(data: bytes) -> tuple[list[Record], list[int], bool]:
     return records, corrupt, torn
 
 
-def apply_records(records: Iterable[Record]) -> JournalState:
+def apply_records(records: list[Record]) -> JournalState:
+    return _only_beats(records) or _apply_all(records)
+
+
+def _only_beats(records: list[Record]) -> JournalState | None:
+    """The common journal, only beats of distinct commits, without a loop in Python."""
+    if not records or set(map(type, records)) != {Beat}:
+        return None
+    beats: list[Beat] = records  # type: ignore[assignment]
+    own = set(map(_SHA, beats))
+    if len(own) != len(beats) or max(map(_VERSION, beats)) > SCHEMA_VERSION:
+        return None
+    return JournalState(beats=list(beats), own=own)
+
+
+def _apply_all(records: Iterable[Record]) -> JournalState:
     state = JournalState()
     by_sha: dict[str, int] = {}
     beats: list[Beat | None] = []
