@@ -66,7 +66,8 @@ class LineFinds:
 
 
 def _definition_name(match: re.Match[str]) -> str:
-    name = next((g for g in match.group("func", "type", "arrow", "shell") if g), "")
+    # Each alternative of a definition has one named group, so the last one matched is it.
+    name = match.group(match.lastgroup) if match.lastgroup else ""
     return "" if name in _KEYWORDS else name
 
 
@@ -151,7 +152,7 @@ def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None) ->
     if want_defs > 0 or want_consts > 0:
         for match in _ADDED.finditer(body):
             hunk = bisect_right(starts, match.start()) - 1
-            if match.group("name"):
+            if match.lastgroup == "value":  # a constant: its name, then its value
                 finds.constants.append(_constant_text(match))
                 weight[hunk] += 2
             else:
