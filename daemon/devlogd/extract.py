@@ -174,7 +174,7 @@ def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None) ->
                 finds.removed.append(name)
                 if len(finds.removed) >= want_removed:
                     break
-    contexts = [function_in_context(header.group(1)) for header in headers]
+    contexts = list(map(function_in_context, [header.group(1) for header in headers]))
     finds.functions = [c for c in contexts if c]
     # Only the most telling hunks are cut into excerpt lines.
     ranked = sorted(range(len(headers)), key=lambda i: (-weight[i], i))[: limits.hunks_per_file]
@@ -196,13 +196,20 @@ def _offset_of_line(text: str, line: int) -> int:
     return offset + 1
 
 
+# A changed line with something on it besides blanks.
+_CHANGED_LINE = re.compile(r"\n([+-][^\S\n]*\S[^\n]*)")
+
+
 def _first_changed_lines(body: str, limit: int) -> list[str]:
+    """Up to ``limit`` changed lines among the hunk's first ``limit * 4`` (``body`` starts
+    at the newline that ends its header)."""
     kept: list[str] = []
-    for line in body.split("\n", limit * 4 + 1)[1 : limit * 4 + 1]:
-        if line[:1] in ("+", "-") and line[1:].strip():
-            kept.append(line[:161])
-            if len(kept) >= limit:
-                break
+    for match in _CHANGED_LINE.finditer(body):
+        if body.count("\n", 0, match.start() + 1) > limit * 4:
+            break
+        kept.append(match.group(1)[:161])
+        if len(kept) >= limit:
+            break
     return kept
 
 
