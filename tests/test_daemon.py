@@ -80,6 +80,18 @@ def test_a_reset_and_a_deleted_branch_leave_only_what_is_reachable(repo: GitRepo
     assert set(visible_shas(repo)) == expected
 
 
+def test_a_detached_commit_is_seen_in_a_repository_that_had_no_commits_at_install(repo: GitRepo) -> None:
+    # logs/ does not exist before a repository's first commit; the daemon starts watching
+    # it once it appears, or a commit on a detached HEAD (no ref moves) would go unseen.
+    devlog(repo.path, "install")
+    repo.commit("First", {"a.py": "a = 1\n"})
+    wait_settled(repo.path, expect=1)
+    repo.git("checkout", "-q", "--detach")
+    sha = repo.commit("Try something detached", {"b.py": "b = 1\n"}, env={"DEVLOG": "0"})
+    info = wait_settled(repo.path, expect=2, timeout=15)
+    assert info["last_beat"]["sha"] == sha
+
+
 def test_beat_is_journaled_after_a_commit_with_the_daemon_running(repo: GitRepo) -> None:
     repo.commit("Initial", {"a.py": "a = 1\n"})
     devlog(repo.path, "install")

@@ -67,6 +67,7 @@ class RepoState:
         self.activity = Activity()
         self.listeners: set[Callable[[list[Beat]], None]] = set()
         self.error_listeners: set[Callable[[str], None]] = set()
+        self.after_reconcile: list[Callable[[], None]] = []  # called on the loop, each time
         self._retry_delay = RETRY_FIRST
         self.clients = 0
         self.last_activity = time.monotonic()
@@ -132,6 +133,8 @@ class RepoState:
                 self._schedule_retry()
                 continue
             self._retry_delay = RETRY_FIRST
+            for done in self.after_reconcile:
+                done()
             if added:
                 for listener in list(self.listeners):
                     listener(added)
@@ -302,6 +305,7 @@ class Daemon:
 
             watcher = RepoWatcher(self.paths, self.state.nudge)
             watcher.start()
+            self.state.after_reconcile.append(watcher.watch_new_directories)
             return watcher
         except Exception as err:  # inotify limits, odd filesystems: still serve, reconcile on demand
             log.warning("not watching the repository (%s); journaling on each client request", err)

@@ -72,19 +72,30 @@ class _Handler(FileSystemEventHandler):
 class RepoWatcher:
     def __init__(self, paths: RepoPaths, on_change: Callable[[str], None]) -> None:
         self.observer = Observer()
-        handler = _Handler(paths, on_change)
+        self._handler = _Handler(paths, on_change)
         common = paths.common_dir
         paths.ensure_state_dir()
-        watches = [
+        self._waiting = [
             (common / "refs", True, _RENAMED),
             (common / "logs", False, _WRITTEN),
             (common / "worktrees", True, _RENAMED + _WRITTEN),
             (paths.state_dir, False, _WRITTEN),
         ]
-        for where, recursive, events in watches:
-            if where.is_dir():
-                self.observer.schedule(handler, str(where), recursive=recursive, event_filter=events)
+        self.watch_new_directories()
         self.observer.daemon = True
+
+    def watch_new_directories(self) -> None:
+        """Start watching what did not exist before: logs/ appears with a new repository's
+        first commit, worktrees/ with its first linked worktree."""
+        for watch in list(self._waiting):
+            where, recursive, events = watch
+            if not where.is_dir():
+                continue
+            self._waiting.remove(watch)
+            try:
+                self.observer.schedule(self._handler, str(where), recursive=recursive, event_filter=events)
+            except OSError as err:  # inotify's limits: reconcile still runs on every other nudge
+                log.warning("not watching %s: %s", where, err)
 
     def start(self) -> None:
         self.observer.start()
