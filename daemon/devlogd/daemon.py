@@ -191,12 +191,12 @@ class RepoState:
         earlier walks found), so on a long history a commit stays a millisecond's work.
         """
         reader = self.project.reader
-        continued = self.reachable is not None and self._tips is not None and journal.size >= self.journal.size
-        fresh = reader.reachable_since(tips, self._tips) if continued and self._tips is not None else None
-        if fresh is None or self.reachable is None:
-            walked = reader.reachable_shas(tips)
-            return walked, set(walked)
-        return fresh, self.reachable | set(fresh)
+        if self.reachable is not None and self._tips is not None and journal.size >= self.journal.size:
+            fresh = reader.reachable_since(tips, self._tips)
+            if fresh is not None:
+                return fresh, self.reachable | set(fresh)
+        walked = reader.reachable_shas(tips)
+        return walked, set(walked)
 
     def _count_done(self, done: int) -> None:
         self.activity.done = done
