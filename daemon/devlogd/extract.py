@@ -36,8 +36,9 @@ _DEFINE_BODY = r"[ \t]*\#[ \t]*define[ \t]+(?P<name>[A-Z][A-Z0-9_]{2,})[ \t]+(?P
 # once; without it the engine gives back the indentation one blank at a time and retries
 # every alternative at each step, which made these scans 4-5x slower on indented code.
 _INDENT = r"[ \t]*(?=[A-Za-z_])"
-_DEFINITION = re.compile(r"^[ \t+]*(?=[A-Za-z_])" + _DEF_BODY, re.VERBOSE)
-_CONSTANT = re.compile(r"^[ \t+]*(?=[A-Za-z_])" + _CONST_BODY, re.VERBOSE)
+_LINE_START = r"^[ \t+]*(?=[A-Za-z_])"  # one line, with or without its diff "+"
+_DEFINITION = re.compile(_LINE_START + _DEF_BODY, re.VERBOSE)
+_CONSTANT = re.compile(_LINE_START + _CONST_BODY, re.VERBOSE)
 _DEFINE = re.compile(r"^[ \t+]*" + _DEFINE_BODY)
 # A literal "\n+" prefix (not "^+") lets the regex engine skip to candidate lines instead of
 # trying every position; the patch body is scanned with a leading newline for that reason.

@@ -150,7 +150,7 @@ def _appended(base: JournalState, new: list[Record]) -> JournalState | None:
     """``base`` followed by ``new`` when ``new`` holds only beats of commits it has never
     seen (what the daemon appends after a commit); None when the records must be applied
     from the start (a rewrite, a retelling, a beat for a sha some beat was re-keyed to)."""
-    told = {beat.sha for beat in base.beats}
+    told = set(map(_SHA, base.beats))
     added: list[Beat] = []
     for record in new:
         if not isinstance(record, Beat) or record.v > SCHEMA_VERSION:
@@ -160,7 +160,7 @@ def _appended(base: JournalState, new: list[Record]) -> JournalState | None:
             return None
         told.add(sha)
         added.append(record)
-    return JournalState(beats=base.beats + added, own=base.own | {beat.sha for beat in added},
+    return JournalState(beats=base.beats + added, own=base.own | set(map(_SHA, added)),
                         rewrites=base.rewrites, published=base.published)
 
 

@@ -180,8 +180,6 @@ def _redact_assignments(text: str) -> str:
     return "".join(pieces)
 
 
-
-
 def _replace(match: re.Match[str], rule: SecretRule) -> str:
     if "secret" in match.re.groupindex and match.group("secret") is not None:
         value = match.group("secret")
@@ -213,8 +211,15 @@ _PASSES: tuple[tuple[Callable[[str], str], tuple[str, ...]], ...] = (
     (_redact_assignments, _ASSIGNMENT_HINTS),
     (_rule_pass(_GENERIC), _GENERIC.hints),
 )
-_PASSES_BY_HINT: dict[str, tuple[int, ...]] = {}
-for _index, (_, _hints) in enumerate(_PASSES):
-    for _hint in _hints:
-        _PASSES_BY_HINT[_hint] = (*_PASSES_BY_HINT.get(_hint, ()), _index)
+
+
+def _passes_by_hint() -> dict[str, list[int]]:
+    table: dict[str, list[int]] = {}
+    for index, (_, hints) in enumerate(_PASSES):
+        for hint in hints:
+            table.setdefault(hint, []).append(index)
+    return table
+
+
+_PASSES_BY_HINT = _passes_by_hint()
 _ALL_HINTS = tuple(_PASSES_BY_HINT)
