@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEVLOG, daemon_for, scratch_repo, summary  # noqa: E402
+from _common import DEVLOG, compile_bytecode, daemon_for, scratch_repo, summary  # noqa: E402
 
 
 def timed(cmd: list[str], cwd: Path) -> float:
@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args(argv)
+    compile_bytecode()
     devlog_bin = Path(sys.executable).parent / "devlog"
     status_cmd = [str(devlog_bin), "status"] if devlog_bin.exists() else [*DEVLOG, "status"]
     with tempfile.TemporaryDirectory(prefix="devlog-bench-") as tmp:
