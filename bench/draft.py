@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT))
 
 import msgspec  # noqa: E402
 
-from devlogd.drafting import plan_draft  # noqa: E402
-from devlogd.journal import Journal  # noqa: E402
-from devlogd.narrator_offline import write_post  # noqa: E402
-from tests.test_drafting import _synthetic_beats  # noqa: E402
+from devlogd.story.drafting import plan_draft  # noqa: E402
+from devlogd.pipeline.journal import Journal  # noqa: E402
+from devlogd.story.narrators.offline import write_post  # noqa: E402
+from tests.story.test_drafting import _synthetic_beats  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

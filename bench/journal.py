@@ -17,8 +17,8 @@ sys.path.insert(0, str(ROOT))
 
 import msgspec  # noqa: E402
 
-from devlogd.journal import Journal  # noqa: E402
-from tests.test_drafting import _synthetic_beats  # noqa: E402
+from devlogd.pipeline.journal import Journal  # noqa: E402
+from tests.story.test_drafting import _synthetic_beats  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

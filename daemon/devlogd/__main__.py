@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from devlogd.cli import main_entry
+from devlogd.cli.main import main_entry
 
 main_entry()

@@ -137,16 +137,21 @@ _ENV = {
 }
 
 
+_ENV_TYPES: dict[str, type] = {"idle_timeout": float, "token_budget": int, "workers": int}
+
+
 def _apply_env(table: dict[str, Any]) -> None:
     for name, (section, key) in _ENV.items():
         value = os.environ.get(name)
-        if value:
-            converted: Any = value
-            if key in ("idle_timeout",):
-                converted = float(value)
-            elif key in ("token_budget", "workers"):
-                converted = int(value)
-            table.setdefault(section, {})[key] = converted
+        if not value:
+            continue
+        kind = _ENV_TYPES.get(key, str)
+        try:
+            converted = kind(value)
+        except ValueError:
+            wanted = "a whole number" if kind is int else "a number"
+            raise ConfigError(f"{name} must be {wanted}, not {value!r}") from None
+        table.setdefault(section, {})[key] = converted
 
 
 def api_credentials(config: Config, api_key: str | None = None,

@@ -159,23 +159,3 @@ class Enrichment(msgspec.Struct, forbid_unknown_fields=False):
 
 
 Record = Union[Beat, Rewrite, Published, Enriched]
-
-
-class DraftOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, rename="camel"):
-    """What a draft request may say (CLI flags, the LSP command's argument)."""
-
-    since: str | None = None
-    until: str | None = None
-    narrator: Literal["auto", "offline", "claude"] = "auto"
-    style: list[str] = msgspec.field(default_factory=list)
-    dry_run: bool = False
-
-
-class DraftResult(msgspec.Struct, omit_defaults=True):
-    markdown: str
-    narrator: str
-    beats: int
-    chapters: int
-    violations: list[str] = msgspec.field(default_factory=list)
-    notes: list[str] = msgspec.field(default_factory=list)
-    sources: dict[str, list[str]] = msgspec.field(default_factory=dict)

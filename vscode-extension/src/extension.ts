@@ -189,6 +189,8 @@ function draftOptions(): Record<string, unknown> {
   const options: Record<string, unknown> = { narrator: config.get<string>("narrator") || "auto" };
   const since = config.get<string>("since");
   if (since) options.since = since;
+  const model = config.get<string>("model");
+  if (model) options.model = model;
   const styles = config.get<string[]>("styleFiles") ?? [];
   if (styles.length) options.style = styles;
   return options;

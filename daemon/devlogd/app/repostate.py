@@ -1,0 +1,195 @@
+"""The state every connection to the daemon shares: the project, the journal as loaded,
+what is reachable from the user's branches, and the reconcile that keeps the journal equal
+to the history.
+
+All pygit2 work runs on one thread (a Repository is not safe to share between threads);
+narration runs on a separate pool so a long draft never holds up journaling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from devlogd.app.backfill import append_beats
+from devlogd.app.project import Project
+from devlogd.app.selection import visible_beats
+from devlogd.errors import DevlogError
+from devlogd.handoff import take_queue
+from devlogd.models import Beat
+from devlogd.pipeline.journal import JournalState
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DEBOUNCE = 0.1  # a commit touches several refs and logs; journal once, after it is done
+FLUSH_EVERY = 256  # beats between fsyncs while reconciling
+RETRY_FIRST, RETRY_MAX = 1.0, 60.0  # after a failed reconcile (disk full, read-only journal)
+
+
+@dataclass
+class Activity:
+    """What the daemon is doing, for `devlog status` and the editor's status bar."""
+
+    reconciling: bool = False
+    backlog: int = 0
+    done: int = 0
+    last_reconcile: float = 0.0
+    last_error: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+class RepoState:
+    """Shared by every connection: the project, the journal as loaded, and reconciling."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.journal: JournalState = project.journal.load()
+        self.reachable: set[str] | None = None
+        self._tips: list[str] | None = None  # where the last walk started
+        self.activity = Activity()
+        self.listeners: set[Callable[[list[Beat]], None]] = set()
+        self.error_listeners: set[Callable[[str], None]] = set()
+        self.after_reconcile: list[Callable[[], None]] = []  # called on the loop, each time
+        self._retry_delay = RETRY_FIRST
+        self.clients = 0
+        self.last_activity = time.monotonic()
+        self.started = time.time()
+        self._git = ThreadPoolExecutor(max_workers=1, thread_name_prefix="devlog-git")
+        self._work = ThreadPoolExecutor(max_workers=4, thread_name_prefix="devlog-draft")
+        self._nudged: asyncio.Event | None = None
+        self._nudge_pending = False  # set from the watcher thread, cleared by the reconciler
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._reconciled = threading.Event()
+
+    # -- threads ------------------------------------------------------------------------
+
+    async def in_git_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._git, fn, *args)
+
+    async def in_work_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._work, fn, *args)
+
+    def shutdown_threads(self) -> None:
+        self._git.shutdown(wait=False, cancel_futures=True)
+        self._work.shutdown(wait=False, cancel_futures=True)
+
+    # -- nudges -------------------------------------------------------------------------
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._nudged = asyncio.Event()
+
+    def nudge(self, reason: str = "") -> None:
+        """Ask for a reconcile; safe from any thread (the watcher calls it)."""
+        if self._loop is None or self._nudged is None or self._nudge_pending:
+            return  # a reconcile is already on its way and will see this change too
+        self._nudge_pending = True
+        log.debug("nudged: %s", reason)
+        self._loop.call_soon_threadsafe(self._touch_and_set)
+
+    def _touch_and_set(self) -> None:
+        self.touch()
+        assert self._nudged is not None
+        self._nudged.set()
+
+    def touch(self) -> None:
+        self.last_activity = time.monotonic()
+
+    async def reconciler(self) -> None:
+        assert self._nudged is not None
+        while True:
+            await self._nudged.wait()
+            await asyncio.sleep(DEBOUNCE)  # a commit moves several files; reconcile once
+            self._nudged.clear()
+            # From here on a change may be missed by this reconcile, so it must nudge anew;
+            # before, the watcher's thread skips waking the loop for every file git touches.
+            self._nudge_pending = False
+            try:
+                added = await self.in_git_thread(self.reconcile_once)
+            except Exception as err:  # keep serving; report it, and try again later
+                log.exception("reconcile failed")
+                message = str(err) if isinstance(err, DevlogError) else f"{type(err).__name__}: {err}"
+                self.activity.last_error = message
+                for report in list(self.error_listeners):
+                    report(message)
+                self._schedule_retry()
+                continue
+            self._retry_delay = RETRY_FIRST
+            for done in self.after_reconcile:
+                done()
+            if added:
+                for listener in list(self.listeners):
+                    listener(added)
+
+    def _schedule_retry(self) -> None:
+        assert self._loop is not None
+        delay, self._retry_delay = self._retry_delay, min(RETRY_MAX, self._retry_delay * 2)
+        self._loop.call_later(delay, self.nudge, "retry")
+
+    async def wait_reconciled(self, timeout: float = 30.0) -> None:
+        """Wait for the first reconcile, so a fresh client sees a complete journal."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self._reconciled.wait, timeout)
+
+    # -- reconciling (git thread) -------------------------------------------------------
+
+    def reconcile_once(self) -> list[Beat]:
+        started = time.perf_counter()
+        project = self.project
+        queued = take_queue(project.paths.queue)
+        rewrites = queued.rewrites
+        reader = project.reader
+        self.activity.reconciling = True
+        try:
+            with project.journal.writer(since=self.journal) as writer:
+                tips = reader.local_tips()
+                walked, reachable_set = self._walk(tips, writer.state)
+                extra = [sha for sha in queued.commits if sha not in reachable_set and reader.exists(sha)]
+                missing = [sha for sha in walked + extra if not writer.has(sha)]
+                self.activity.backlog, self.activity.done = len(missing), 0
+                added, errors = append_beats(project, writer, missing, reader.head_branch(),
+                                                     step=self._count_done, flush_every=FLUSH_EVERY)
+                self.activity.errors = (self.activity.errors + errors)[-20:]
+                writer.add_rewrite(rewrites)
+                writer.flush()
+            if added or rewrites or self.reachable is None or writer.state.size != self.journal.size:
+                self.journal = project.journal.refresh(writer.state)
+            self.reachable = reachable_set | set(extra)
+            self._tips = tips
+            self.activity.last_error = ""
+        finally:
+            self.activity.reconciling = False
+            self.activity.last_reconcile = time.time()
+            self._reconciled.set()
+        if added or rewrites:
+            log.info("journaled %d beat(s), %d rewrite(s) in %.3fs", len(added), len(rewrites),
+                     time.perf_counter() - started)
+        return added
+
+    def _walk(self, tips: list[str], journal: JournalState) -> tuple[list[str], set[str]]:
+        """The commits to check against the journal, and all that are reachable now.
+
+        After a commit only the new commits are walked; the whole history again after a
+        reset or rebase, or when the journal was replaced under us (it then lacks what
+        earlier walks found), so on a long history a commit stays a millisecond's work.
+        """
+        reader = self.project.reader
+        if self.reachable is not None and self._tips is not None and journal.size >= self.journal.size:
+            fresh = reader.reachable_since(tips, self._tips)
+            if fresh is not None:
+                return fresh, self.reachable | set(fresh)
+        walked = reader.reachable_shas(tips)
+        return walked, set(walked)
+
+    def _count_done(self, done: int) -> None:
+        self.activity.done = done
+
+    def visible(self) -> list[Beat]:
+        return visible_beats(self.journal, self.reachable)

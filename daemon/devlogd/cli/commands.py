@@ -1,0 +1,293 @@
+"""What each `devlog` subcommand does.
+
+Imports are local to each command on purpose: `devlog status` must start in tens of
+milliseconds, so it may not pay for pygit2, pygls or anthropic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from devlogd.errors import CheckFailed, DaemonError, UsageError
+from devlogd.paths import RepoPaths, find_repo
+
+if TYPE_CHECKING:
+    from devlogd.app.project import Project
+    from devlogd.protocol import DraftResult
+
+
+def _project(directory: Path) -> Project:
+    from devlogd.app.project import Project
+
+    return Project.open(directory)
+
+
+def cmd_backfill(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd.cli.backend import backfill_with_progress
+
+    result = backfill_with_progress(_project(directory), args.range, args.workers)
+    print(
+        f"journaled {result.added} new beat{'s' if result.added != 1 else ''} "
+        f"({result.already} already there, {len(result.errors)} skipped) in {result.seconds:.2f}s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_beats(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd.cli import backend
+    from devlogd.cli.render import beat_line
+    from devlogd.protocol import BeatsQuery
+
+    query = BeatsQuery(since=args.since, until=args.until, limit=args.limit)
+    beats = backend.run(directory, args.no_daemon, lambda b: b.beats(query))
+    if args.json:
+        import msgspec
+
+        sys.stdout.write("".join(msgspec.json.encode(b).decode() + "\n" for b in beats))
+    else:
+        sys.stdout.write("".join(beat_line(b) + "\n" for b in beats))
+    return 0
+
+
+def cmd_journal(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd.cli import backend
+    from devlogd.protocol import JournalQuery
+
+    query = JournalQuery(since=args.since, until=args.until)
+    sys.stdout.write(backend.run(directory, args.no_daemon, lambda b: b.journal(query)))
+    return 0
+
+
+def cmd_draft(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd.cli import backend
+    from devlogd.cli.progress import LiveDraft
+    from devlogd.protocol import DraftOptions
+
+    options = DraftOptions(since=args.since, until=args.until, narrator=args.narrator or "auto",
+                           style=[str(p) for p in args.style or []], dry_run=args.dry_run,
+                           model=args.model)
+    out = _output_path(args.out, directory)
+    live = LiveDraft()
+    try:
+        result = backend.run(directory, args.no_daemon, lambda b: b.draft(options, live))
+    finally:
+        live.finish()
+    _deliver(result, out)
+    return 0
+
+
+def _output_path(out: Path | None, directory: Path) -> Path | None:
+    """Where --out writes, checked before any work is done."""
+    if out is None:
+        return None
+    path = out if out.is_absolute() else directory / out
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {out}: the folder {path.parent} does not exist")
+    return path
+
+
+def _deliver(result: DraftResult, out: Path | None) -> None:
+    for note in result.notes:
+        print(f"devlog: {note}", file=sys.stderr)
+    if out:
+        try:
+            out.write_text(result.markdown, encoding="utf-8")
+            sidecar = out.with_name(out.name + ".sources.json")
+            sidecar.write_text(json.dumps(result.sources, indent=2) + "\n", encoding="utf-8")
+        except OSError as err:
+            raise UsageError(f"cannot write {out}: {err.strerror}") from err
+        print(f"wrote {out} ({result.chapters} chapters from {result.beats} beats, "
+              f"by the {result.narrator} narrator)", file=sys.stderr)
+    else:
+        sys.stdout.write(result.markdown)
+        sys.stdout.flush()
+    for violation in result.violations:
+        print(f"devlog: check: {violation}", file=sys.stderr)
+
+
+def cmd_publish(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd.app.drafts import mark_published
+
+    path = args.file if args.file.is_absolute() else directory / args.file
+    sidecar = path.with_name(path.name + ".sources.json")
+    try:
+        sources = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise UsageError(f"cannot read {sidecar} (write drafts with --out to get one): {err}") from err
+    newest = mark_published(_project(directory), sources)
+    if newest is None:
+        raise UsageError(f"{sidecar} names no beat of this journal")
+    print(f"marked published; the next draft starts after: {newest.headline}", file=sys.stderr)
+    return 0
+
+
+def cmd_enrich(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd.app.drafts import DraftHooks
+    from devlogd.app.enrich import enrich
+    from devlogd.cli.backend import LocalBackend
+    from devlogd.cli.progress import LiveDraft
+    from devlogd.protocol import BeatsQuery
+
+    local = LocalBackend(directory)
+    beats = local.beats(BeatsQuery(since=args.since, until=args.until, limit=args.limit))
+    live = LiveDraft("enriching")
+    try:
+        result = enrich(local.project, beats, batch=args.batch,
+                        hooks=DraftHooks(progress=live.progress, note=live.note))
+    finally:
+        live.finish()
+    for failure in result.failed[:20]:
+        print(f"devlog: not enriched: {failure}", file=sys.stderr)
+    print(f"enriched {result.enriched} beat{'s' if result.enriched != 1 else ''} "
+          f"({result.skipped} trivial or already told, {len(result.failed)} failed)", file=sys.stderr)
+    return 0 if not result.failed else 1
+
+
+def cmd_check(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd.story.checker import check_post
+
+    path = args.file if args.file.is_absolute() else directory / args.file
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror}") from err
+    violations = check_post(text)
+    for violation in violations:
+        print(f"{path}: {violation}", file=sys.stderr)
+    if violations:
+        raise CheckFailed(f"{len(violations)} rule{'s' if len(violations) != 1 else ''} broken")
+    print(f"{path}: follows the storytelling rules", file=sys.stderr)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, directory: Path) -> int:
+    import msgspec
+
+    from devlogd.cli import backend
+
+    paths = find_repo(directory)
+    info = backend.run(directory, args.no_daemon, lambda b: b.status())
+    if args.json:
+        print(msgspec.json.encode(info).decode())
+        return 0
+    print(f"repository: {info.repository}")
+    print(f"daemon:     {'pid ' + str(info.pid) if info.pid else 'not running'}")
+    corrupt = f" ({info.corrupt_lines} corrupt lines skipped)" if info.corrupt_lines else ""
+    print(f"beats:      {info.beats}{corrupt}")
+    if info.backlog:
+        print(f"journaling: {info.backlog} commits to go")
+    if info.last_beat:
+        print(f"last beat:  {info.last_beat.sha[:10]} {info.last_beat.headline}")
+    print(f"narrator:   {info.narrator}")
+    if info.last_error:
+        print(f"last error: {info.last_error}")
+    print(f"journal:    {paths.journal}")
+    return 0
+
+
+def cmd_install(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd.app import hooks as hookinstall
+
+    paths = find_repo(directory)
+    changes = hookinstall.install(paths)
+    where = hookinstall.hooks_dir(paths)
+    for change in changes:
+        print(f"{where}/{change}", file=sys.stderr)
+    if not args.no_start:
+        from devlogd.cli.client import daemon_running, start_daemon
+
+        if not daemon_running(paths):
+            start_daemon(paths)
+        print("the daemon is journaling this repository; `devlog status` shows progress", file=sys.stderr)
+    return 0
+
+
+def cmd_uninstall(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd.app import hooks as hookinstall
+
+    paths = find_repo(directory)
+    where = hookinstall.hooks_dir(paths)
+    for change in hookinstall.uninstall(paths):
+        print(f"{where}/{change}", file=sys.stderr)
+    return 0
+
+
+def cmd_daemon(args: argparse.Namespace, directory: Path) -> int:
+    paths = find_repo(directory)
+    action = args.action
+    if action == "run":
+        return _daemon_run(directory, paths, args.quiet)
+    if action == "start":
+        from devlogd.cli.client import daemon_running, start_daemon
+        from devlogd.server.daemon import read_pid
+
+        if not daemon_running(paths):
+            start_daemon(paths)
+        print(f"daemon running (pid {read_pid(paths)}) on {paths.socket}", file=sys.stderr)
+        return 0
+    if action == "stop":
+        return _daemon_stop(paths)
+    from devlogd.cli.client import daemon_running
+    from devlogd.server.daemon import read_pid
+
+    pid = read_pid(paths)
+    if pid and daemon_running(paths):
+        print(f"running (pid {pid}) on {paths.socket}")
+        return 0
+    print("not running")
+    return 1
+
+
+def _daemon_run(directory: Path, paths: RepoPaths, quiet: bool) -> int:
+    import logging
+    import logging.handlers
+
+    from devlogd.server.daemon import run_daemon
+    from devlogd.server.lsp import serve_connection
+
+    paths.ensure_state_dir()
+    handler = logging.handlers.RotatingFileHandler(paths.daemon_log, maxBytes=1 << 20, backupCount=3)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
+    if quiet:
+        for other in list(root.handlers):
+            if other is not handler:
+                root.removeHandler(other)
+    return run_daemon(_project(directory), serve_connection)
+
+
+def _daemon_stop(paths: RepoPaths) -> int:
+    import os
+    import signal
+    import time
+
+    from devlogd.server.daemon import read_pid
+
+    pid = read_pid(paths)
+    if pid is None:
+        print("not running", file=sys.stderr)
+        return 0
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            print(f"stopped (pid {pid})", file=sys.stderr)
+            return 0
+        time.sleep(0.02)
+    raise DaemonError(f"the daemon (pid {pid}) did not stop within 10s")
+
+
+def cmd_lsp(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd.cli.client import forward_stdio
+
+    return forward_stdio(find_repo(directory))

@@ -1,0 +1,309 @@
+"""From commit facts to story beats: deterministic rules, no network.
+
+The kind of a beat comes from an ordered rule table (data, extendable in `.devlog.toml`);
+the prose fields are assembled from what the facts say and never from anything else. A
+message that says nothing ("wip", "idk", "fix") still gives a useful beat: the headline is
+then built from the diff — the definitions added, the constants set, the functions touched.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from devlogd.config import BeatRule
+from devlogd.pipeline.ignore import PathFilter
+from devlogd.models import Beat, CommitFacts, FileChange, Stats
+
+_CONVENTIONAL = r"(?:\([^)]*\))?!?:"
+
+DEFAULT_RULES: tuple[BeatRule, ...] = (
+    BeatRule(kind="revert", message=r"^revert\b"),
+    BeatRule(kind="release", message=r"^(?:release|bump(?:ed)? version|v?\d+\.\d+(?:\.\d+)?\s*$|chore\(release\))|^(?:start|prepare|begin|open)\w*\s+(?:version|release|v?\d+\.\d+)|^(?:release|version)\s+v?\d+\.\d+"),
+    BeatRule(kind="feature", message=rf"^feat(?:ure)?{_CONVENTIONAL}"),
+    BeatRule(kind="fix", message=rf"^(?:fix|bugfix|hotfix){_CONVENTIONAL}"),
+    BeatRule(kind="perf", message=rf"^perf{_CONVENTIONAL}"),
+    BeatRule(kind="refactor", message=rf"^refactor{_CONVENTIONAL}"),
+    BeatRule(kind="test", message=rf"^tests?{_CONVENTIONAL}"),
+    BeatRule(kind="docs", message=rf"^docs?{_CONVENTIONAL}"),
+    BeatRule(kind="build", message=rf"^(?:build|ci|deps){_CONVENTIONAL}"),
+    BeatRule(kind="chore", message=rf"^(?:chore|style){_CONVENTIONAL}"),
+    BeatRule(
+        kind="test",
+        paths=("test/", "tests/", "test_*", "*_test.*", "*.test.*", "*.spec.*", "__tests__/",
+               "spec/", "testing/", "conftest.py", "fixtures/",),
+    ),
+    BeatRule(
+        kind="docs",
+        paths=("*.md", "*.rst", "*.adoc", "*.txt", "docs/", "doc/", "LICENSE*", "AUTHORS*",
+               "CHANGES*", "*.ipynb",),
+    ),
+    BeatRule(
+        kind="build",
+        paths=("pyproject.toml", "setup.py", "setup.cfg", "package.json", "Makefile", "*.mk",
+               "Dockerfile", "*.lock", "requirements*.txt", ".github/", ".ci/", ".gitlab-ci.yml",
+               "CMakeLists.txt", "Cargo.toml", "go.mod", "go.sum", "tox.ini", "noxfile.py",
+               "MANIFEST.in", ".pre-commit-config.yaml", "*.cfg", ".gitignore", ".editorconfig",
+               "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "install.sh", ".circleci/",
+               ".travis.yml", "azure-pipelines.yml", "renovate.json", ".dockerignore",),
+    ),
+    BeatRule(kind="perf", message=r"\b(?:faster|speed\s?up|perf(?:ormance)?|optimi[sz]\w*|latency|throughput|slow(?:er|ness)?|memory usage|quicker)\b"),
+    BeatRule(kind="fix", message=r"\b(?:fix(?:e[sd])?|bugs?|crash\w*|broken|regression|errors?|fail\w*|wrong|incorrect|hotfix|typos?|leaks?|hangs?|race|deadlock|workaround|oops)\b"),
+    BeatRule(kind="refactor", message=r"\b(?:refactor\w*|clean\s?up|cleanups?|renam\w+|reorgani[sz]\w*|simplif\w+|extract\w*|restructur\w*|split|tidy|dedupe?|consolidat\w+)\b"),
+    BeatRule(kind="feature", message=r"\b(?:add(?:s|ed|ing)?|implement\w*|introduc\w+|support\w*|new|enabl\w+|allow\w*|creat\w+|initial|first|bootstrap\w*)\b"),
+    BeatRule(kind="docs", message=r"\b(?:docs?|readme|documentation|changelog|docstrings?|comments?)\b"),
+    BeatRule(kind="test", message=r"\b(?:tests?|testing|coverage|pytest|unittest)\b"),
+    BeatRule(kind="build", message=r"\b(?:ci|build|deps|dependenc(?:y|ies)|bump\w*|upgrad\w+|packag\w+|release)\b"),
+)
+
+_LOW_SIGNAL = re.compile(
+    r"^\W*(?:wip|idk|fix(?:es|ed)?|update[sd]?|changes?|stuff|misc|tmp|temp|tests?|asdf\w*|minor|"
+    r"cleanup|more|again|oops|done|save|commit|sync|tweaks?|progress|work|small fix(?:es)?|"
+    r"[a-z]|x+|\.+|-+|\?+|ok|yolo|foo|bar|blah|hmm+|ugh|try|trying|whatever|stuff and things|"
+    r"more stuff|some changes|initial|first|init)\W*$",
+    re.IGNORECASE,
+)
+_PREFIX = re.compile(r"^(?:\w+)(?:\([^)]*\))?!?:\s*")
+_TRAILERS = re.compile(r"^(?:[A-Z][\w-]+-by|Co-authored-by|Change-Id|Fixes|Closes|Refs|See-also|Link|Bug):.*$", re.MULTILINE)
+_PR_SUFFIX = re.compile(r"\s*\((?:#\d+|[\w-]+/[\w-]+#\d+)\)\s*$|\s*\[(?:skip ci|ci skip|no ci)\]", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(])|\n{2,}|\n(?=[-*•] )")
+
+_WHY = re.compile(r"\b(?:because|so that|so we|so it|in order to|to avoid|to prevent|to make|to allow|otherwise|since|needed|need to|was causing|caused by|motivat\w+|the goal|to support)\b", re.IGNORECASE)
+_TENSION = re.compile(r"\b(?:bug|crash\w*|fail\w*|broke\w*|broken|error\w*|wrong|slow\w*|leak\w*|hang\w*|race|deadlock|timeout|timed out|regression|couldn't|could not|can't|cannot|didn't|doesn't|wasn't|unable|problem|issue|flaky|stuck|blocked|limit\w*|hardcoded|hard-coded|exception|panic\w*|corrupt\w*|lost|missing|incorrect|inconsistent|overflow|stale)\b", re.IGNORECASE)
+_INSIGHT = re.compile(r"\b(?:turns out|turned out|realiz\w+|realis\w+|the trick|the key|key insight|instead of|root cause|it was|lesson|learned|learnt|actually|apparently|the fix|the problem was|the issue was|discover\w+|noticed|found that|which means|this means|by \w+ing)\b", re.IGNORECASE)
+
+_KIND_WEIGHT = {
+    "feature": 50, "fix": 50, "perf": 55, "revert": 45, "refactor": 35, "release": 40,
+    "merge": 15, "test": 25, "docs": 20, "build": 20, "chore": 10,
+}
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    rule: BeatRule
+    message: re.Pattern[str] | None
+    paths: PathFilter | None
+
+    def matches(self, facts: CommitFacts) -> bool:
+        if self.message is not None and not self.message.search(facts.message):
+            return False
+        if self.paths is not None:
+            if not facts.files or not all(self.paths.ignored(f.path) for f in facts.files):
+                return False
+        return self.message is not None or self.paths is not None
+
+
+@lru_cache(maxsize=32)
+def _compile_rules(rules: tuple[BeatRule, ...]) -> tuple[_Compiled, ...]:
+    """Rules are compiled once per table, not once per commit (backfill classifies thousands)."""
+    return tuple(
+        _Compiled(rule,
+                  re.compile(rule.message, re.IGNORECASE | re.MULTILINE) if rule.message is not None else None,
+                  PathFilter(rule.paths) if rule.paths is not None else None)
+        for rule in rules
+    )
+
+
+def classify(facts: CommitFacts, rules: Sequence[BeatRule] = DEFAULT_RULES) -> tuple[str, BeatRule | None]:
+    if facts.is_merge and not re.match(r"revert", facts.subject, re.IGNORECASE):
+        return "merge", None
+    for compiled in _compile_rules(tuple(rules)):
+        if compiled.matches(facts):
+            return compiled.rule.kind, compiled.rule
+    return _kind_from_diff(facts), None
+
+
+def _kind_from_diff(facts: CommitFacts) -> str:
+    if not facts.files:
+        return "chore"
+    added = sum(f.status == "A" for f in facts.files)
+    if facts.definitions or added * 2 >= len(facts.files):
+        return "feature"
+    if facts.deletions > facts.insertions * 2 or facts.removed_definitions:
+        return "refactor"
+    return "feature" if facts.insertions > facts.deletions else "refactor"
+
+
+def is_low_signal(subject: str) -> bool:
+    return len(subject.strip()) < 4 or bool(_LOW_SIGNAL.match(subject.strip()))
+
+
+def make_beat(facts: CommitFacts, rules: Sequence[BeatRule] = DEFAULT_RULES, branch: str = "") -> Beat:
+    kind, rule = classify(facts, rules)
+    subject = facts.subject
+    low_signal = is_low_signal(_PREFIX.sub("", subject))
+    headline = diff_headline(facts) if low_signal else clean_subject(subject)
+    sentences = _sentences(facts.body)
+    importance = _importance(facts, kind, low_signal)
+    if rule is not None and rule.importance is not None:
+        importance = rule.importance
+    return Beat(
+        sha=facts.sha,
+        time=facts.author_time,
+        kind=kind,
+        headline=headline,
+        what=describe_change(facts),
+        branch=branch,
+        author=facts.author,
+        parents=facts.parents,
+        why=_pick(sentences, _WHY) or (_first_paragraph(facts.body) if not low_signal else ""),
+        tension=_tension(facts, kind, headline, sentences),
+        insight=_pick(sentences, _INSIGHT, exclude=_WHY),
+        areas=areas(facts.files),
+        files=[f.path for f in sorted(facts.files, key=lambda f: -(f.insertions + f.deletions))[:8]],
+        identifiers=_identifiers(facts),
+        numbers=_dedupe(facts.numbers + facts.constants)[:12],
+        excerpt=facts.excerpt,
+        message=_TRAILERS.sub("", facts.message).strip()[:2000],
+        stats=Stats(files=facts.files_total or len(facts.files), insertions=facts.insertions,
+                    deletions=facts.deletions),
+        importance=importance,
+        notes=facts.notes,
+    )
+
+
+def clean_subject(subject: str) -> str:
+    text = _PR_SUFFIX.sub("", _PREFIX.sub("", subject.strip())).strip().rstrip(".")
+    return text[:1].upper() + text[1:] if text else subject.strip()
+
+
+def diff_headline(facts: CommitFacts) -> str:
+    """A headline from the diff alone, for messages that say nothing."""
+    where = _main_file(facts.files)
+    if facts.definitions:
+        names = _and(facts.definitions[:2])
+        return f"Added {names} in {where}" if where else f"Added {names}"
+    if facts.constants:
+        return f"Set {facts.constants[0]}" + (f" in {where}" if where else "")
+    if facts.functions:
+        return f"Reworked {_and(facts.functions[:2])}" + (f" in {where}" if where else "")
+    if not facts.files:
+        return "Marked a checkpoint with no file changes"
+    statuses = Counter(f.status for f in facts.files)
+    if statuses["A"] == len(facts.files):
+        return f"Added {where}" if len(facts.files) == 1 else f"Added {len(facts.files)} files around {where}"
+    if statuses["D"] == len(facts.files):
+        return f"Removed {where}" if len(facts.files) == 1 else f"Removed {len(facts.files)} files around {where}"
+    if statuses["R"] == len(facts.files):
+        first = facts.files[0]
+        return f"Renamed {first.old_path} to {first.path}"
+    return f"Changed {where}" if len(facts.files) == 1 else f"Changed {where} and {len(facts.files) - 1} more files"
+
+
+def describe_change(facts: CommitFacts) -> str:
+    parts: list[str] = []
+    total = facts.files_total or len(facts.files)
+    if total == 0:
+        return "No files changed."
+    where = ", ".join(areas(facts.files)[:3])
+    parts.append(
+        f"Touched {total} file{'s' if total != 1 else ''} (+{facts.insertions}/-{facts.deletions})"
+        + (f" in {where}" if where else "")
+    )
+    if facts.definitions:
+        parts.append(f"added {_and(facts.definitions[:4])}")
+    if facts.removed_definitions:
+        gone = [d for d in facts.removed_definitions if d not in facts.definitions]
+        if gone:
+            parts.append(f"removed {_and(gone[:3])}")
+    if facts.constants:
+        parts.append(f"set {_and(facts.constants[:3])}")
+    if facts.functions and not facts.definitions:
+        parts.append(f"reworked {_and(facts.functions[:3])}")
+    renames = [f for f in facts.files if f.old_path]
+    if renames:
+        parts.append(f"renamed {renames[0].old_path} to {renames[0].path}")
+    binaries = [f.path for f in facts.files if f.binary]
+    if binaries:
+        parts.append(f"updated binary {_and(binaries[:2])}")
+    modules = [f.path for f in facts.files if f.submodule]
+    if modules:
+        parts.append(f"moved submodule {_and(modules[:2])}")
+    return "; ".join(parts) + "."
+
+
+def areas(files: Sequence[FileChange], limit: int = 4) -> list[str]:
+    weight: Counter[str] = Counter()
+    for f in files:
+        weight[_area(f.path)] += 1 + f.insertions + f.deletions
+    return [name for name, _ in weight.most_common(limit)]
+
+
+def _area(path: str) -> str:
+    parts = path.split("/")
+    if len(parts) == 1:
+        return parts[0]
+    if parts[0] in ("src", "lib", "pkg", "internal", "app", "packages", "daemon", "crates") and len(parts) > 2:
+        return f"{parts[0]}/{parts[1]}"
+    return parts[0] + "/"
+
+
+def _main_file(files: Sequence[FileChange]) -> str:
+    if not files:
+        return ""
+    return max(files, key=lambda f: (f.insertions + f.deletions, f.status == "A")).path
+
+
+def _identifiers(facts: CommitFacts) -> list[str]:
+    names = facts.identifiers + facts.definitions + facts.functions
+    names += [c.split(" = ", 1)[0] for c in facts.constants]
+    return _dedupe(names)[:16]
+
+
+def _importance(facts: CommitFacts, kind: str, low_signal: bool) -> int:
+    score = _KIND_WEIGHT.get(kind, 20)
+    churn = facts.insertions + facts.deletions
+    score += min(20, int(4 * math.log10(1 + churn)))
+    score += min(10, 2 * len(facts.definitions))
+    score += 8 if len(facts.body) > 40 else 0
+    score += 5 if facts.numbers else 0
+    score -= 8 if low_signal else 0
+    return max(1, min(100, score))
+
+
+def _tension(facts: CommitFacts, kind: str, headline: str, sentences: list[str]) -> str:
+    found = _pick(sentences, _TENSION)
+    if found:
+        return found
+    if kind == "revert":
+        return f"An earlier change had to be undone: {headline}."
+    if kind in ("fix", "perf") and _TENSION.search(headline):
+        return headline.rstrip(".") + "."
+    return ""
+
+
+def _sentences(body: str) -> list[str]:
+    body = _TRAILERS.sub("", body)
+    return [s.strip().lstrip("-*• ").strip() for s in _SENTENCE.split(body) if s and s.strip()]
+
+
+def _pick(sentences: list[str], pattern: re.Pattern[str], exclude: re.Pattern[str] | None = None) -> str:
+    for sentence in sentences:
+        if pattern.search(sentence) and not (exclude is not None and exclude.search(sentence)):
+            return _one_line(sentence)
+    return ""
+
+
+def _first_paragraph(body: str) -> str:
+    paragraph = _TRAILERS.sub("", body).strip().split("\n\n", 1)[0]
+    return _one_line(paragraph)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _and(items: Sequence[str]) -> str:
+    items = [f"`{i}`" if re.fullmatch(r"[\w.$]+", i) and not i.endswith((".md", ".txt")) and "/" not in i else i for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _dedupe(items: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))

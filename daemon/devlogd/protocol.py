@@ -1,0 +1,214 @@
+"""What crosses the daemon's socket: every request and reply as a typed Struct, the LSP
+method names, and the one Content-Length framing everyone uses.
+
+The daemon (server/lsp), the terminal's client (cli/client) and the editor's contract
+tests all speak through this module, so a reply is typed from the moment it is built to
+the moment it is shown, and a malformed one is refused with one sentence.
+Standard library and msgspec only: the terminal imports it on every command.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+import msgspec
+
+from devlogd.errors import DaemonError
+
+if TYPE_CHECKING:
+    import asyncio
+
+# -- method names ------------------------------------------------------------------------
+
+CMD_STATUS = "devlog.status"  # workspace/executeCommand, no arguments -> StatusReply
+CMD_GENERATE_DRAFT = "devlog.generateDraft"  # one DraftOptions argument -> DraftResult
+BEATS = "devlog/beats"  # BeatsQuery -> list[Beat]
+JOURNAL = "devlog/journal"  # JournalQuery -> JournalView
+SET_CREDENTIALS = "devlog/setCredentials"  # CredentialsParams -> Ok
+BEAT_ADDED = "devlog/beatAdded"  # notification: one Beat
+DRAFT_TEXT = "devlog/draftText"  # notification: DraftText, the post as it streams
+
+
+class ProtocolError(DaemonError):
+    """A message on the socket that is not what the protocol says."""
+
+
+# -- requests ------------------------------------------------------------------------------
+
+class Range(msgspec.Struct, forbid_unknown_fields=False, omit_defaults=True):
+    since: str | None = None
+    until: str | None = None
+
+
+class BeatsQuery(Range, omit_defaults=True):
+    limit: int | None = None
+
+
+class JournalQuery(Range, omit_defaults=True):
+    pass
+
+
+NarratorName = Literal["auto", "offline", "claude"]
+
+
+class DraftOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, rename="camel"):
+    """What a draft request may say (CLI flags, the LSP command's argument)."""
+
+    since: str | None = None
+    until: str | None = None
+    narrator: NarratorName = "auto"
+    style: list[str] = msgspec.field(default_factory=list)
+    dry_run: bool = False
+    model: str | None = None  # the Claude model; default: [narrator] model in the user's config
+
+
+class CredentialsParams(msgspec.Struct, rename="camel", omit_defaults=True):
+    api_key: str | None = None
+    base_url: str | None = None
+
+
+# -- replies -------------------------------------------------------------------------------
+
+class Ok(msgspec.Struct):
+    ok: bool = True
+
+
+class LastBeat(msgspec.Struct):
+    sha: str
+    headline: str
+    time: int
+
+
+class StatusReply(msgspec.Struct):
+    """What `devlog status` and the editor's status bar show."""
+
+    repository: str
+    beats: int
+    narrator: str
+    queue: int = 0
+    last_beat: LastBeat | None = None
+    corrupt_lines: int = 0
+    pid: int | None = None  # None when answered in-process
+    reconciling: bool = False
+    backlog: int = 0
+    clients: int = 0
+    last_error: str = ""
+    skipped: list[str] = msgspec.field(default_factory=list)
+    uptime: float = 0.0
+
+
+class JournalView(msgspec.Struct):
+    markdown: str
+
+
+class DraftResult(msgspec.Struct, omit_defaults=True):
+    markdown: str
+    narrator: str
+    beats: int
+    chapters: int
+    violations: list[str] = msgspec.field(default_factory=list)
+    notes: list[str] = msgspec.field(default_factory=list)
+    sources: dict[str, list[str]] = msgspec.field(default_factory=dict)
+
+
+class DraftText(msgspec.Struct):
+    token: str
+    text: str
+
+
+T = TypeVar("T")
+
+
+def decode_reply(raw: Any, kind: type[T], what: str) -> T:
+    """``raw`` (plain JSON data) as ``kind``, or one sentence saying what was wrong."""
+    try:
+        return msgspec.convert(raw, kind)
+    except msgspec.ValidationError as err:
+        raise ProtocolError(f"the daemon's reply to {what} was malformed: {err}") from err
+
+
+def to_plain(value: Any) -> Any:
+    """A Struct (or anything msgspec knows) as plain JSON data for the wire."""
+    return msgspec.to_builtins(value)
+
+
+# -- framing ---------------------------------------------------------------------------------
+
+MAX_MESSAGE = 16 * 1024 * 1024
+
+
+def frame(message: Any) -> bytes:
+    """One JSON-RPC message with its Content-Length header."""
+    body = message if isinstance(message, bytes) else msgspec.json.encode(message)
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+class FrameError(ValueError):
+    """The byte stream is out of step: the connection cannot be used any more."""
+
+
+def content_length(header_lines: list[bytes]) -> int:
+    """The body length a header block announces."""
+    length: int | None = None
+    for line in header_lines:
+        name, sep, value = line.decode("ascii", "replace").partition(":")
+        if not sep:
+            raise FrameError(f"malformed header {line[:60]!r}")
+        if name.strip().lower() == "content-length":
+            try:
+                length = int(value.strip())
+            except ValueError:
+                raise FrameError(f"bad Content-Length {value.strip()[:20]!r}") from None
+    if length is None:
+        raise FrameError("missing Content-Length")
+    if not 0 <= length <= MAX_MESSAGE:
+        raise FrameError(f"Content-Length {length} out of range")
+    return length
+
+
+class FrameBuffer:
+    """Bytes in, whole message bodies out: for readers that receive in chunks."""
+
+    def __init__(self) -> None:
+        self._data = b""
+
+    def feed(self, chunk: bytes) -> None:
+        self._data += chunk
+
+    def next_body(self) -> bytes | None:
+        """The next complete body, or None until more bytes arrive."""
+        end = self._data.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self._data) > 8192:
+                raise FrameError("no end of headers in 8 kB")
+            return None
+        length = content_length([l for l in self._data[:end].split(b"\r\n") if l])
+        start = end + 4
+        if len(self._data) - start < length:
+            return None
+        body = self._data[start : start + length]
+        self._data = self._data[start + length :]
+        return body
+
+
+async def read_frame(reader: asyncio.StreamReader) -> bytes | None:
+    """The next body from an asyncio stream; None at a clean end of stream. FrameError when
+    the headers are wrong; asyncio.IncompleteReadError when the stream ends mid-message."""
+    import asyncio
+
+    headers: list[bytes] = []
+    while True:
+        line = await reader.readline()
+        if not line:
+            if not headers:
+                return None
+            raise asyncio.IncompleteReadError(line, None)
+        if line in (b"\r\n", b"\n"):
+            break
+        headers.append(line.rstrip(b"\r\n"))
+    return await reader.readexactly(content_length(headers))
+
+
+def error_reply(msg_id: Any, code: int, message: str) -> bytes:
+    """A framed JSON-RPC error."""
+    return frame({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}})

@@ -1,0 +1,304 @@
+"""The Language Server Protocol face of the daemon. The only pygls user.
+
+pygls serves one client per server object, so the daemon accepts connections itself and
+builds one ``LanguageServer`` per connection over the shared :class:`RepoState`. Two
+things differ from a stock pygls server, both so one client can never hurt another:
+
+* ``exit`` closes this connection only (the stock handler calls ``sys.exit()``);
+* malformed frames and JSON get a JSON-RPC error reply instead of being dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Generator
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import msgspec
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, default_converter
+from pygls.protocol.language_server import lsp_method
+
+from devlogd import __version__, protocol
+from devlogd.app import drafts, selection
+from devlogd.app.repostate import RepoState
+from devlogd.app.status import status_summary
+from devlogd.errors import DevlogError
+from devlogd.models import Beat
+from devlogd.pipeline.journal import JournalState
+from devlogd.protocol import (BeatsQuery, CredentialsParams, DraftOptions, DraftText, JournalQuery,
+                              JournalView, Ok, StatusReply)
+from devlogd.story.journal_view import journal_markdown
+
+log = logging.getLogger(__name__)
+
+_tokens = itertools.count(1)
+
+
+class DevlogProtocol(LanguageServerProtocol):
+    @lsp_method(types.EXIT)
+    def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:
+        """Close this client's connection; the daemon and its other clients carry on."""
+        if (user_handler := self.fm.features.get(types.EXIT)) is not None:
+            yield user_handler, args, None
+        if self.writer is not None:
+            self.writer.close()
+
+
+@lru_cache(maxsize=1)
+def _converter() -> Any:
+    return default_converter()  # type: ignore[no-untyped-call]  # building one costs ~20 ms; every connection shares it
+
+
+class DevlogServer(LanguageServer):
+    def __init__(self, state: RepoState) -> None:
+        super().__init__("devlogd", __version__, protocol_cls=DevlogProtocol,
+                         converter_factory=_converter)
+        self.state = state
+        # Credentials an editor or terminal hands over: this connection's, in memory only.
+        self.api_key: str | None = None
+        self.base_url: str | None = None
+
+
+def create_server(state: RepoState) -> DevlogServer:
+    server = DevlogServer(state)
+
+    @server.command(protocol.CMD_STATUS)
+    async def status(ls: DevlogServer, *args: Any) -> Any:
+        # A daemon that has just started has not read the journal against git yet; a
+        # moment's wait beats reporting "0 beats" (a long backfill shows as a backlog).
+        await ls.state.wait_reconciled(timeout=2.0)
+        return protocol.to_plain(status_info(ls.state, ls.api_key))
+
+    @server.command(protocol.CMD_GENERATE_DRAFT)
+    async def generate_draft(ls: DevlogServer, *args: Any) -> Any:
+        options = _params(plain(args[0]) if args else {}, DraftOptions, "draft options")
+        return protocol.to_plain(await _draft(ls, options))
+
+    @server.feature(protocol.BEATS)
+    async def beats(ls: DevlogServer, params: Any) -> Any:
+        query = _params(plain(params), BeatsQuery, "beats query")
+        selected = await _select(ls.state, query.since, query.until, query.limit)
+        return protocol.to_plain(selected)
+
+    @server.feature(protocol.JOURNAL)
+    async def journal(ls: DevlogServer, params: Any) -> Any:
+        query = _params(plain(params), JournalQuery, "journal query")
+        selected = await _select(ls.state, query.since, query.until, None)
+        title = f"Devlog journal: {ls.state.project.folder_name}"
+        return protocol.to_plain(JournalView(markdown=journal_markdown(selected, title)))
+
+    @server.feature(protocol.SET_CREDENTIALS)
+    async def set_credentials(ls: DevlogServer, params: Any) -> Any:
+        given = _params(plain(params), CredentialsParams, "credentials")
+        ls.api_key = given.api_key or None
+        ls.base_url = given.base_url or None
+        return protocol.to_plain(Ok())
+
+    @server.feature(types.SHUTDOWN)
+    def on_shutdown(ls: DevlogServer, params: Any) -> None:
+        return None
+
+    return server
+
+
+def plain(value: Any) -> Any:
+    """pygls hands custom params over as namedtuples; the handlers want plain JSON data."""
+    if value is None:
+        return {}
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) if v is not None else None for k, v in value._asdict().items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def status_info(state: RepoState, api_key: str | None = None) -> StatusReply:
+    activity = state.activity
+    summary = status_summary(state.project, state.journal, state.visible(), api_key)
+    return msgspec.structs.replace(
+        summary,
+        pid=os.getpid(),
+        reconciling=activity.reconciling,
+        backlog=max(0, activity.backlog - activity.done) if activity.reconciling else 0,
+        clients=state.clients,
+        last_error=activity.last_error,
+        skipped=activity.errors[-5:],  # commits that could not be read (missing objects)
+        uptime=round(time.time() - state.started, 1),
+    )
+
+
+T = TypeVar("T")
+
+
+def _params(raw: Any, kind: type[T], what: str) -> T:
+    try:
+        return msgspec.convert(raw or {}, kind)
+    except msgspec.ValidationError as err:
+        raise JsonRpcInvalidParams(f"invalid {what}: {err}") from err
+
+
+async def _select(state: RepoState, since: str | None, until: str | None, limit: int | None,
+                  after_published: bool = False) -> list[Beat]:
+    await state.wait_reconciled()
+    # Other writers (devlog enrich, publish) append too: pick up what they added, cheaply.
+    state.journal = await state.in_git_thread(state.project.journal.refresh, state.journal)
+    journal = JournalState(beats=state.visible(), published=state.journal.published)
+
+    def select() -> list[Beat]:
+        return selection.select_beats(state.project, journal, since, until, limit, after_published)
+
+    try:
+        return await state.in_git_thread(select)
+    except DevlogError as err:
+        raise JsonRpcInvalidParams(str(err)) from err
+
+
+async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResult:
+    state = ls.state
+    token = f"devlog-draft-{next(_tokens)}"
+    progress = await _begin_progress(ls, token)
+    cancelled = threading.Event()
+    if progress is not None:
+        progress.add_done_callback(lambda _: cancelled.set())
+    loop = asyncio.get_running_loop()
+
+    def report(fraction: float, message: str) -> None:
+        if cancelled.is_set():
+            raise DevlogError("the draft was cancelled")
+        if progress is not None:
+            value = types.WorkDoneProgressReport(message=message, percentage=int(fraction * 100))
+            loop.call_soon_threadsafe(ls.work_done_progress.report, token, value)
+
+    def note(message: str) -> None:
+        params = types.LogMessageParams(type=types.MessageType.Info, message=message)
+        loop.call_soon_threadsafe(ls.protocol.notify, types.WINDOW_LOG_MESSAGE, params)
+
+    def text(chunk: str) -> None:
+        loop.call_soon_threadsafe(ls.protocol.notify, protocol.DRAFT_TEXT,
+                                  protocol.to_plain(DraftText(token=token, text=chunk)))
+
+    hooks = drafts.DraftHooks(progress=report, note=note, text=text, cancelled=cancelled)
+    try:
+        beats = await _select(state, options.since, options.until, None, after_published=True)
+        result = await state.in_work_thread(drafts.write_draft, state.project, beats, options, hooks,
+                                            ls.api_key, ls.base_url)
+    except asyncio.CancelledError:
+        cancelled.set()  # $/cancelRequest: stop the narrator thread too
+        raise
+    except DevlogError as err:
+        raise JsonRpcInvalidParams(str(err)) from err
+    finally:
+        if progress is not None:
+            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
+    return result
+
+
+async def _begin_progress(ls: DevlogServer, token: str) -> Any:
+    """Start a `$/progress` report if the client can show one; its future is cancelled when
+    the user cancels."""
+    caps = getattr(ls.protocol, "client_capabilities", None)
+    window = getattr(caps, "window", None) if caps is not None else None
+    if not (window and window.work_done_progress):
+        return None
+    try:
+        await asyncio.wait_for(ls.work_done_progress.create_async(token), timeout=5)
+    except Exception:
+        return None
+    ls.work_done_progress.begin(
+        token, types.WorkDoneProgressBegin(title="Writing devlog", cancellable=True, percentage=0)
+    )
+    return ls.work_done_progress.tokens.get(token)
+
+
+# -- one connection ----------------------------------------------------------------------
+
+async def serve_connection(state: RepoState, reader: asyncio.StreamReader,
+                           writer: asyncio.StreamWriter) -> None:
+    server = create_server(state)
+    rpc = server.protocol
+    rpc.set_writer(writer)
+
+    def initialized() -> bool:
+        return getattr(rpc, "client_capabilities", None) is not None
+
+    def on_beats(beats: list[Beat]) -> None:
+        if not initialized():
+            return  # LSP forbids notifications before initialize
+        for beat in beats:
+            rpc.notify(protocol.BEAT_ADDED, protocol.to_plain(beat))
+
+    def on_error(message: str) -> None:
+        if initialized():
+            params = types.ShowMessageParams(type=types.MessageType.Error, message=f"devlog: {message}")
+            rpc.notify(types.WINDOW_SHOW_MESSAGE, params)
+
+    state.listeners.add(on_beats)
+    state.error_listeners.add(on_error)
+    try:
+        await _read_loop(reader, writer, rpc)
+    finally:
+        state.listeners.discard(on_beats)
+        state.error_listeners.discard(on_error)
+
+
+async def _read_loop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     rpc: LanguageServerProtocol) -> None:
+    while not writer.is_closing():
+        try:
+            body = await protocol.read_frame(reader)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        except protocol.FrameError as err:
+            _send_error(writer, None, -32700, f"bad frame: {err}")
+            return  # the stream is out of step; the client must reconnect
+        if body is None:
+            return
+        _dispatch(body, writer, rpc)
+
+
+def _dispatch(body: bytes, writer: asyncio.StreamWriter, rpc: LanguageServerProtocol) -> None:
+    try:
+        raw = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as err:
+        _send_error(writer, None, -32700, f"parse error: {err}")
+        return
+    msg_id = raw.get("id") if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or raw.get("jsonrpc") != "2.0":
+        _send_error(writer, msg_id, -32600, "invalid request: expected a JSON-RPC 2.0 object")
+        return
+    if "method" in raw and "params" not in raw:
+        body = json.dumps({**raw, "params": None}).encode()  # JSON-RPC lets params be omitted
+    try:
+        message = json.loads(body, object_hook=rpc.structure_message)
+    except JsonRpcException as err:
+        if msg_id is not None:
+            _send_error(writer, msg_id, err.code, err.message or "invalid params")
+        return
+    except Exception as err:
+        if msg_id is not None:
+            _send_error(writer, msg_id, -32602, f"invalid params: {err}")
+        return
+    try:
+        rpc.handle_message(message)
+    except JsonRpcException as err:
+        if msg_id is not None and "method" in raw:
+            _send_error(writer, msg_id, err.code, err.message or "error")
+    except Exception:
+        log.exception("failed to handle %s", raw.get("method"))
+        if msg_id is not None and "method" in raw:
+            _send_error(writer, msg_id, -32603, "internal error")
+
+
+def _send_error(writer: asyncio.StreamWriter, msg_id: Any, code: int, message: str) -> None:
+    if not writer.is_closing():
+        writer.write(protocol.error_reply(msg_id, code, message))

@@ -1,0 +1,1 @@
+"""Who writes the post: Claude (claude), or the deterministic offline storyteller (offline)."""

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import pytest
+
+from devlogd.pipeline.beats import classify, is_low_signal, make_beat
+from devlogd.config import BeatRule
+from devlogd.models import CommitFacts, FileChange
+
+
+def facts(message: str, files: list[FileChange] | None = None, **kw: object) -> CommitFacts:
+    base = dict(sha="a" * 40, parents=["b" * 40], author="Ada", author_email="a@x",
+                author_time=1_700_000_000, author_offset=0, committer_time=1_700_000_000,
+                message=message, files=files or [FileChange("src/app.py", "M", 3, 1)])
+    base.update(kw)
+    return CommitFacts(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("message", "kind"), [
+    ("feat(api): add tweet deletion", "feature"),
+    ("fix: crash on empty payload", "fix"),
+    ("perf: cache the parsed config", "perf"),
+    ("refactor!: split the server", "refactor"),
+    ("docs: explain the hook", "docs"),
+    ("ci: run on 3.12", "build"),
+    ("Revert \"Add cache\"", "revert"),
+    ("Release 1.4.0", "release"),
+    ("Make startup 3x faster", "perf"),
+    ("Crash when the socket closes early", "fix"),
+    ("Rename Journal to Ledger", "refactor"),
+    ("Add journal compaction", "feature"),
+])
+def test_kind_from_message(message: str, kind: str) -> None:
+    assert classify(facts(message))[0] == kind
+
+
+def test_tests_only_change_is_a_test_beat() -> None:
+    files = [FileChange("tests/test_app.py", "M", 10, 0), FileChange("tests/conftest.py", "A", 5, 0)]
+    assert classify(facts("more", files))[0] == "test"
+
+
+def test_docs_only_change_is_a_docs_beat() -> None:
+    assert classify(facts("words", [FileChange("README.md", "M", 2, 2)]))[0] == "docs"
+
+
+def test_build_files_only_is_a_build_beat() -> None:
+    files = [FileChange("pyproject.toml", "M", 1, 1), FileChange(".github/workflows/ci.yml", "M", 2, 0)]
+    assert classify(facts("bump", files))[0] == "build"
+
+
+def test_merge_commit_is_a_merge_beat() -> None:
+    assert classify(facts("Merge branch 'x'", parents=["b" * 40, "c" * 40]))[0] == "merge"
+
+
+def test_user_rule_comes_first() -> None:
+    rules = (BeatRule(kind="docs", message=r"^blog:"),)
+    assert classify(facts("blog: add a new section about the fix"), rules)[0] == "docs"
+
+
+@pytest.mark.parametrize("subject", ["wip", "idk", "fix", "WIP!!", ".", "asdf", "update", "x"])
+def test_low_signal_subjects(subject: str) -> None:
+    assert is_low_signal(subject)
+
+
+def test_low_signal_message_gets_a_headline_from_the_diff() -> None:
+    beat = make_beat(facts("idk", [FileChange("bot/handlers.py", "M", 12, 0)],
+                           definitions=["handle_deleted_tweet"]))
+    assert beat.headline == "Added `handle_deleted_tweet` in bot/handlers.py"
+
+
+def test_low_signal_message_with_a_constant() -> None:
+    beat = make_beat(facts("wip", [FileChange("server.py", "M", 1, 1)], constants=["DEFAULT_PORT = 2222"]))
+    assert beat.headline == "Set DEFAULT_PORT = 2222 in server.py"
+
+
+def test_why_tension_and_insight_come_from_the_body() -> None:
+    message = (
+        "Fix the socket hang on shutdown\n\n"
+        "The daemon would hang for 30 seconds when a client disconnected mid-request. "
+        "Turns out the reader task was never cancelled. "
+        "Cancel it explicitly so that shutdown is instant."
+    )
+    beat = make_beat(facts(message))
+    assert beat.kind == "fix"
+    assert beat.tension.startswith("The daemon would hang")
+    assert beat.insight.startswith("Turns out")
+    assert beat.why.startswith("Cancel it explicitly")
+
+
+def test_conventional_prefix_and_pr_number_are_cleaned() -> None:
+    assert make_beat(facts("feat(cli): add --since flag (#42)")).headline == "Add --since flag"
+
+
+def test_trailers_are_not_part_of_the_story() -> None:
+    beat = make_beat(facts("Add X\n\nSigned-off-by: Ada <a@x>\nCo-authored-by: Bob <b@x>"))
+    assert "Signed-off-by" not in beat.message and beat.why == ""

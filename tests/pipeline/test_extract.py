@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+
+from devlogd.pipeline.extract import hunk_function, message_texts, scan_line
+
+
+@pytest.mark.parametrize(("line", "name"), [
+    ("def handle_deleted_tweet(self, tweet):", "handle_deleted_tweet"),
+    ("    async def fetch(url):", "fetch"),
+    ("export function renderPost(post) {", "renderPost"),
+    ("export const onSave = async (doc) => {", "onSave"),
+    ("pub struct JournalWriter {", "JournalWriter"),
+    ("func (s *Server) Serve(l net.Listener) error {", "Serve"),
+    ("class RateLimiter(Base):", "RateLimiter"),
+    ("interface DraftOptions {", "DraftOptions"),
+    ("fn parse_header(buf: &[u8]) -> Header {", "parse_header"),
+    ("install_hook() {", "install_hook"),
+])
+def test_definitions(line: str, name: str) -> None:
+    assert scan_line(line).definitions == [name]
+
+
+@pytest.mark.parametrize(("line", "constant"), [
+    ("DEFAULT_PORT = 2222", "DEFAULT_PORT = 2222"),
+    ("MAX_RETRIES: int = 5", "MAX_RETRIES = 5"),
+    ("#define BUF_SIZE 4096", "BUF_SIZE = 4096"),
+    ("static const int MAX_LEN = 256;", "MAX_LEN = 256"),
+    ("export const API_VERSION = \"v2\";", "API_VERSION = \"v2\""),
+    ("TIMEOUT_MS = 30 * 1000  # thirty seconds", "TIMEOUT_MS = 30 * 1000"),
+])
+def test_constants(line: str, constant: str) -> None:
+    assert scan_line(line).constants == [constant]
+
+
+@pytest.mark.parametrize("line", ["x = 5", "if foo(x):", "return None", "    self.port = port"])
+def test_ordinary_lines_find_nothing(line: str) -> None:
+    found = scan_line(line)
+    assert found.definitions == [] and found.constants == []
+
+
+def test_hunk_header_context() -> None:
+    assert hunk_function("@@ -10,7 +10,8 @@ def load(self, path):") == "load"
+    assert hunk_function("@@ -1 +1 @@ static int main(void)") == "main"
+    assert hunk_function("@@ -1 +1 @@") == ""
+
+
+def test_numbers_and_identifiers_from_a_message() -> None:
+    finds = message_texts(
+        "Raise `max_frames` from 81 frames to 240 frames\n\n"
+        "handle_deleted_tweet in bot/handlers.py now uses JournalWriter; 3x faster, 120ms p95, "
+        "the hang lasted 30 seconds."
+    )
+    assert "from 81 frames to 240 frames" in finds.numbers
+    assert {"81 frames", "3x", "120ms", "30 seconds"} <= set(finds.numbers)
+    assert {"max_frames", "handle_deleted_tweet", "bot/handlers.py", "JournalWriter"} <= set(finds.identifiers)

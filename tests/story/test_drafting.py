@@ -1,0 +1,117 @@
+"""Drafting and the offline narrator on scripted and generated histories."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from devlogd.story.checker import check_post
+from devlogd.cli.main import main
+from devlogd.story.drafting import plan_draft
+from devlogd.models import Beat, Hunk, Stats
+from devlogd.story.narrators.offline import write_post
+from tests.gitrepo import GitRepo
+from tests.synth import write_history
+
+
+def draft(capsys: pytest.CaptureFixture[str], repo: Path, *extra: str) -> tuple[str, str]:
+    assert main(["-C", str(repo), "--no-daemon", "draft", *extra]) == 0
+    return capsys.readouterr()
+
+
+def test_offline_post_tells_a_scripted_story(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    repo.commit("Initial tweet bot", {"bot.py": "import socket\n"})
+    repo.commit("feat: listen on a fixed port", {"bot.py": "import socket\n\nDEFAULT_PORT = 2222\n"})
+    repo.commit("Handle deleted tweets\n\nThe stream sends a delete event before the tweet is gone.",
+                {"bot.py": "import socket\n\nDEFAULT_PORT = 2222\n\n\ndef handle_deleted_tweet(event):\n    return event['id']\n"})
+    repo.commit("fix: crash on deleted tweets\n\nThe handler crashed with a KeyError when the payload had no id. "
+                "Turns out deletes for protected accounts carry no id at all.",
+                {"bot.py": "import socket\n\nDEFAULT_PORT = 2222\n\n\ndef handle_deleted_tweet(event):\n    return event.get('id')\n"})
+    out, _ = draft(capsys, repo.path)
+    assert check_post(out) == []
+    assert out.startswith('---\ntitle: "repo: ')
+    headings = re.findall(r"^## (.+)$", out, re.MULTILINE)
+    assert any("deleted tweets" in h.lower() for h in headings)
+    assert "handle_deleted_tweet" in out and "DEFAULT_PORT = 2222" in out
+    assert "Turns out deletes for protected accounts carry no id at all." in out
+    assert "KeyError" in out
+    # Deterministic: the same journal always tells the same story.
+    again, _ = draft(capsys, repo.path)
+    assert again == out
+
+
+def test_messages_that_say_nothing_still_give_concrete_headings(repo: GitRepo,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    repo.commit("idk", {"limiter.py": "RATE_LIMIT_PER_MINUTE = 30\n\n\nclass TokenBucket:\n    pass\n"})
+    repo.commit("wip", {"limiter.py": "RATE_LIMIT_PER_MINUTE = 30\n\n\nclass TokenBucket:\n    pass\n\n\ndef refill_bucket(bucket):\n    return bucket\n"})
+    repo.commit("fix", {"cache.py": "CACHE_TTL_SECONDS = 300\n\n\ndef evict_stale_entries(cache):\n    return cache\n"})
+    out, _ = draft(capsys, repo.path)
+    headings = re.findall(r"^## (.+)$", out, re.MULTILINE)
+    story = " ".join(headings)
+    assert re.search(r"TokenBucket|refill_bucket|RATE_LIMIT_PER_MINUTE", story)
+    assert re.search(r"evict_stale_entries|CACHE_TTL_SECONDS", story)
+    assert check_post(out) == []
+
+
+def test_dry_run_for_a_thousand_commits_is_small_and_concrete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = write_history(tmp_path / "history", 1000)
+    subprocess.run([sys.executable, "-m", "devlogd", "-C", str(repo), "backfill"], check=True, capture_output=True)
+    out, err = draft(capsys, repo, "--dry-run")
+    assert len(out.encode()) <= 128 * 1024
+    request = json.loads(out)
+    user = request["messages"][0]["content"]
+    from devlogd.pipeline.journal import Journal
+
+    beats = Journal(repo / ".git" / "devlog" / "journal.jsonl").load().beats
+    plan = plan_draft(beats, "history")
+    for chapter in plan.chapters:
+        lead = chapter.lead
+        assert any(name in user for name in lead.identifiers[:3]), lead.headline
+        assert any(path in user for path in lead.files[:2]), lead.headline
+        assert all(number in user for number in lead.numbers[:1]), lead.headline
+    # More facts per token than the commit messages alone carry.
+    messages = subprocess.run(["git", "log", "--format=%B"], cwd=repo, capture_output=True, text=True).stdout
+    facts = {n for b in beats for n in b.identifiers + b.numbers + b.files}
+    in_request = sum(1 for f in facts if f in user)
+    in_messages = sum(1 for f in facts if f in messages)
+    assert in_request / len(user) > in_messages / len(messages)
+
+
+def _synthetic_beats(count: int) -> list[Beat]:
+    kinds = ["feature", "fix", "refactor", "perf", "test", "docs"]
+    beats = []
+    for i in range(count):
+        area = f"module_{i % 37}"
+        beats.append(Beat(
+            sha=f"{i:040x}", time=1_600_000_000 + i * 3600, kind=kinds[i % len(kinds)],
+            headline=f"Rework the {area} scheduler step {i}", what=f"Touched 3 files (+{i % 90}/-{i % 13}) in {area}/.",
+            why="The queue backed up under load." if i % 5 == 0 else "",
+            tension="Requests timed out after 30 seconds." if i % 7 == 0 else "",
+            areas=[f"{area}/"], files=[f"{area}/core.py"], identifiers=[f"{area}_step", f"Scheduler{i % 11}"],
+            numbers=[f"MAX_{i % 19} = {i}"], excerpt=[Hunk(path=f"{area}/core.py", header="run", lines=[f"+    step({i})"] * 3)],
+            stats=Stats(files=3, insertions=i % 90, deletions=i % 13), importance=20 + (i * 7) % 60,
+        ))
+    return beats
+
+
+def test_twenty_thousand_beats_fit_the_budget_and_the_cache_is_reused() -> None:
+    beats = _synthetic_beats(20_000)
+    cache: dict = {}
+    plan = plan_draft(beats, "big", token_budget=24_000, cache=cache)
+    post = write_post(plan)
+    assert plan.tokens <= 24_000
+    assert plan.eras and len(cache) == len(plan.eras)
+    assert check_post(post) == []
+    # A cached era is used as it is, not summarised again: mark one and find the mark.
+    first = plan.eras[0]
+    cache[first.key] = dataclasses.replace(first, highlights=("told from the cache",))
+    again = plan_draft(beats, "big", token_budget=24_000, cache=cache)
+    assert [e.key for e in again.eras] == [e.key for e in plan.eras]
+    assert again.eras[0].highlights == ("told from the cache",)

@@ -1,0 +1,117 @@
+"""The package's shape, as rules a change cannot quietly break: stages import downwards
+only, every third-party library has one home, and there are no circles."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "daemon" / "devlogd"
+
+# Each layer may import itself and the layers below it (shared at the bottom).
+LAYERS = ["shared", "pipeline", "story", "app", "server", "cli", "__main__"]
+SHARED = {"models", "errors", "config", "paths", "protocol", "handoff", "__init__"}
+# story may use the privacy filters of the pipeline: what goes out is redacted again there.
+EXCEPTIONS = {("story", "pipeline.redact"), ("story", "pipeline.ignore")}
+# cli runs the daemon in `devlog daemon run`: the one place a face starts another.
+EXCEPTIONS |= {("cli", "server.daemon"), ("cli", "server.lsp")}
+THIRD_PARTY_HOMES = {
+    "pygit2": {"pipeline.gitread"},
+    "anthropic": {"story.narrators.claude"},
+    "watchdog": {"server.watcher"},
+    "pygls": {"server.lsp"},
+    "lsprotocol": {"server.lsp"},
+}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        found[".".join(parts)] = path
+    return found
+
+
+def _layer(module: str) -> str:
+    head = module.split(".")[0]
+    return "shared" if head in SHARED or module in SHARED else head
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "devlogd":
+                names.update(f"devlogd.{alias.name}" for alias in node.names)
+            else:
+                names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def _module_of(name: str, modules: dict[str, Path]) -> str:
+    """The package module an import names (``devlogd.x.y`` may be an attribute of ``x``)."""
+    target = name.removeprefix("devlogd.")
+    while target and target not in modules:
+        target = target.rpartition(".")[0]
+    return target or "__init__"
+
+
+def test_every_import_points_down_the_stages() -> None:
+    modules = _modules()
+    wrong = []
+    for module, path in modules.items():
+        mine = LAYERS.index(_layer(module))
+        for name in _imports(path):
+            if not name.startswith("devlogd."):
+                continue
+            target = _module_of(name, modules)
+            if LAYERS.index(_layer(target)) <= mine:
+                continue
+            if not any(_layer(module) == layer and target.startswith(prefix) for layer, prefix in EXCEPTIONS):
+                wrong.append(f"{module} -> {target}")
+    assert wrong == []
+
+
+def test_story_and_pipeline_stay_apart_from_the_use_cases() -> None:
+    """The pure stages never reach up into app, server or cli (even lazily)."""
+    for module, path in _modules().items():
+        if _layer(module) in ("pipeline", "story"):
+            upward = {n for n in _imports(path) if n.split(".")[0] == "devlogd" and n.split(".")[1:2]
+                      and n.split(".")[1] in ("app", "server", "cli")}
+            assert not upward, f"{module} imports {upward}"
+
+
+def test_each_third_party_library_has_one_home() -> None:
+    for module, path in _modules().items():
+        for name in _imports(path):
+            root = name.split(".")[0]
+            if root in THIRD_PARTY_HOMES:
+                assert module in THIRD_PARTY_HOMES[root], f"{module} imports {root}"
+
+
+def test_no_module_imports_form_a_circle() -> None:
+    modules = _modules()
+    graph = {m: {_module_of(n, modules) for n in _imports(p) if n.startswith("devlogd.")} - {m}
+             for m, p in modules.items()}
+    visiting: set[str] = set()
+    done: set[str] = set()
+
+    def visit(node: str, trail: list[str]) -> None:
+        if node in done:
+            return
+        assert node not in visiting, " -> ".join(trail + [node])
+        visiting.add(node)
+        for nxt in graph[node]:
+            visit(nxt, trail + [node])
+        visiting.discard(node)
+        done.add(node)
+
+    for module in graph:
+        visit(module, [])
+
+
+def test_no_module_is_over_four_hundred_lines() -> None:
+    long = {m: n for m, p in _modules().items() if (n := len(p.read_text().splitlines())) > 420}
+    assert long == {}
