@@ -41,13 +41,25 @@ class GitConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     max_files: int = 300  # files described one by one; the rest only counted
     max_scan_lines: int = 1000  # diff lines scanned per commit for names and numbers
     excerpt_hunks: int = 4
-    excerpt_lines: int = 8  # per hunk
+    excerpt_lines: int = 12  # per hunk
     rename_limit: int = 400  # added x deleted files above which renames are not searched
     workers: int = 0  # backfill processes; 0 = one per core
 
 
 class BeatsConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     rules: list[BeatRule] = []
+
+
+class NoiseClass(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """Files no story is told from, like git-cliff's commit parsers: data a user extends."""
+
+    name: str
+    paths: tuple[str, ...]
+    label: str = ""  # how a post counts them: "asset files"
+
+
+class NoiseConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    classes: tuple[NoiseClass, ...] = ()
 
 
 class DraftConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -73,6 +85,7 @@ class NarratorConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 class Config(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     git: GitConfig = GitConfig()
     beats: BeatsConfig = BeatsConfig()
+    noise: NoiseConfig = NoiseConfig()
     draft: DraftConfig = DraftConfig()
     daemon: DaemonConfig = DaemonConfig()
     narrator: NarratorConfig = NarratorConfig()
@@ -95,6 +108,9 @@ def load_config(repo: RepoPaths | None = None) -> Config:
         rules = repo_table.get("beats", {}).get("rules", []) + user.get("beats", {}).get("rules", [])
         if rules:
             merged.setdefault("beats", {})["rules"] = rules
+        classes = repo_table.get("noise", {}).get("classes", []) + user.get("noise", {}).get("classes", [])
+        if classes:
+            merged.setdefault("noise", {})["classes"] = classes
     _apply_env(merged)
     try:
         return msgspec.convert(merged, Config)

@@ -33,6 +33,7 @@ class FileChange(msgspec.Struct, omit_defaults=True, frozen=True, gc=False):
     old_path: str | None = None
     binary: bool = False
     submodule: bool = False
+    noise: str = ""  # the noise class (lockfile, asset, ...) of a file no story is told from
 
 
 class Hunk(msgspec.Struct, omit_defaults=True, frozen=True, gc=False):
@@ -66,6 +67,7 @@ class CommitFacts(msgspec.Struct, omit_defaults=True):
     numbers: list[str] = msgspec.field(default_factory=list)
     excerpt: list[Hunk] = msgspec.field(default_factory=list)
     notes: list[str] = msgspec.field(default_factory=list)
+    dependencies: list[str] = msgspec.field(default_factory=list)  # added to a manifest
 
     @property
     def subject(self) -> str:
@@ -114,6 +116,13 @@ class Beat(msgspec.Struct, tag="beat", tag_field="type", omit_defaults=True, gc=
     importance: int = 0
     origin: str = "facts"
     notes: list[str] = msgspec.field(default_factory=list)
+    author_email: str = ""
+    offset: int = 0  # the author's UTC offset in minutes: the time of day as they lived it
+    added: list[str] = msgspec.field(default_factory=list)  # definitions the change added
+    removed: list[str] = msgspec.field(default_factory=list)  # definitions it removed
+    touched: list[str] = msgspec.field(default_factory=list)  # functions its hunks changed
+    dependencies: list[str] = msgspec.field(default_factory=list)  # added to a manifest
+    noise: dict[str, int] = msgspec.field(default_factory=dict)  # noise class -> files
 
 
 class Rewrite(msgspec.Struct, tag="rewrite", tag_field="type", omit_defaults=True, gc=False):
@@ -129,6 +138,15 @@ class Published(msgspec.Struct, tag="published", tag_field="type", omit_defaults
 
     time: int
     until: str
+    v: int = SCHEMA_VERSION
+
+
+class Note(msgspec.Struct, tag="note", tag_field="type", omit_defaults=True, gc=False):
+    """The author's own words about the work (`devlog note`): a motive, a result, a number
+    git cannot hold. Keyed by time, so no rewrite of the history can lose it."""
+
+    time: int
+    text: str
     v: int = SCHEMA_VERSION
 
 
@@ -158,4 +176,4 @@ class Enrichment(msgspec.Struct, forbid_unknown_fields=False):
             raise ValueError("headline must be 1-140 characters")
 
 
-Record = Union[Beat, Rewrite, Published, Enriched]
+Record = Union[Beat, Rewrite, Published, Enriched, Note]

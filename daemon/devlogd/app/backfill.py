@@ -26,6 +26,7 @@ from devlogd.paths import RepoPaths
 from devlogd.pipeline.beats import DEFAULT_RULES, make_beat
 from devlogd.pipeline.ignore import PathFilter
 from devlogd.pipeline.journal import JournalWriter
+from devlogd.pipeline.noise import noise_filter
 
 if TYPE_CHECKING:
     from devlogd.pipeline.gitread import GitReader
@@ -131,7 +132,7 @@ def _worker_init(path: str, config: bytes, ignore_lines: list[str]) -> None:
     from devlogd.pipeline.gitread import GitReader
 
     cfg = msgspec.json.decode(config, type=Config)
-    _worker_state["reader"] = GitReader(path, cfg.git, PathFilter(ignore_lines))
+    _worker_state["reader"] = GitReader(path, cfg.git, PathFilter(ignore_lines), noise_filter(cfg.noise.classes))
     _worker_state["rules"] = tuple(cfg.beats.rules) + DEFAULT_RULES
 
 

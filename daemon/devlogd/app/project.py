@@ -13,6 +13,7 @@ from devlogd.paths import RepoPaths, find_repo
 from devlogd.pipeline.beats import DEFAULT_RULES
 from devlogd.pipeline.ignore import PathFilter
 from devlogd.pipeline.journal import Journal
+from devlogd.pipeline.noise import NoiseFilter, noise_filter
 
 if TYPE_CHECKING:
     from devlogd.pipeline.gitread import GitReader
@@ -36,7 +37,12 @@ class Project:
     def reader(self) -> GitReader:
         from devlogd.pipeline.gitread import GitReader  # pygit2 costs start-up time: on demand
 
-        return GitReader(self.paths.workdir or self.paths.common_dir, self.config.git, self.ignore)
+        return GitReader(self.paths.workdir or self.paths.common_dir, self.config.git, self.ignore,
+                         self.noise)
+
+    @property
+    def noise(self) -> NoiseFilter:
+        return noise_filter(self.config.noise.classes)
 
     @property
     def journal(self) -> Journal:

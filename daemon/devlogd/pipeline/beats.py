@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from devlogd.config import BeatRule
 from devlogd.pipeline.ignore import PathFilter
+from devlogd.pipeline.reasons import TRAILERS, tell_reasons
 from devlogd.models import Beat, CommitFacts, FileChange, Stats
 
 _CONVENTIONAL = r"(?:\([^)]*\))?!?:"
@@ -68,13 +69,8 @@ _LOW_SIGNAL = re.compile(
     re.IGNORECASE,
 )
 _PREFIX = re.compile(r"^(?:\w+)(?:\([^)]*\))?!?:\s*")
-_TRAILERS = re.compile(r"^(?:[A-Z][\w-]+-by|Co-authored-by|Change-Id|Fixes|Closes|Refs|See-also|Link|Bug):.*$", re.MULTILINE)
 _PR_SUFFIX = re.compile(r"\s*\((?:#\d+|[\w-]+/[\w-]+#\d+)\)\s*$|\s*\[(?:skip ci|ci skip|no ci)\]", re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(])|\n{2,}|\n(?=[-*•] )")
 
-_WHY = re.compile(r"\b(?:because|so that|so we|so it|in order to|to avoid|to prevent|to make|to allow|otherwise|since|needed|need to|was causing|caused by|motivat\w+|the goal|to support)\b", re.IGNORECASE)
-_TENSION = re.compile(r"\b(?:bug|crash\w*|fail\w*|broke\w*|broken|error\w*|wrong|slow\w*|leak\w*|hang\w*|race|deadlock|timeout|timed out|regression|couldn't|could not|can't|cannot|didn't|doesn't|wasn't|unable|problem|issue|flaky|stuck|blocked|limit\w*|hardcoded|hard-coded|exception|panic\w*|corrupt\w*|lost|missing|incorrect|inconsistent|overflow|stale)\b", re.IGNORECASE)
-_INSIGHT = re.compile(r"\b(?:turns out|turned out|realiz\w+|realis\w+|the trick|the key|key insight|instead of|root cause|it was|lesson|learned|learnt|actually|apparently|the fix|the problem was|the issue was|discover\w+|noticed|found that|which means|this means|by \w+ing)\b", re.IGNORECASE)
 
 _KIND_WEIGHT = {
     "feature": 50, "fix": 50, "perf": 55, "revert": 45, "refactor": 35, "release": 40,
@@ -137,10 +133,11 @@ def make_beat(facts: CommitFacts, rules: Sequence[BeatRule] = DEFAULT_RULES, bra
     subject = facts.subject
     low_signal = is_low_signal(_PREFIX.sub("", subject))
     headline = diff_headline(facts) if low_signal else clean_subject(subject)
-    sentences = _sentences(facts.body)
+    told = tell_reasons(facts.body, headline, kind)
     importance = _importance(facts, kind, low_signal)
     if rule is not None and rule.importance is not None:
         importance = rule.importance
+    story = story_files(facts.files)
     return Beat(
         sha=facts.sha,
         time=facts.author_time,
@@ -149,21 +146,33 @@ def make_beat(facts: CommitFacts, rules: Sequence[BeatRule] = DEFAULT_RULES, bra
         what=describe_change(facts),
         branch=branch,
         author=facts.author,
+        author_email=facts.author_email,
+        offset=facts.author_offset,
         parents=facts.parents,
-        why=_pick(sentences, _WHY) or (_first_paragraph(facts.body) if not low_signal else ""),
-        tension=_tension(facts, kind, headline, sentences),
-        insight=_pick(sentences, _INSIGHT, exclude=_WHY),
-        areas=areas(facts.files),
-        files=[f.path for f in sorted(facts.files, key=lambda f: -(f.insertions + f.deletions))[:8]],
+        why=told.why,
+        tension=told.tension,
+        insight=told.insight,
+        areas=areas(story),
+        files=[f.path for f in sorted(story, key=lambda f: -(f.insertions + f.deletions))[:8]],
         identifiers=_identifiers(facts),
         numbers=_dedupe(facts.numbers + facts.constants)[:12],
         excerpt=facts.excerpt,
-        message=_TRAILERS.sub("", facts.message).strip()[:2000],
-        stats=Stats(files=facts.files_total or len(facts.files), insertions=facts.insertions,
-                    deletions=facts.deletions),
+        message=TRAILERS.sub("", facts.message).strip()[:2000],
+        stats=Stats(files=(facts.files_total or len(facts.files)) - len(facts.files) + len(story),
+                    insertions=facts.insertions, deletions=facts.deletions),
         importance=importance,
         notes=facts.notes,
+        added=facts.definitions,
+        removed=[d for d in facts.removed_definitions if d not in facts.definitions],
+        touched=facts.functions,
+        dependencies=facts.dependencies,
+        noise=dict(Counter(f.noise for f in facts.files if f.noise)),
     )
+
+
+def story_files(files: Sequence[FileChange]) -> list[FileChange]:
+    """The files a story can be told from: every file but noise (lockfiles, assets, ...)."""
+    return [f for f in files if not f.noise]
 
 
 def clean_subject(subject: str) -> str:
@@ -172,8 +181,12 @@ def clean_subject(subject: str) -> str:
 
 
 def diff_headline(facts: CommitFacts) -> str:
-    """A headline from the diff alone, for messages that say nothing."""
-    where = _main_file(facts.files)
+    """A headline from the diff alone, for messages that say nothing (never from a noise
+    file: "Added `evaluate` in package-lock.json" tells nobody anything)."""
+    files = story_files(facts.files)
+    if not files and facts.files:
+        return _noise_headline(facts.files)
+    where = _main_file(files)
     if facts.definitions:
         names = _and(facts.definitions[:2])
         return f"Added {names} in {where}" if where else f"Added {names}"
@@ -181,25 +194,37 @@ def diff_headline(facts: CommitFacts) -> str:
         return f"Set {facts.constants[0]}" + (f" in {where}" if where else "")
     if facts.functions:
         return f"Reworked {_and(facts.functions[:2])}" + (f" in {where}" if where else "")
-    if not facts.files:
+    if not files:
         return "Marked a checkpoint with no file changes"
-    statuses = Counter(f.status for f in facts.files)
-    if statuses["A"] == len(facts.files):
-        return f"Added {where}" if len(facts.files) == 1 else f"Added {len(facts.files)} files around {where}"
-    if statuses["D"] == len(facts.files):
-        return f"Removed {where}" if len(facts.files) == 1 else f"Removed {len(facts.files)} files around {where}"
-    if statuses["R"] == len(facts.files):
-        first = facts.files[0]
+    statuses = Counter(f.status for f in files)
+    if statuses["A"] == len(files):
+        return f"Added {where}" if len(files) == 1 else f"Added {len(files)} files around {where}"
+    if statuses["D"] == len(files):
+        return f"Removed {where}" if len(files) == 1 else f"Removed {len(files)} files around {where}"
+    if statuses["R"] == len(files):
+        first = files[0]
         return f"Renamed {first.old_path} to {first.path}"
-    return f"Changed {where}" if len(facts.files) == 1 else f"Changed {where} and {len(facts.files) - 1} more files"
+    return f"Changed {where}" if len(files) == 1 else f"Changed {where} and {len(files) - 1} more files"
+
+
+def _noise_headline(files: Sequence[FileChange]) -> str:
+    """Only noise changed: say what kind, never name a lockfile as the work."""
+    kinds = Counter(f.noise for f in files)
+    name, count = kinds.most_common(1)[0]
+    what = {"lockfile": "the lockfile", "asset": "assets", "licence": "the licence",
+            "ignore": "the ignore rules", "build": "build outputs", "vendored": "vendored code",
+            "generated": "generated files", "metadata": "editor metadata"}.get(name, name)
+    return f"Updated {what}" + (f" ({count} files)" if count > 1 and name in ("asset", "vendored", "generated", "build") else "")
 
 
 def describe_change(facts: CommitFacts) -> str:
     parts: list[str] = []
-    total = facts.files_total or len(facts.files)
-    if total == 0:
-        return "No files changed."
-    where = ", ".join(areas(facts.files)[:3])
+    story = story_files(facts.files)
+    noise = len(facts.files) - len(story)
+    total = (facts.files_total or len(facts.files)) - noise
+    if total <= 0:
+        return f"Only {noise} noise file{'s' if noise != 1 else ''} changed." if noise else "No files changed."
+    where = ", ".join(areas(story)[:3])
     parts.append(
         f"Touched {total} file{'s' if total != 1 else ''} (+{facts.insertions}/-{facts.deletions})"
         + (f" in {where}" if where else "")
@@ -214,12 +239,11 @@ def describe_change(facts: CommitFacts) -> str:
         parts.append(f"set {_and(facts.constants[:3])}")
     if facts.functions and not facts.definitions:
         parts.append(f"reworked {_and(facts.functions[:3])}")
-    renames = [f for f in facts.files if f.old_path]
+    renames = [f for f in story if f.old_path]
     if renames:
         parts.append(f"renamed {renames[0].old_path} to {renames[0].path}")
-    binaries = [f.path for f in facts.files if f.binary]
-    if binaries:
-        parts.append(f"updated binary {_and(binaries[:2])}")
+    if noise:
+        parts.append(f"plus {noise} noise file{'s' if noise != 1 else ''}")
     modules = [f.path for f in facts.files if f.submodule]
     if modules:
         parts.append(f"moved submodule {_and(modules[:2])}")
@@ -263,39 +287,6 @@ def _importance(facts: CommitFacts, kind: str, low_signal: bool) -> int:
     score += 5 if facts.numbers else 0
     score -= 8 if low_signal else 0
     return max(1, min(100, score))
-
-
-def _tension(facts: CommitFacts, kind: str, headline: str, sentences: list[str]) -> str:
-    found = _pick(sentences, _TENSION)
-    if found:
-        return found
-    if kind == "revert":
-        return f"An earlier change had to be undone: {headline}."
-    if kind in ("fix", "perf") and _TENSION.search(headline):
-        return headline.rstrip(".") + "."
-    return ""
-
-
-def _sentences(body: str) -> list[str]:
-    body = _TRAILERS.sub("", body)
-    return [s.strip().lstrip("-*• ").strip() for s in _SENTENCE.split(body) if s and s.strip()]
-
-
-def _pick(sentences: list[str], pattern: re.Pattern[str], exclude: re.Pattern[str] | None = None) -> str:
-    for sentence in sentences:
-        if pattern.search(sentence) and not (exclude is not None and exclude.search(sentence)):
-            return _one_line(sentence)
-    return ""
-
-
-def _first_paragraph(body: str) -> str:
-    paragraph = _TRAILERS.sub("", body).strip().split("\n\n", 1)[0]
-    return _one_line(paragraph)
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _and(items: Sequence[str]) -> str:

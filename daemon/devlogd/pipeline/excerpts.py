@@ -1,22 +1,165 @@
-"""Which lines of a change a story shows: the most telling hunks, redacted."""
+"""Which lines of a change a story shows: chosen by what they say, not where they stand.
+
+Every changed line gets a score — a new definition, a condition, a call, a constant, a
+sentence of explanation count for much; imports, braces and reflowed data count for
+nothing — and each hunk offers its best window of consecutive lines. Prose files and
+comment blocks are material too: that is where authors explain what and why. The chosen
+hunks are redacted before any line is cut to length, so no secret straddles a cut.
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 from devlogd.models import Hunk
 from devlogd.pipeline.redact import redact
 
+LINE_CAP = 160  # characters of one excerpt line, after redaction
+_KEEP_RAW = 600  # characters kept before redaction: room for a secret to be seen whole
 
-def best_hunks(scored: list[tuple[int, Hunk]], limit: int) -> list[Hunk]:
-    """The most telling hunks, in diff order, redacted."""
+_PROSE_FILE = re.compile(r"(?:\.(?:md|mdx|markdown|rst|txt|adoc|org|tex)$|(?:^|/)(?:docs?|documentation)/)", re.I)
+_CONFIG_FILE = re.compile(
+    r"(?:\.(?:json|ya?ml|toml|ini|cfg|conf|xml|plist|properties|env\.example|csproj|gradle|mk|cmake)$"
+    r"|(?:^|/)(?:Makefile|GNUmakefile|Dockerfile|CMakeLists\.txt|Procfile|Vagrantfile|\.[\w.-]+rc)$)", re.I)
+_TEST_FILE = re.compile(r"(?:^|/)(?:tests?|spec|__tests__)/|(?:^|/)test_[^/]*$|_test\.\w+$|\.(?:test|spec)\.\w+$")
+
+KIND_WEIGHT = {"code": 1.0, "prose": 0.9, "test": 0.6, "config": 0.35}
+MIN_SCORE = 2.5  # below this a hunk tells nothing worth showing (build flags, a reflow)
+
+
+def file_kind(path: str) -> str:
+    if _PROSE_FILE.search(path):
+        return "prose"
+    if _TEST_FILE.search(path):
+        return "test"
+    if _CONFIG_FILE.search(path):
+        return "config"
+    return "code"
+
+
+# -- scoring one line (its text after the +/- sign) ----------------------------------------
+
+_IMPORT = re.compile(r"[ \t]*(?:import[ \t]|from[ \t]+[\w.]+[ \t]+import\b|#[ \t]*include\b|use[ \t]+[\w:]+|"
+                     r"(?:const|let|var)[ \t]+\w+[ \t]*=[ \t]*require\(|using[ \t]+[\w.]+;|package[ \t]+[\w.]+|"
+                     r"extern[ \t]+crate\b|require[ \t]+['\"]|@import\b)")
+_DEFINITION = re.compile(r"[ \t]*(?:export[ \t]+)?(?:pub(?:\([\w ]{0,20}\))?[ \t]+)?(?:async[ \t]+)?(?:static[ \t]+)?"
+                         r"(?:def|function\*?|fn|func|class|struct|enum|trait|interface|impl|type|module|"
+                         r"protocol|record|local[ \t]+function)[ \t]+[\w$]")
+_CONTROL = re.compile(r"[ \t]*(?:\}[ \t]*)?(?:if|elif|else[ \t]+if|while|for|foreach|switch|case|match|return|"
+                      r"raise|throw|except|catch|try|finally|assert|await|yield|defer|guard|unless|rescue|"
+                      r"select|with)\b")
+_CALL = re.compile(r"[A-Za-z_][\w.]*[ \t]*\(")
+_CONSTANT = re.compile(r"[ \t]*(?:(?:export|pub|static|final|const|readonly|let|var)[ \t]+){0,3}"
+                       r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+[ \t]*(?::[^=\n]{1,40})?[ \t]*:?=[ \t]*\S|[ \t]*#[ \t]*define[ \t]+[A-Z]")
+_COMMENT = re.compile(r"[ \t]*(?:#(?![ \t]*(?:include|define|if|endif|pragma)\b)|//|/\*|\*(?!/)|--(?!-)|;;|\"\"\"|''')[ \t]*(?P<text>.*)")
+_TRIVIAL = re.compile(r"[ \t]*(?:[{}()\[\];,]+|pass|end|else:?|\}?[ \t]*else[ \t]*\{?|break;?|continue;?|"
+                      r"\*/|<\/?\w+>|fi|done|esac|\.\.\.)?[ \t]*$")
+_WORD = re.compile(r"[A-Za-z][a-z']+")
+_DATA = re.compile(r"[ \t\d.,:;\"'\[\]{}()x#+-]*$")  # numbers, quotes and commas only
+
+_HEADING = re.compile(r"[ \t]*(?:#{1,6}[ \t]+\S|={3,}|-{3,}[ \t]*$)")
+_BADGE = re.compile(r"[ \t]*(?:\[!\[|!\[|<img\b|<a\b[^>]*><img|https?://\S+[ \t]*$|<!--|\[[^\]]*\]:[ \t]*http)")
+_FENCE = re.compile(r"[ \t]*(?:```|~~~)")
+
+
+def line_score(text: str, kind: str) -> float:
+    """How much one changed line tells a reader (its text without the +/- sign)."""
+    if len(text) > 300:
+        return -1.0  # minified code or data: nobody reads it in a post
+    if kind == "prose":
+        return _prose_score(text)
+    if _TRIVIAL.match(text):
+        return 0.0
+    if _IMPORT.match(text):
+        return -2.0
+    comment = _COMMENT.match(text)
+    if comment is not None:
+        words = len(_WORD.findall(comment.group("text")))
+        return 1.5 if words >= 6 else (0.8 if words >= 3 else 0.0)
+    if _DEFINITION.match(text):
+        return 4.0
+    if _CONSTANT.match(text):
+        return 3.0
+    if _DATA.match(text):
+        return -0.5
+    score = 0.5
+    if _CONTROL.match(text):
+        score += 2.0
+    if _CALL.search(text):
+        score += 1.5
+    return score
+
+
+def _prose_score(text: str) -> float:
+    if not text.strip() or _FENCE.match(text):
+        return 0.0
+    if _BADGE.match(text):
+        return -1.0
+    if _HEADING.match(text):
+        return 1.5
+    words = len(_WORD.findall(text))
+    if text.lstrip().startswith("|"):
+        return 0.3
+    if words >= 6:
+        return 2.0
+    return 0.8 if words >= 2 else 0.0
+
+
+# -- choosing a hunk's lines ----------------------------------------------------------------
+
+_CHANGED_LINE = re.compile(r"\n([+-][^\n]*)")
+
+
+@dataclass(frozen=True)
+class Window:
+    lines: list[str]  # with their +/- origin, whole (cut to length after redaction)
+    score: float
+
+
+def telling_window(body: str, limit: int, kind: str) -> Window:
+    """The best run of up to ``limit`` consecutive changed lines of one hunk (``body``
+    starts at the newline that ends its header), by the sum of their scores; removed
+    lines count half. Blank lines never start or end the run."""
+    lines = [m.group(1)[:_KEEP_RAW] for m in _CHANGED_LINE.finditer(body)]
+    if not lines:
+        return Window([], 0.0)
+    prefix = [0.0]
+    for line in lines:
+        prefix.append(prefix[-1] + (0.5 if line[0] == "-" else 1.0) * line_score(line[1:], kind))
+    best_start, best_sum = 0, float("-inf")
+    for start in range(0, max(1, len(lines) - limit + 1)):
+        total = prefix[min(len(lines), start + limit)] - prefix[start]
+        if total > best_sum:
+            best_start, best_sum = start, total
+    chosen = lines[best_start : best_start + limit]
+    while chosen and not chosen[-1][1:].strip():
+        chosen.pop()
+    while chosen and not chosen[0][1:].strip():
+        chosen.pop(0)
+    return Window(chosen, max(best_sum, 0.0) * KIND_WEIGHT.get(kind, 1.0))
+
+
+def best_hunks(scored: list[tuple[float, Hunk]], limit: int) -> list[Hunk]:
+    """The most telling hunks, in diff order, redacted and then cut to length."""
     ranked = sorted(enumerate(scored), key=lambda pair: (-pair[1][0], pair[0]))
-    chosen = [hunk for _, (_, hunk) in sorted(ranked[:limit], key=lambda pair: pair[0])]
+    good = [(index, (score, hunk)) for index, (score, hunk) in ranked if score >= MIN_SCORE]
+    chosen = [hunk for _, (_, hunk) in sorted(good[:limit], key=lambda pair: pair[0])]
     if not chosen:
         return []
-    # One redaction pass over all kept lines; a line never spans two hunks.
-    lines = redact("\n".join(line for hunk in chosen for line in hunk.lines)).split("\n")
+    # One redaction pass over all kept lines; should a rule ever change the line count,
+    # each line is redacted on its own rather than shifting lines between hunks.
+    raw = [line for hunk in chosen for line in hunk.lines]
+    lines = redact("\n".join(raw)).split("\n")
+    if len(lines) != len(raw):
+        lines = [redact(line).replace("\n", " ") for line in raw]
     out: list[Hunk] = []
     for hunk in chosen:
         count = len(hunk.lines)
-        out.append(Hunk(path=hunk.path, header=hunk.header, lines=lines[:count]))
+        out.append(Hunk(path=hunk.path, header=hunk.header, lines=[_cut(line) for line in lines[:count]]))
         lines = lines[count:]
     return out
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= LINE_CAP else line[: LINE_CAP - 1] + "…"

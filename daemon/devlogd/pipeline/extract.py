@@ -13,6 +13,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from devlogd.pipeline.excerpts import telling_window
+
 # Definitions and constants, written once and compiled for a single line and for the
 # added (+) and removed (-) lines of a whole patch, scanned in one pass.
 _DEF_BODY = r"""(?:
@@ -95,8 +97,8 @@ def scan_line(text: str) -> LineFinds:
 @dataclass
 class HunkFinds:
     context: str  # the enclosing function named by the hunk header
-    lines: list[str]  # the first changed lines, with their +/- origin
-    score: int
+    lines: list[str]  # its most telling changed lines, with their +/- origin
+    score: float
 
 
 @dataclass
@@ -118,10 +120,10 @@ class ScanLimits:
     removed: int = 10
     constants: int = 12
     hunks_per_file: int = 2
-    excerpt_lines: int = 8
+    excerpt_lines: int = 12
 
 
-def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None) -> PatchFinds:
+def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None, kind: str = "code") -> PatchFinds:
     """Everything concrete in one file's unified diff (zero context lines).
 
     Each regex runs once over the patch (the work stays in C, which keeps this cheap enough
@@ -177,15 +179,27 @@ def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None) ->
                     break
     contexts = list(map(function_in_context, [header.group(1) for header in headers]))
     finds.functions = [c for c in contexts if c]
-    # Only the most telling hunks are cut into excerpt lines.
-    ranked = sorted(range(len(headers)), key=lambda i: (-weight[i], i))[: limits.hunks_per_file]
-    for index in sorted(ranked):
+    # Each hunk offers its most telling lines; the file keeps its best few hunks.
+    offers: list[HunkFinds] = []
+    for index, header in enumerate(headers):
         stop = starts[index + 1] if index + 1 < len(starts) else len(body)
-        chunk = body[headers[index].end() - base - 1 : stop]
-        kept = _first_changed_lines(chunk, limits.excerpt_lines)
-        if kept:
-            finds.hunks.append(HunkFinds(contexts[index], kept, weight[index] + len(kept)))
+        # A long hunk (a new file is one) offers a window from each stretch of it.
+        for segment in _segments(body[header.end() - base - 1 : stop], limits.excerpt_lines * 4):
+            window = telling_window(segment, limits.excerpt_lines, kind)
+            if window.lines:
+                offers.append(HunkFinds(contexts[index], window.lines, window.score + weight[index] / 2))
+    ranked = sorted(range(len(offers)), key=lambda i: (-offers[i].score, i))[: limits.hunks_per_file]
+    finds.hunks = [offers[i] for i in sorted(ranked)]
     return finds
+
+
+def _segments(chunk: str, size: int) -> list[str]:
+    """``chunk`` (starting at a newline) cut into pieces of ``size`` lines, each starting at
+    a newline as telling_window expects."""
+    if chunk.count("\n") <= size * 1.5:
+        return [chunk]
+    lines = chunk.split("\n")[1:]
+    return ["\n" + "\n".join(lines[i : i + size]) for i in range(0, len(lines), size)]
 
 
 def _offset_of_line(text: str, line: int) -> int:
@@ -195,23 +209,6 @@ def _offset_of_line(text: str, line: int) -> int:
         if offset == -1:
             return len(text)
     return offset + 1
-
-
-# A changed line with something on it besides blanks.
-_CHANGED_LINE = re.compile(r"\n([+-][^\S\n]*\S[^\n]*)")
-
-
-def _first_changed_lines(body: str, limit: int) -> list[str]:
-    """Up to ``limit`` changed lines among the hunk's first ``limit * 4`` (``body`` starts
-    at the newline that ends its header)."""
-    kept: list[str] = []
-    for match in _CHANGED_LINE.finditer(body):
-        if body.count("\n", 0, match.start() + 1) > limit * 4:
-            break
-        kept.append(match.group(1)[:161])
-        if len(kept) >= limit:
-            break
-    return kept
 
 
 def hunk_function(header: str) -> str:

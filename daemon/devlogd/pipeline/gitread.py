@@ -9,7 +9,6 @@ described up to configured bounds so one vendoring commit cannot stall the daemo
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +16,9 @@ from typing import Any
 
 import pygit2
 
-from devlogd.pipeline import extract
-from devlogd.pipeline.excerpts import best_hunks
+from devlogd.pipeline import extract, manifests
+from devlogd.pipeline.excerpts import best_hunks, file_kind
+from devlogd.pipeline.noise import NoiseFilter, noise_filter
 from devlogd.config import GitConfig
 from devlogd.errors import DevlogError, NotARepositoryError
 from devlogd.pipeline.ignore import SENSITIVE, PathFilter
@@ -33,11 +33,6 @@ pygit2.settings.enable_strict_hash_verification(False)
 
 _GITLINK = 0o160000
 _GIT_ERRORS = (KeyError, ValueError, pygit2.GitError)
-_NOISY_FILES = re.compile(
-    r"(^|/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|Cargo\.lock|go\.sum|uv\.lock"
-    r"|Gemfile\.lock|composer\.lock)$|\.min\.(js|css)$|(^|/)(vendor|third_party|node_modules)/"
-)
-
 
 class RevisionError(DevlogError):
     exit_code = 2
@@ -49,7 +44,8 @@ class _Scan:
 
     files: list[FileChange] = field(default_factory=list)
     found: extract.PatchFinds = field(default_factory=extract.PatchFinds)
-    hunks: list[tuple[int, Hunk]] = field(default_factory=list)  # (score, hunk)
+    dependencies: list[str] = field(default_factory=list)
+    hunks: list[tuple[float, Hunk]] = field(default_factory=list)  # (score, hunk)
     notes: list[str] = field(default_factory=list)
     insertions: int = 0
     deletions: int = 0
@@ -60,13 +56,14 @@ class GitReader:
     """Reads one repository. Cheap to construct; safe to use from one thread."""
 
     def __init__(self, path: Path | str, config: GitConfig | None = None,
-                 ignore: PathFilter | None = None) -> None:
+                 ignore: PathFilter | None = None, noise: NoiseFilter | None = None) -> None:
         try:
             self.repo = pygit2.Repository(str(path))
         except pygit2.GitError as err:
             raise NotARepositoryError(f"not a git repository: {path}") from err
         self.config = config or GitConfig()
         self.ignore = ignore or PathFilter()
+        self.noise = noise or noise_filter()
         self._limits = extract.ScanLimits(lines=self.config.max_scan_lines,
                                           excerpt_lines=self.config.excerpt_lines)
 
@@ -208,6 +205,7 @@ class GitReader:
             numbers=_unique(texts.numbers, 12),
             excerpt=best_hunks(scan.hunks, self.config.excerpt_hunks),
             notes=scan.notes,
+            dependencies=_unique(scan.dependencies, 12),
         )
 
     def _base_tree(self, commit: Any, scan: _Scan) -> Any | None:
@@ -309,19 +307,21 @@ class GitReader:
             return
         submodule = new.mode == _GITLINK or old.mode == _GITLINK
         binary = binary and not submodule
+        noise = "" if submodule else self.noise.classify(path, binary)
         scan.insertions += added
         scan.deletions += deleted
         scan.files.append(_file(path, delta.status_char(), old_path, added, deleted,
-                                binary=binary, submodule=submodule))
-        if binary or submodule or not text or scan.found.lines >= self.config.max_scan_lines:
-            return
-        if _NOISY_FILES.search(path):
-            return
-        self._scan_text(text, path, scan)
+                                binary=binary, submodule=submodule, noise=noise))
+        if binary or submodule or noise or not text:
+            return  # no names, numbers or excerpts from a file no story is told from
+        if manifests.is_manifest(path):
+            scan.dependencies += manifests.added_dependencies(path, text)
+        if scan.found.lines < self.config.max_scan_lines:
+            self._scan_text(text, path, scan)
 
     def _scan_text(self, text: str, path: str, scan: _Scan) -> None:
         found = scan.found
-        finds = extract.scan_patch(text, self._limits, found)
+        finds = extract.scan_patch(text, self._limits, found, file_kind(path))
         found.lines += finds.lines
         if found.lines >= self.config.max_scan_lines:
             scan.notes.append("diff scan stopped at its line budget")
@@ -361,7 +361,7 @@ def _pairs(diff: Any) -> int:
 
 
 def _file(path: str, status: str, old_path: str, insertions: int = 0, deletions: int = 0,
-          binary: bool = False, submodule: bool = False) -> FileChange:
+          binary: bool = False, submodule: bool = False, noise: str = "") -> FileChange:
     renamed = status in ("R", "C") and old_path != path
     return FileChange(
         path=path,
@@ -371,6 +371,7 @@ def _file(path: str, status: str, old_path: str, insertions: int = 0, deletions:
         old_path=old_path if renamed else None,
         binary=binary,
         submodule=submodule,
+        noise=noise,
     )
 
 

@@ -26,7 +26,7 @@ from typing import IO
 import msgspec
 
 from devlogd.errors import JournalError
-from devlogd.models import SCHEMA_VERSION, Beat, Enriched, Published, Record, Rewrite
+from devlogd.models import SCHEMA_VERSION, Beat, Enriched, Note, Published, Record, Rewrite
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class JournalState:
     own: set[str] = field(default_factory=set)  # shas journaled under their own name
     rewrites: dict[str, str] = field(default_factory=dict)  # old sha -> newest sha
     published: Published | None = None
+    notes: list[Note] = field(default_factory=list)  # the author's words, in time order
     corrupt_lines: list[int] = field(default_factory=list)
     torn_tail: bool = False
     size: int = 0
@@ -124,6 +125,8 @@ def _apply_all(records: Iterable[Record]) -> JournalState:
             state.published = record
         elif isinstance(record, Enriched):
             enrichments[record.sha] = record
+        elif isinstance(record, Note):
+            state.notes.append(record)
     for sha, told in enrichments.items():  # before re-keying: an amended beat keeps its retelling
         index = by_sha.get(sha)
         if index is not None and beats[index] is not None:
@@ -161,7 +164,7 @@ def _appended(base: JournalState, new: list[Record]) -> JournalState | None:
         told.add(sha)
         added.append(record)
     return JournalState(beats=base.beats + added, own=base.own | set(map(_SHA, added)),
-                        rewrites=base.rewrites, published=base.published)
+                        rewrites=base.rewrites, published=base.published, notes=base.notes)
 
 
 def _enriched(beat: Beat, told: Enriched) -> Beat:
@@ -319,6 +322,9 @@ class JournalWriter:
 
     def add_enrichment(self, record: Enriched) -> None:
         self._pending.append(_encode(record))
+
+    def add_note(self, note: Note) -> None:
+        self._pending.append(_encode(note))
 
     def add_published(self, until: str) -> None:
         self._pending.append(_encode(Published(time=int(time.time()), until=until)))
