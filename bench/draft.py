@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 import msgspec  # noqa: E402
 
-from devlogd.story.drafting import plan_draft  # noqa: E402
+from devlogd.story.identity import Identity
+from devlogd.story.material import build_material  # noqa: E402
 from devlogd.pipeline.journal import Journal  # noqa: E402
 from devlogd.story.narrators.offline import write_post  # noqa: E402
 from tests.story.test_drafting import _synthetic_beats  # noqa: E402
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             beats = Journal(path).load().beats
             load = time.perf_counter() - start
             start = time.perf_counter()
-            plan = plan_draft(beats, "bench", token_budget=args.budget, cache={})
+            plan = build_material(beats, Identity("bench", "folder"), token_budget=args.budget, cache={})
             post = write_post(plan)
             draft = time.perf_counter() - start
             print(f"{size:>6} beats: load {load:.2f} s, plan + offline post {draft:.2f} s "

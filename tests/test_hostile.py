@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from devlogd.pipeline.beats import make_beat
 from devlogd.story.checker import check_post
 from devlogd.config import load_config
-from devlogd.story.drafting import plan_draft
+from devlogd.story.identity import Identity
+from devlogd.story.material import build_material
 from devlogd.pipeline.gitread import GitReader
 from devlogd.story.narrators.offline import write_post
 from devlogd.paths import find_repo
@@ -75,7 +76,7 @@ def test_every_reader_and_narrator_survives_random_histories(tmp_path_factory: p
     shas = reader.reachable_shas(reader.local_tips())
     beats = [make_beat(reader.facts(sha)) for sha in shas]
     assert len(beats) == len(set(shas))
-    post = write_post(plan_draft(beats, "fuzz"))
+    post = write_post(build_material(beats, Identity("fuzz", "folder")))
     assert post.startswith("---\ntitle: ")
     assert not [v for v in check_post(post) if v.rule.startswith("mentions")]
 

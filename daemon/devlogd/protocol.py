@@ -60,6 +60,8 @@ class DraftOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     style: list[str] = msgspec.field(default_factory=list)
     dry_run: bool = False
     model: str | None = None  # the Claude model; default: [narrator] model in the user's config
+    authors: list[str] = msgspec.field(default_factory=list)  # whose work; empty: the default
+    all_authors: bool = False
 
 
 class CredentialsParams(msgspec.Struct, rename="camel", omit_defaults=True):

@@ -147,7 +147,10 @@ def test_publish_makes_the_next_draft_start_after_it(story: GitRepo, capsys: pyt
     story.commit("Add a retry budget", {"retry.py": "RETRY_BUDGET = 5\n"})
     _, out, _ = devlog(capsys, "-C", str(story.path), "--no-daemon", "draft", "--dry-run")
     source = json.loads(out)["messages"][0]["content"]
-    assert "RETRY_BUDGET" in source and "handle_deleted_tweet" not in source
+    chapters = source[source.index("## Thread"):]
+    # What was published is background now, told before the chapters, never as one.
+    assert "RETRY_BUDGET" in chapters and "handle_deleted_tweet" not in chapters
+    assert source.index("Background") < source.index("## Thread")
 
 
 def test_status_names_the_narrator_a_draft_would_use(story: GitRepo, capsys: pytest.CaptureFixture[str],

@@ -14,7 +14,8 @@ import pytest
 
 from devlogd.story.checker import check_post
 from devlogd.cli.main import main
-from devlogd.story.drafting import plan_draft
+from devlogd.story.identity import Identity
+from devlogd.story.material import build_material
 from devlogd.models import Beat, Hunk, Stats
 from devlogd.story.narrators.offline import write_post
 from tests.gitrepo import GitRepo
@@ -70,7 +71,7 @@ def test_dry_run_for_a_thousand_commits_is_small_and_concrete(tmp_path: Path, ca
     from devlogd.pipeline.journal import Journal
 
     beats = Journal(repo / ".git" / "devlog" / "journal.jsonl").load().beats
-    plan = plan_draft(beats, "history")
+    plan = build_material(beats, Identity("history", "folder"))
     for chapter in plan.chapters:
         lead = chapter.lead
         assert any(name in user for name in lead.identifiers[:3]), lead.headline
@@ -104,7 +105,7 @@ def _synthetic_beats(count: int) -> list[Beat]:
 def test_twenty_thousand_beats_fit_the_budget_and_the_cache_is_reused() -> None:
     beats = _synthetic_beats(20_000)
     cache: dict = {}
-    plan = plan_draft(beats, "big", token_budget=24_000, cache=cache)
+    plan = build_material(beats, Identity("big", "folder"), token_budget=24_000, cache=cache)
     post = write_post(plan)
     assert plan.tokens <= 24_000
     assert plan.eras and len(cache) == len(plan.eras)
@@ -112,6 +113,6 @@ def test_twenty_thousand_beats_fit_the_budget_and_the_cache_is_reused() -> None:
     # A cached era is used as it is, not summarised again: mark one and find the mark.
     first = plan.eras[0]
     cache[first.key] = dataclasses.replace(first, highlights=("told from the cache",))
-    again = plan_draft(beats, "big", token_budget=24_000, cache=cache)
+    again = build_material(beats, Identity("big", "folder"), token_budget=24_000, cache=cache)
     assert [e.key for e in again.eras] == [e.key for e in plan.eras]
     assert again.eras[0].highlights == ("told from the cache",)

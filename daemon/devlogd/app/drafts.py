@@ -17,15 +17,19 @@ from typing import Any
 
 import msgspec
 
+from devlogd.app import repofacts
 from devlogd.app.project import Project
-from devlogd.app.selection import scrub_beat
+from devlogd.app.selection import DraftSelection, scrub_beat
 from devlogd.config import api_credentials
 from devlogd.errors import NarratorError, UsageError
 from devlogd.models import Beat
 from devlogd.protocol import DraftOptions, DraftResult
-from devlogd.story import prompt
+from devlogd.pipeline.redact import redact
+from devlogd.story import identity, prompt
 from devlogd.story.checker import check_post
-from devlogd.story.drafting import DraftPlan, Era, SummaryCache, plan_draft
+from devlogd.story.drafting import Era, SummaryCache
+from devlogd.story.identity import Identity
+from devlogd.story.material import Ask, Material, build_material
 
 log = logging.getLogger(__name__)
 
@@ -43,24 +47,24 @@ class DraftHooks:
     cancelled: threading.Event = field(default_factory=threading.Event)
 
 
-def write_draft(project: Project, beats: list[Beat], options: DraftOptions,
+def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
                 hooks: DraftHooks | None = None, api_key: str | None = None,
                 base_url: str | None = None) -> DraftResult:
-    """Plan a post from ``beats`` (already selected) and have it narrated.
+    """Gather the material for a post about ``chosen`` and have it narrated.
 
     Claude writes it when a key is available (or asked for); any failure there gives a
     clear note and the offline post instead.
     """
     hooks = hooks or DraftHooks()
     cfg = project.config
-    plan = _plan(project, [scrub_beat(b, project.ignore) for b in beats], hooks)
+    plan = _material(project, chosen, options, hooks)
     sources = {f"chapter {i + 1}": [b.sha for b in c.beats] for i, c in enumerate(plan.chapters)}
     request = prompt.build_request(plan, options.model or cfg.narrator.model, cfg.narrator.max_tokens,
                                    [_read_style(path) for path in options.style])
 
     def result(markdown: str, narrator: str, violations: list[str] | None = None,
                notes: list[str] | None = None) -> DraftResult:
-        return DraftResult(markdown=markdown, narrator=narrator, beats=len(plan.beats),
+        return DraftResult(markdown=markdown, narrator=narrator, beats=len(plan.told),
                            chapters=len(plan.chapters), sources=sources,
                            violations=violations or [], notes=notes or [])
 
@@ -89,16 +93,52 @@ def write_draft(project: Project, beats: list[Beat], options: DraftOptions,
     return result(markdown, "offline", [str(v) for v in check_post(markdown)], notes)
 
 
-def _plan(project: Project, beats: list[Beat], hooks: DraftHooks) -> DraftPlan:
+def _material(project: Project, chosen: DraftSelection, options: DraftOptions, hooks: DraftHooks) -> Material:
     cfg = project.config.draft
-    hooks.progress(0.05, f"planning chapters from {len(beats)} beats")
+    hooks.progress(0.05, f"planning chapters from {len(chosen.beats)} beats")
+    where = project.paths.workdir or project.paths.common_dir
+    beats = _canonical_authors(where, [scrub_beat(b, project.ignore) for b in chosen.beats])
+    earlier = _canonical_authors(where, [scrub_beat(b, project.ignore) for b in chosen.earlier])
+    ask = Ask(ranged=chosen.ranged, authors=tuple(options.authors), all_authors=options.all_authors,
+              user_email=_user_email(where))
     cache = _load_summary_cache(project)
-    plan = plan_draft(beats, project.folder_name, cfg.max_chapters, cfg.token_budget, cache)
+    material = build_material(beats, _identity(project, beats), ask, earlier=earlier, notes=chosen.notes,
+                              tags=repofacts.tags_by_commit(where), max_chapters=cfg.max_chapters,
+                              token_budget=cfg.token_budget, cache=cache)
     _save_summary_cache(project, cache)
-    hooks.note(f"{len(beats)} beats -> {len(plan.chapters)} chapters"
-               + (f" and {len(plan.eras)} summarised eras" if plan.eras else "")
-               + f", ~{plan.tokens:,} tokens of source material (budget {cfg.token_budget:,})")
-    return plan
+    hooks.note(f"telling {material.authorship.why}: {material.stretch}")
+    hooks.note(f"{len(material.beats)} beats -> {len(material.chapters)} chapters"
+               + (f" and {len(material.eras)} eras of background" if material.eras else "")
+               + f", ~{material.tokens:,} tokens of source material (budget {cfg.token_budget:,})")
+    return material
+
+
+def _identity(project: Project, beats: list[Beat]) -> Identity:
+    """What the project is, as of the last revision told."""
+    where = project.paths.workdir or project.paths.common_dir
+    rev = beats[-1].sha if beats else "HEAD"
+    files = {path: redact(text) for path, text in repofacts.top_files(where, rev, identity.wanted).items()}
+    return identity.identify(files, repofacts.remote_url(where), project.folder_name)
+
+
+def _user_email(where: Path) -> str:
+    email = repofacts.user_email(where)
+    mapped = repofacts.canonical_emails(where, [("", email)]) if email else {}
+    return mapped.get(("", email), ("", email))[1]
+
+
+def _canonical_authors(where: Path, beats: list[Beat]) -> list[Beat]:
+    """Authors as .mailmap names them, so one person's two addresses are one author."""
+    if not beats or not (where / ".mailmap").exists():
+        return beats
+    pairs = list(dict.fromkeys((b.author, b.author_email) for b in beats if b.author_email))
+    mapped = repofacts.canonical_emails(where, pairs)
+    out = []
+    for beat in beats:
+        name, email = mapped.get((beat.author, beat.author_email), (beat.author, beat.author_email))
+        same = name == beat.author and email == beat.author_email
+        out.append(beat if same else msgspec.structs.replace(beat, author=name, author_email=email))
+    return out
 
 
 def _narrate_with_claude(project: Project, request: dict[str, Any], credentials: tuple[str, str | None],

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import msgspec
 
 from devlogd.app.project import Project
 from devlogd.errors import DevlogError, UsageError
-from devlogd.models import Beat
+from devlogd.models import Beat, Note
 from devlogd.pipeline.ignore import PathFilter
 from devlogd.pipeline.journal import JournalState
 
@@ -55,6 +56,8 @@ def select_beats(project: Project, state: JournalState, since: str | None = None
             beats = [b for b in beats if b.time > marker.time]
     since_time = parse_date(since) if since else None
     until_time = parse_date(until) if until else None
+    if until_time is not None and until and re.fullmatch(r"\d{4}-\d{2}-\d{2}", until.strip()):
+        until_time += 86399  # --until 2026-01-31 includes that day
     if since and since_time is None or until and until_time is None:
         allowed = _range_shas(project, since if since_time is None else None,
                               until if until_time is None else None)
@@ -67,6 +70,24 @@ def select_beats(project: Project, state: JournalState, since: str | None = None
     if limit is not None and limit >= 0:
         beats = beats[-limit:] if limit else []
     return beats
+
+
+@dataclass
+class DraftSelection:
+    """What a draft tells, and what it may draw on."""
+
+    beats: list[Beat]  # the range asked for (or everything after the last published post)
+    earlier: list[Beat] = field(default_factory=list)  # the journal's beats before it
+    notes: list[Note] = field(default_factory=list)
+    ranged: bool = False  # the user chose the range (or a published post did)
+
+
+def for_draft(project: Project, state: JournalState, since: str | None, until: str | None) -> DraftSelection:
+    beats = select_beats(project, state, since, until, after_published=True)
+    start = beats[0].time if beats else None
+    earlier = sorted((b for b in state.beats if start is not None and b.time < start), key=lambda b: b.time)
+    ranged = bool(since or until) or len(beats) < len(state.beats) and state.published is not None
+    return DraftSelection(beats, earlier, list(state.notes), ranged)
 
 
 def _range_shas(project: Project, since: str | None, until: str | None) -> set[str]:
@@ -91,6 +112,11 @@ def visible_beats(state: JournalState, reachable: set[str] | None) -> list[Beat]
     if reachable is None:
         return list(state.beats)
     return [beat for beat in state.beats if beat.sha in reachable]
+
+
+def visible_journal(state: JournalState, reachable: set[str] | None) -> JournalState:
+    """The journal as the user's branches see it: only beats of reachable commits."""
+    return JournalState(beats=visible_beats(state, reachable), published=state.published, notes=state.notes)
 
 
 def reachable_now(project: Project) -> set[str]:

@@ -136,20 +136,23 @@ class LocalBackend:
     def draft(self, options: DraftOptions, live: LiveDraft) -> DraftResult:
         from devlogd.app.drafts import DraftHooks, write_draft
 
-        beats = self._select(options.since, options.until, after_published=True)
+        from devlogd.app.selection import for_draft
+
+        chosen = for_draft(self.project, self._visible(), options.since, options.until)
         hooks = DraftHooks(progress=live.progress, note=live.note, text=live.text)
-        return write_draft(self.project, beats, options, hooks)
+        return write_draft(self.project, chosen, options, hooks)
 
-    def _select(self, since: str | None, until: str | None, limit: int | None = None,
-                after_published: bool = False) -> list[Beat]:
+    def _select(self, since: str | None, until: str | None, limit: int | None = None) -> list[Beat]:
+        from devlogd.app.selection import select_beats
+
+        return select_beats(self.project, self._visible(), since, until, limit)
+
+    def _visible(self) -> JournalState:
+        """The journal, complete and as the user's branches see it."""
         from devlogd.app import selection
-        from devlogd.pipeline.journal import JournalState
 
-        project = self.project
-        state = journal_missing(project)
-        visible = JournalState(beats=selection.visible_beats(state, selection.reachable_now(project)),
-                               published=state.published)
-        return selection.select_beats(project, visible, since, until, limit, after_published)
+        state = journal_missing(self.project)
+        return selection.visible_journal(state, selection.reachable_now(self.project))
 
 
 def journal_missing(project: Project) -> JournalState:

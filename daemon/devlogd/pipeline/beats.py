@@ -65,7 +65,10 @@ _LOW_SIGNAL = re.compile(
     r"^\W*(?:wip|idk|fix(?:es|ed)?|update[sd]?|changes?|stuff|misc|tmp|temp|tests?|asdf\w*|minor|"
     r"cleanup|more|again|oops|done|save|commit|sync|tweaks?|progress|work|small fix(?:es)?|"
     r"[a-z]|x+|\.+|-+|\?+|ok|yolo|foo|bar|blah|hmm+|ugh|try|trying|whatever|stuff and things|"
-    r"more stuff|some changes|initial|first|init)\W*$",
+    r"more stuff|some changes|initial|first|init|initial commit|first commit|"
+    # What a forge's web editor writes when the author writes nothing.
+    r"add files via upload|(?:update|create|delete|rename|edit(?:ed)?)\s+[\w./-]+|"
+    r"update and rename [\w./-]+ to [\w./-]+|rename [\w./-]+ to [\w./-]+)\W*$",
     re.IGNORECASE,
 )
 _PREFIX = re.compile(r"^(?:\w+)(?:\([^)]*\))?!?:\s*")
@@ -242,8 +245,6 @@ def describe_change(facts: CommitFacts) -> str:
     renames = [f for f in story if f.old_path]
     if renames:
         parts.append(f"renamed {renames[0].old_path} to {renames[0].path}")
-    if noise:
-        parts.append(f"plus {noise} noise file{'s' if noise != 1 else ''}")
     modules = [f.path for f in facts.files if f.submodule]
     if modules:
         parts.append(f"moved submodule {_and(modules[:2])}")

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from devlogd.pipeline.excerpts import telling_window
+from devlogd.pipeline.excerpts import file_kind, telling_window
 
 # Definitions and constants, written once and compiled for a single line and for the
 # added (+) and removed (-) lines of a whole patch, scanned in one pass.
@@ -21,8 +21,10 @@ _DEF_BODY = r"""(?:
         (?:export[ \t]+)?(?:default[ \t]+)?(?:async[ \t]+)?(?:def|function\*?|fn|func|sub|proc|defn|defun|module)[ \t]+
             (?:\([^)\n]*\)[ \t]*)?(?P<func>[A-Za-z_$][\w$]*[!?]?)
       | (?:export[ \t]+)?(?:pub(?:\([^)\n]*\))?[ \t]+)?(?:abstract[ \t]+|final[ \t]+|sealed[ \t]+|data[ \t]+)?
-            (?:class|struct|enum|trait|interface|protocol|record|union|object|impl|type)[ \t]+
+            (?:class|trait|interface|protocol|record|object|impl|type)[ \t]+
             (?P<type>[A-Z_a-z][\w]*)
+      | (?:export[ \t]+)?(?:pub(?:\([^)\n]*\))?[ \t]+)?(?:typedef[ \t]+)?(?:struct|enum|union)[ \t]+
+            (?P<record>[A-Z_a-z][\w]*)(?![ \t]*[*&]?[ \t]*[A-Za-z_(])  # `struct x {`, not `struct x *p`
       | (?:export[ \t]+)?(?:const|let|var)[ \t]+(?P<arrow>[A-Za-z_$][\w$]*)[ \t]*(?::[^=\n]+)?=[ \t]*(?:async[ \t]*)?
             (?:\([^)\n]*\)|[A-Za-z_$][\w$]*)[ \t]*=>
       | (?P<shell>[A-Za-z_][\w-]*)[ \t]*\(\)[ \t]*\{
@@ -48,6 +50,12 @@ _DEFINE = re.compile(r"^[ \t+]*" + _DEFINE_BODY)
 _ADDED = re.compile(r"\n\+" + _INDENT + "(?:" + _DEF_BODY + "|" + _CONST_BODY + ")", re.VERBOSE | re.MULTILINE)
 _REMOVED_DEF = re.compile(r"\n-" + _INDENT + _DEF_BODY, re.VERBOSE | re.MULTILINE)
 _ADDED_DEFINE = re.compile(r"\n\+" + _DEFINE_BODY, re.MULTILINE)
+# C and its kin name a function without a keyword: `name(args)` then `{` on the next line
+# (the GNU style), or `type name(args) {` on one line.
+_C_FUNCTION = re.compile(r"\n\+(?P<cfunc>[A-Za-z_]\w{0,60})\([^;\n{}]{0,200}\)[ \t]*\n\+\{"
+                         r"|\n\+(?:(?:static|inline|extern|const|unsigned|signed|struct)[ \t]+){0,3}"
+                         r"[A-Za-z_]\w{0,40}[ \t]*[*&]{0,2}[ \t]*(?P<cfunc1>[A-Za-z_]\w{0,60})\([^;\n{}]{0,200}\)[ \t]*\{[ \t]*(?=\n)")
+_C_FAMILY = re.compile(r"\.(?:c|h|cc|cpp|cxx|hpp|hh|m|mm|cu|ino)$")
 _HUNK_HEADER = re.compile(r"\n@@ [^\n]*?@@ ?([^\n]*)\n")  # scanned with a leading newline too
 
 _KEYWORDS = frozenset(
@@ -123,7 +131,7 @@ class ScanLimits:
     excerpt_lines: int = 12
 
 
-def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None, kind: str = "code") -> PatchFinds:
+def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None, path: str = "") -> PatchFinds:
     """Everything concrete in one file's unified diff (zero context lines).
 
     Each regex runs once over the patch (the work stays in C, which keeps this cheap enough
@@ -133,6 +141,7 @@ def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None, ki
     """
     finds = PatchFinds()
     have = have or PatchFinds()
+    kind = file_kind(path)
     if not text.startswith("\n"):
         text = "\n" + text
     room = limits.lines - have.lines
@@ -165,6 +174,12 @@ def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None, ki
                     weight[hunk] += 3
             if len(finds.definitions) >= want_defs and len(finds.constants) >= want_consts:
                 break
+        if _C_FAMILY.search(path):
+            for match in _C_FUNCTION.finditer(body):
+                name = _definition_name(match)
+                if name:
+                    finds.definitions.append(name)
+                    weight[bisect_right(starts, match.start()) - 1] += 3
         if "define" in body:
             for match in _ADDED_DEFINE.finditer(body):
                 finds.constants.append(_constant_text(match))

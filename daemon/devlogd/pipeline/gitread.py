@@ -17,7 +17,7 @@ from typing import Any
 import pygit2
 
 from devlogd.pipeline import extract, manifests
-from devlogd.pipeline.excerpts import best_hunks, file_kind
+from devlogd.pipeline.excerpts import best_hunks
 from devlogd.pipeline.noise import NoiseFilter, noise_filter
 from devlogd.config import GitConfig
 from devlogd.errors import DevlogError, NotARepositoryError
@@ -321,7 +321,7 @@ class GitReader:
 
     def _scan_text(self, text: str, path: str, scan: _Scan) -> None:
         found = scan.found
-        finds = extract.scan_patch(text, self._limits, found, file_kind(path))
+        finds = extract.scan_patch(text, self._limits, found, path)
         found.lines += finds.lines
         if found.lines >= self.config.max_scan_lines:
             scan.notes.append("diff scan stopped at its line budget")

@@ -54,6 +54,11 @@ def sentences_of(body: str) -> list[str]:
     return [one_line(s.strip().lstrip("-*• ").strip()) for s in _SENTENCE.split(body) if s and s.strip()]
 
 
+def is_filler(text: str) -> bool:
+    """Words that say nothing to a reader: "Ugh.", "Closes #6.", "Thanks!"."""
+    return bool(_FILLER.match(_REFERENCE.sub(" ", text).strip())) or not _WORD.search(_REFERENCE.sub(" ", text))
+
+
 def is_reason(text: str) -> bool:
     """Words that can explain something: not a reference, not filler, not a lone word."""
     without = _REFERENCE.sub(" ", text).strip()

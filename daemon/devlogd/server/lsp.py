@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -147,20 +147,24 @@ def _params(raw: Any, kind: type[T], what: str) -> T:
         raise JsonRpcInvalidParams(f"invalid {what}: {err}") from err
 
 
-async def _select(state: RepoState, since: str | None, until: str | None, limit: int | None,
-                  after_published: bool = False) -> list[Beat]:
+async def _visible(state: RepoState) -> JournalState:
     await state.wait_reconciled()
-    # Other writers (devlog enrich, publish) append too: pick up what they added, cheaply.
+    # Other writers (devlog enrich, publish, note) append too: pick up what they added, cheaply.
     state.journal = await state.in_git_thread(state.project.journal.refresh, state.journal)
-    journal = JournalState(beats=state.visible(), published=state.journal.published)
+    return selection.visible_journal(state.journal, state.reachable)
 
-    def select() -> list[Beat]:
-        return selection.select_beats(state.project, journal, since, until, limit, after_published)
 
+async def _in_git_thread(state: RepoState, fn: Callable[[], T]) -> T:
+    """``fn`` on the git thread (revision ranges need pygit2); a bad range is invalid params."""
     try:
-        return await state.in_git_thread(select)
+        return await state.in_git_thread(fn)
     except DevlogError as err:
         raise JsonRpcInvalidParams(str(err)) from err
+
+
+async def _select(state: RepoState, since: str | None, until: str | None, limit: int | None) -> list[Beat]:
+    journal = await _visible(state)
+    return await _in_git_thread(state, lambda: selection.select_beats(state.project, journal, since, until, limit))
 
 
 async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResult:
@@ -189,8 +193,10 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
 
     hooks = drafts.DraftHooks(progress=report, note=note, text=text, cancelled=cancelled)
     try:
-        beats = await _select(state, options.since, options.until, None, after_published=True)
-        result = await state.in_work_thread(drafts.write_draft, state.project, beats, options, hooks,
+        journal = await _visible(state)
+        chosen = await _in_git_thread(state, lambda: selection.for_draft(state.project, journal, options.since,
+                                                                         options.until))
+        result = await state.in_work_thread(drafts.write_draft, state.project, chosen, options, hooks,
                                             ls.api_key, ls.base_url)
     except asyncio.CancelledError:
         cancelled.set()  # $/cancelRequest: stop the narrator thread too

@@ -15,13 +15,15 @@ from typing import Any
 
 import msgspec
 
-from devlogd.story.drafting import Chapter, DraftPlan, Era
 from devlogd.models import Beat, Enrichment
+from devlogd.story.material import Material
+from devlogd.story.sources import beat_lines, clean, source_material, suggested_words
 from devlogd.pipeline.redact import redact
 from devlogd.story.style import seed_prompt
 
 RULES = """Hard rules for this post (they override anything above):
-- Write in the first person, as the developer, from memory.
+- Write in the first person, as the developer, from memory ("I", or "we" where the
+  material says the work was shared).
 - Never mention commits, commit messages, hashes, pull requests or the git history. The
   source material below is your memory, not something the reader should know exists.
 - Use only facts from the source material. Do not invent numbers, names, results or events
@@ -31,6 +33,11 @@ RULES = """Hard rules for this post (they override anything above):
 - Start with YAML front matter exactly like the example's: title, date, description, tags,
   published: false.
 - End with what I learned and what comes next, grounded in the material.
+- The example post uses its own site's MDX components (the imports, <Shield>, <Callout>,
+  <SafeVideo>, <div className=...>): write plain markdown instead, unless the style posts
+  you were given use such components themselves.
+- Where the material says who did a piece of work and it was not the author, credit them
+  by name; never tell another person's work as your own.
 - Output only the markdown post."""
 
 TONE_MARKER = "Use as example the following blogpost. Use the same tone:"
@@ -50,75 +57,15 @@ def system_blocks(style_posts: Sequence[str] = ()) -> list[dict[str, Any]]:
     ]
 
 
-def _day(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d")
-
-
-_HEX = re.compile(r"\b[0-9a-f]{7,40}\b")
-_META = re.compile(r"(?<![-\w])commit(s|ted|ting)?\b(?!-)", re.IGNORECASE)
-
-
-def _clean(text: str) -> str:
-    """Hashes and meta words are removed from what the model sees, so it cannot repeat them."""
-    return _META.sub("change", _HEX.sub("", text)).strip()
-
-
-def beat_lines(beat: Beat, detail: bool = True) -> list[str]:
-    lines = [f"- [{_day(beat.time)}] {beat.kind}: {_clean(beat.headline)}"]
-    for label, text in (("what", beat.what), ("why", beat.why), ("tension", beat.tension),
-                        ("insight", beat.insight)):
-        if text:
-            lines.append(f"  {label}: {_clean(text)}")
-    if beat.identifiers:
-        lines.append("  names: " + ", ".join(beat.identifiers[:10]))
-    if beat.numbers:
-        lines.append("  numbers: " + "; ".join(beat.numbers[:8]))
-    if beat.files:
-        lines.append("  files: " + ", ".join(beat.files[:6]))
-    if detail:
-        for hunk in beat.excerpt[:2]:
-            where = hunk.path + (f" ({hunk.header})" if hunk.header else "")
-            lines.append(f"  diff {where}:")
-            lines.extend(f"    {line}" for line in hunk.lines[:6])
-    return lines
-
-
-def chapter_text(index: int, chapter: Chapter) -> str:
-    focus = f" (holds together around `{chapter.topic}`)" if chapter.topic else ""
-    lines = [f"## Thread {index}{focus}"]
-    lead = chapter.lead
-    for beat in chapter.beats:
-        lines.extend(beat_lines(beat, detail=beat is lead or beat.importance >= 55))
-    return "\n".join(lines)
-
-
-def era_text(era: Era) -> str:
-    names = ", ".join(f"`{n}`" for n in era.names[:8])
-    highlights = "; ".join(_clean(h) for h in era.highlights[:4])
-    return (f"- {era.start} to {era.end}: {era.beats} changes"
-            + (f" around {names}" if names else "")
-            + (f". Highlights: {highlights}" if highlights else ""))
-
-
-def source_material(plan: DraftPlan) -> str:
-    beats = [b for c in plan.chapters for b in c.beats]
-    period = f"{_day(beats[0].time)} to {_day(beats[-1].time)}" if beats else "(empty)"
-    parts = [f"Project: {plan.project}", f"Period: {period}"]
-    if plan.eras:
-        parts.append("Background (earlier work, summarised):\n" + "\n".join(era_text(e) for e in plan.eras))
-    parts += [chapter_text(i + 1, c) for i, c in enumerate(plan.chapters)]
-    if plan.next_steps:
-        parts.append("Most recent work (for the ending's next steps):\n"
-                     + "\n".join(f"- {_clean(b.headline)}" for b in plan.next_steps))
-    return "\n\n".join(parts)
-
-
-def build_request(plan: DraftPlan, model: str, max_tokens: int,
+def build_request(material: Material, model: str, max_tokens: int,
                   style_posts: Sequence[str] = ()) -> dict[str, Any]:
+    words = suggested_words(material)
     user = (
         "Write the devlog post for this stretch of work. The threads below are in the order "
-        "they happened; each can become a chapter, and related threads can share one.\n\n"
-        f"<source_material>\n{source_material(plan)}\n</source_material>"
+        "they happened; each can become a chapter, and related threads can share one. Where a "
+        "thread names a relation (problem -> solution, setback, struggle, pivot, result), tell "
+        f"that arc. Aim for about {words} words: tell what the material holds, not every change.\n\n"
+        f"<source_material>\n{source_material(material)}\n</source_material>"
     )
     return {
         "model": model,
@@ -154,9 +101,9 @@ Answer with one JSON object and nothing else:
 
 
 def enrich_request(beat: Beat, model: str) -> dict[str, Any]:
-    facts = "\n".join(beat_lines(beat, detail=True))
+    facts = "\n".join(beat_lines(beat, lead=True))
     if beat.message:
-        facts += "\n  message: " + _clean(beat.message)[:1500]
+        facts += "\n  message: " + clean(beat.message)[:1500]
     return {
         "model": model,
         "max_tokens": 600,

@@ -14,7 +14,8 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from devlogd.story.drafting import Chapter, DraftPlan
+from devlogd.story.drafting import Chapter
+from devlogd.story.material import Material as DraftPlan
 from devlogd.models import Beat
 from devlogd.story.style import GENERIC_HEADINGS, meta_reference
 
@@ -275,7 +276,7 @@ def tags_for(plan: DraftPlan) -> list[str]:
 
 
 def hook_paragraphs(plan: DraftPlan) -> list[str]:
-    opening = plan.opening
+    opening = _opening(plan)
     paras: list[str] = []
     if opening is not None:
         problem = _clean(opening.tension) if opening.tension else ""
@@ -305,8 +306,9 @@ def hook_paragraphs(plan: DraftPlan) -> list[str]:
 
 def ending(plan: DraftPlan) -> list[str]:
     out: list[str] = []
-    lessons = [b for b in plan.lessons if _clean(b.insight or b.tension)]
-    topic = plan.lessons[0].identifiers[0] if plan.lessons and plan.lessons[0].identifiers else plan.project
+    candidates = [b for b in plan.told if b.kind in ("fix", "revert", "perf") and (b.insight or b.tension)][:4]
+    lessons = [b for b in candidates if _clean(b.insight or b.tension)]
+    topic = candidates[0].identifiers[0] if candidates and candidates[0].identifiers else plan.project
     out += [f"## What {_code_name(topic)} Taught Me", ""]
     if lessons:
         for beat in lessons:
@@ -318,7 +320,7 @@ def ending(plan: DraftPlan) -> list[str]:
         out.append("I learned the most from the parts that pushed back: "
                    + "; ".join(gerund(_clean(b.headline).rstrip(".")) for b in leads) + ".")
         out.append("")
-    latest = [b for b in plan.next_steps if _clean(b.headline)] or [plan.chapters[-1].lead]
+    latest = [b for b in plan.latest if _clean(b.headline)] or [plan.chapters[-1].lead]
     out += [f"## Next Up for {plan.project}", ""]
     if latest:
         last = latest[-1]
@@ -326,13 +328,21 @@ def ending(plan: DraftPlan) -> list[str]:
         out.append(f"The latest piece of work was {gerund(_clean(last.headline).rstrip('.'))}"
                    + (f", in {areas}" if areas else "") + ". That is where I pick up next: "
                    "what it opened up still needs to be tested in real use and tightened.")
-        remaining = [b for b in plan.lessons if b.kind in ("fix", "revert")]
+        remaining = [b for b in candidates if b.kind in ("fix", "revert")]
         if remaining:
             out.append("")
             out.append(f"I also want a test that guards {gerund(_clean(remaining[-1].headline).rstrip('.'))}, "
                        "so that the problem cannot quietly come back.")
     out += ["", "---", "", f"Thanks for reading! If you are building something similar, I'd love to compare notes."]
     return out
+
+
+def _opening(plan: DraftPlan) -> Beat | None:
+    beats = plan.told
+    for beat in beats:
+        if beat.tension:
+            return beat
+    return max(beats[: max(1, len(beats) // 3)], key=lambda b: b.importance) if beats else None
 
 
 def write_post(plan: DraftPlan) -> str:

@@ -1,0 +1,193 @@
+"""The story material: everything a narrator writes from, derived from the journal's beats
+and the repository. Every narrator — Claude, a local model, the offline storyteller — is
+given the same :class:`Material`. Pure code.
+
+It says what the project is (identity), whose work is told and which stretch of it (the
+most recent burst by default; earlier work becomes background that strictly precedes it),
+how the work went in time (sittings), how the changes relate (relations), the chapters
+those arcs make, the author's own notes, and what the ending can stand on (what was
+hardest, what is still open).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from devlogd.models import Beat, Note
+from devlogd.story.drafting import (QUIET_KINDS, Chapter, Era, SummaryCache, beat_tokens, era_tokens, fit,
+                                    group_chapters, summarise_eras)
+from devlogd.story.identity import Identity
+from devlogd.story.relations import Relation, find_relations
+from devlogd.story.timeline import Sitting, recent_stretch, sittings
+
+ERA_SHARE = 5  # eras get at most 1/ERA_SHARE of the budget
+_OPEN = re.compile(r"\b(?:TODO|FIXME|XXX|HACK)\b|\b(?:not (?:yet )?(?:finished|done|working)|wip|for now|"
+                   r"temporar(?:y|ily)|workaround|later|someday|still (?:need|missing|broken))\b", re.I)
+
+
+@dataclass(frozen=True)
+class Authorship:
+    """Whose work is told, in whose voice."""
+
+    told: tuple[str, ...]  # author names, most changes first
+    voice: str  # "I" when one author did most of what is told, else "we"
+    why: str  # how they were chosen, for the user to read
+
+
+@dataclass(frozen=True)
+class PlacedNote:
+    note: Note
+    beside: Beat | None  # the told change nearest in time
+
+
+@dataclass
+class Material:
+    identity: Identity
+    beats: list[Beat]  # the stretch told, in time order
+    chapters: list[Chapter]
+    authorship: Authorship
+    stretch: str  # which stretch is told, and why
+    eras: list[Era] = field(default_factory=list)  # earlier work, strictly before the stretch
+    relations: list[Relation] = field(default_factory=list)
+    sittings: list[Sitting] = field(default_factory=list)
+    notes: list[PlacedNote] = field(default_factory=list)
+    others: list[Beat] = field(default_factory=list)  # others' work in the stretch, credited
+    untold: list[Beat] = field(default_factory=list)  # in the stretch, not in any chapter
+    open_threads: list[str] = field(default_factory=list)
+    hardest: list[Relation] = field(default_factory=list)
+
+    @property
+    def project(self) -> str:
+        return self.identity.name
+
+    @property
+    def told(self) -> list[Beat]:
+        return [b for c in self.chapters for b in c.beats]
+
+    @property
+    def latest(self) -> list[Beat]:
+        return [b for b in self.beats if b.kind not in ("merge", "release")][-3:]
+
+    @property
+    def tokens(self) -> int:
+        """Estimated size as narrator input."""
+        detail = sum(beat_tokens(b) for b in self.told)
+        return detail + sum(era_tokens(e) for e in self.eras) + len(self.identity.summary) // 4
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What the user asked to be told."""
+
+    ranged: bool = False  # a --since/--until range, or "after the last published post"
+    authors: tuple[str, ...] = ()  # name or e-mail fragments; empty: the default author
+    all_authors: bool = False
+    user_email: str = ""  # the git user's (canonical) e-mail
+
+
+def build_material(beats: Sequence[Beat], identity: Identity, ask: Ask = Ask(), *,
+                   earlier: Sequence[Beat] = (), notes: Sequence[Note] = (),
+                   tags: Mapping[str, list[str]] | None = None, max_chapters: int = 7,
+                   token_budget: int = 24_000, cache: SummaryCache | None = None) -> Material:
+    """The material for a post about ``beats`` (the selected range). ``earlier``: the
+    journal's beats before the range, for background."""
+    ordered = sorted(beats, key=lambda b: b.time)
+    authorship, mine, others = choose_authors(ordered, ask)
+    story = [b for b in mine if b.kind not in QUIET_KINDS] or mine
+    if ask.ranged:
+        stretch, why = story, "the range asked for"
+    else:
+        stretch = recent_stretch(story)
+        why = "the most recent stretch of work" if len(stretch) < len(story) else "all the work so far"
+    start = stretch[0].time if stretch else 0
+    keys = {author_key(b) for b in mine}
+    before = [b for b in (*earlier, *mine)
+              if b.time < start and b.kind not in QUIET_KINDS and (ask.all_authors or author_key(b) in keys)]
+    told_span = [b for b in mine if b.time >= start]
+    relations = find_relations(told_span, tags)
+    chapters = group_chapters(stretch, relations)
+    eras_budget = min(token_budget // ERA_SHARE, 12 * 120)
+    kept = fit(chapters, max_chapters, token_budget - eras_budget)
+    told = {b.sha for c in kept for b in c.beats}
+    material = Material(
+        identity=identity, beats=told_span, chapters=kept, authorship=authorship,
+        stretch=f"{why}: {_span(stretch)}", relations=relations,
+        eras=summarise_eras(sorted(before, key=lambda b: b.time), cache=cache) if before else [],
+        sittings=sittings(told_span),
+        others=[b for b in others if b.time >= start][:12],
+        untold=[b for b in stretch if b.sha not in told],
+    )
+    material.notes = place_notes(notes, told_span, start)
+    material.open_threads = open_threads(kept)
+    material.hardest = [r for r in relations if r.kind in ("struggle", "reverts")][-3:]
+    return material
+
+
+def _span(beats: Sequence[Beat]) -> str:
+    from devlogd.story.timeline import period
+
+    return period(beats)
+
+
+# -- whose story ---------------------------------------------------------------------------------------
+
+def author_key(beat: Beat) -> str:
+    """One key per person: the same name under two addresses (a laptop and the web editor)
+    is one author; .mailmap, applied before, joins what names alone cannot."""
+    return re.sub(r"[^a-z0-9]", "", beat.author.lower()) or beat.author_email.lower()
+
+
+def choose_authors(beats: Sequence[Beat], ask: Ask) -> tuple[Authorship, list[Beat], list[Beat]]:
+    """Whose work is told: the asked-for authors; else the git user when they have work
+    here; else the author of most of it. Returns (authorship, their beats, the others')."""
+    counts = Counter(author_key(b) for b in beats)
+    names = {author_key(b): b.author for b in beats}
+    if ask.all_authors or not counts:
+        keys, why = set(counts), "everyone's work"
+    elif ask.authors:
+        wanted = [a.lower() for a in ask.authors]
+        keys = {k for k in counts if any(w in k or w in names[k].lower() for w in wanted)}
+        why = "the authors asked for"
+    elif ask.user_email and (yours := {author_key(b) for b in beats if b.author_email.lower() == ask.user_email.lower()}):
+        keys, why = yours, "your own work (git config user.email)"
+    else:
+        top = counts.most_common(1)[0][0]
+        keys, why = {top}, f"the main author's work ({counts[top]} of {len(beats)} changes)"
+    mine = [b for b in beats if author_key(b) in keys]
+    others = [b for b in beats if author_key(b) not in keys and b.kind not in ("merge",)]
+    told = Counter(author_key(b) for b in mine)
+    ranked = tuple(names[k] for k, _ in told.most_common())
+    voice = "I" if told and told.most_common(1)[0][1] >= 0.8 * sum(told.values()) else "we"
+    return Authorship(ranked, voice, why), mine, others
+
+
+# -- the author's notes, open threads --------------------------------------------------------------------
+
+def place_notes(notes: Sequence[Note], told: Sequence[Beat], start: int) -> list[PlacedNote]:
+    """Notes from the stretch (or later), each beside the told change nearest in time."""
+    placed = []
+    for note in sorted(notes, key=lambda n: n.time):
+        if told and note.time < start - 86400:
+            continue
+        nearest = min(told, key=lambda b: abs(b.time - note.time)) if told else None
+        placed.append(PlacedNote(note, nearest))
+    return placed
+
+
+def open_threads(chapters: Sequence[Chapter], limit: int = 4) -> list[str]:
+    """What the facts show is unfinished: TODOs added in the code told, and changes whose
+    author called them unfinished, latest first."""
+    found: list[str] = []
+    for chapter in reversed(chapters):
+        for beat in reversed(chapter.beats):
+            for hunk in beat.excerpt:
+                for line in hunk.lines:
+                    if line.startswith("+") and re.search(r"\b(?:TODO|FIXME|XXX)\b", line):
+                        found.append(f"{line[1:].strip()} (in {hunk.path})")
+            first = beat.message.split("\n", 1)[0]
+            if _OPEN.search(first):
+                found.append(beat.headline)
+    return list(dict.fromkeys(found))[:limit]

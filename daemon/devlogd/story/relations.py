@@ -1,0 +1,207 @@
+"""Relations between beats: the skeleton of the story, found from facts alone.
+
+Each rule names an arc a reader recognises — a fix of what a recent feature added
+(problem -> solution), a revert (setback), repeated edits of one function (struggle),
+definitions removed and replaced (pivot), numbers measured (result), dependencies brought
+in (built on), a version or tag (milestone), a test after a fix (guard). A relation is
+claimed only when the facts carry it, and it says which facts (its evidence), so a model
+can tell the arc and the offline narrator can shape a chapter around it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from devlogd.models import Beat
+from devlogd.story.timeline import day
+
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class RelationRule:
+    kind: str
+    label: str  # how the material names it
+    window_days: float  # how far back the earlier beat may lie
+
+
+RULES: tuple[RelationRule, ...] = (
+    RelationRule("fixes", "problem -> solution: fixes what an earlier change added", 21),
+    RelationRule("reverts", "setback: undoes an earlier change", 90),
+    RelationRule("struggle", "struggle: the same code reworked again and again", 4),
+    RelationRule("pivot", "pivot: removes what an earlier change added and puts something else in its place", 60),
+    RelationRule("result", "result: a measured outcome", 0),
+    RelationRule("built-on", "built on: brings in dependencies", 0),
+    RelationRule("milestone", "milestone: a version or a tag", 0),
+    RelationRule("guards", "guard: a test after a fix", 4),
+)
+RULE = {rule.kind: rule for rule in RULES}
+
+
+@dataclass(frozen=True)
+class Relation:
+    kind: str
+    later: Beat  # the change that completes the relation (the fix, the revert, the test)
+    earlier: Beat | None  # what it relates to (the feature fixed, the change undone)
+    evidence: str  # the facts that carry it
+
+    @property
+    def label(self) -> str:
+        return RULE[self.kind].label
+
+
+def find_relations(beats: Sequence[Beat], tags: Mapping[str, list[str]] | None = None) -> list[Relation]:
+    """Every relation among ``beats`` (in time order), in the order they complete."""
+    found: list[Relation] = []
+    for rule in (_fixes, _reverts, _pivots, _guards):
+        found += rule(beats)
+    found += _struggles(beats)
+    for beat in beats:
+        found += _own(beat, tags or {})
+    return sorted(found, key=lambda r: (r.later.time, r.kind))
+
+
+# -- one beat on its own ------------------------------------------------------------------------
+
+_VERSION = re.compile(r"\b(?:v?\d+\.\d+(?:\.\d+)?(?:-[\w.]+)?)\b")
+_RESULT = re.compile(r"^from \S|\d\s?(?:x|×|%|percent)\b|\b\d+(?:\.\d+)?\s?(?:ms|s|seconds?|fps|MB|GB|KB)\b", re.I)
+
+
+def _own(beat: Beat, tags: Mapping[str, list[str]]) -> list[Relation]:
+    out: list[Relation] = []
+    measured = [n for n in beat.numbers if _RESULT.search(n) and " = " not in n]
+    if measured and (beat.kind in ("perf", "fix") or any(n.startswith("from ") for n in measured)):
+        out.append(Relation("result", beat, None, "; ".join(measured[:3])))
+    if beat.dependencies:
+        out.append(Relation("built-on", beat, None, ", ".join(beat.dependencies[:6])))
+    marks = list(tags.get(beat.sha, []))
+    if beat.kind == "release":
+        marks += [v for v in _VERSION.findall(beat.headline) if v not in marks]
+    if marks:
+        out.append(Relation("milestone", beat, None, ", ".join(marks[:3])))
+    return out
+
+
+# -- a beat and an earlier one ----------------------------------------------------------------------
+
+def _names(beat: Beat) -> set[str]:
+    return set(beat.touched) | set(beat.added) | {i for i in beat.identifiers if i in beat.headline}
+
+
+def _earlier(beats: Sequence[Beat], index: int, days: float) -> Iterable[Beat]:
+    """The beats before ``index`` within ``days``, nearest first."""
+    later = beats[index]
+    for other in reversed(beats[:index]):
+        if later.time - other.time > days * DAY:
+            return
+        yield other
+
+
+def _fixes(beats: Sequence[Beat]) -> list[Relation]:
+    out = []
+    for index, beat in enumerate(beats):
+        if beat.kind != "fix":
+            continue
+        wanted = _names(beat)
+        for other in _earlier(beats, index, RULE["fixes"].window_days):
+            if other.kind in ("fix", "docs", "test", "chore", "merge", "revert"):
+                continue
+            shared = sorted(wanted & set(other.added))
+            if shared:
+                out.append(Relation("fixes", beat, other, f"`{shared[0]}`, added on {_date(other)}"))
+                break
+    return out
+
+
+_REVERTED_SHA = re.compile(r"This reverts commit ([0-9a-f]{7,64})")
+_REVERTED_SUBJECT = re.compile(r"^Revert \"(.+)\"", re.M)
+
+
+def _reverts(beats: Sequence[Beat]) -> list[Relation]:
+    out = []
+    for index, beat in enumerate(beats):
+        if beat.kind != "revert":
+            continue
+        sha = _REVERTED_SHA.search(beat.message)
+        subject = _REVERTED_SUBJECT.search(beat.message)
+        for other in reversed(beats[:index]):
+            if (sha and other.sha.startswith(sha.group(1))) or (
+                    subject and other.message.split("\n", 1)[0].strip() == subject.group(1).strip()):
+                out.append(Relation("reverts", beat, other, f"undoes \"{other.headline}\" from {_date(other)}"))
+                break
+        else:
+            out.append(Relation("reverts", beat, None, "an earlier change had to be undone"))
+    return out
+
+
+def _pivots(beats: Sequence[Beat]) -> list[Relation]:
+    out = []
+    for index, beat in enumerate(beats):
+        if not beat.removed or not beat.added:
+            continue
+        for other in _earlier(beats, index, RULE["pivot"].window_days):
+            gone = sorted(set(beat.removed) & set(other.added))
+            if gone:
+                new = [a for a in beat.added if a not in other.added][:2]
+                if new:
+                    evidence = f"`{gone[0]}` (added on {_date(other)}) gives way to " + " and ".join(f"`{n}`" for n in new)
+                    out.append(Relation("pivot", beat, other, evidence))
+                break
+    return out
+
+
+def _guards(beats: Sequence[Beat]) -> list[Relation]:
+    out = []
+    for index, beat in enumerate(beats):
+        if beat.kind != "test":
+            continue
+        for other in _earlier(beats, index, RULE["guards"].window_days):
+            if other.kind == "fix" and (_names(beat) & _names(other) or set(beat.areas) & set(other.areas)):
+                out.append(Relation("guards", beat, other, f"tests after \"{other.headline}\""))
+                break
+    return out
+
+
+def _struggles(beats: Sequence[Beat], least: int = 3) -> list[Relation]:
+    """Three or more changes to one function within a few days: one relation, on the last."""
+    by_name: dict[str, list[Beat]] = defaultdict(list)
+    for beat in beats:
+        for name in dict.fromkeys(beat.touched):
+            by_name[name].append(beat)
+    out = []
+    claimed: set[str] = set()
+    window = RULE["struggle"].window_days * DAY
+    # A function most changes pass through (a main()) is the road, not the struggle.
+    ubiquitous = {name for name, touching in by_name.items() if len(touching) > 0.3 * len(beats) and len(beats) >= 10}
+    for name, touching in sorted(by_name.items(), key=lambda item: -len(item[1])):
+        if name in ubiquitous:
+            continue
+        run = _longest_run(touching, window)
+        # Attempts, not just growth: a function every change passes through (a main()) is
+        # not a struggle unless fixes or a revert come in between.
+        attempts = sum(b.kind in ("fix", "revert") for b in run)
+        if len(run) < least or attempts < 2 or run[-1].sha in claimed:
+            continue
+        claimed.add(run[-1].sha)
+        days = (run[-1].time - run[0].time) / DAY
+        span = "one day" if days < 1 else f"{days:.0f} days"
+        out.append(Relation("struggle", run[-1], run[0], f"`{name}` changed {len(run)} times in {span}"))
+    return out
+
+
+def _longest_run(beats: list[Beat], window: float) -> list[Beat]:
+    best: list[Beat] = []
+    start = 0
+    for end in range(len(beats)):
+        while beats[end].time - beats[start].time > window:
+            start += 1
+        if end - start + 1 > len(best):
+            best = beats[start : end + 1]
+    return best
+
+
+def _date(beat: Beat) -> str:
+    return day(beat)

@@ -1,0 +1,177 @@
+"""The material as the text a model reads: compact, in time order, every relation named.
+
+It keeps what a good post names — what the project is, identifiers, numbers, files, the
+telling lines of code and prose, the author's own words — and leaves out what the post
+must never show: commit hashes and the word "commit".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from devlogd.models import Beat, Hunk
+from devlogd.pipeline.reasons import is_filler, is_reason, same_thought, sentences_of
+from devlogd.story.drafting import Chapter, Era
+from devlogd.story.material import Material
+from devlogd.story.relations import Relation
+from devlogd.story.timeline import moment, rhythm
+
+_HEX = re.compile(r"\b[0-9a-f]{7,40}\b")
+_META = re.compile(r"(?<![-\w])commit(s|ted|ting)?\b(?!-)", re.IGNORECASE)
+
+
+def clean(text: str) -> str:
+    """Hashes and meta words are removed from what the model sees, so it cannot repeat them."""
+    return _META.sub("change", _HEX.sub("", text)).strip()
+
+
+def source_material(material: Material) -> str:
+    parts = [_identity(material), _whose(material)]
+    if material.sittings:
+        parts.append("Rhythm of the work (sittings, in the author's time zone):\n"
+                     + "\n".join(f"- {line}" for line in rhythm(material.sittings)))
+    if material.eras:
+        parts.append("Background (earlier work, before this stretch; summarised):\n"
+                     + "\n".join(era_text(e) for e in material.eras))
+    if material.notes:
+        parts.append("The author's own notes (their words: facts you may use, quote or paraphrase):\n"
+                     + "\n".join(_note(p.note.time, p.note.text, p.beside) for p in material.notes))
+    shared = len(material.authorship.told) > 1
+    parts += [chapter_text(i + 1, c, shared) for i, c in enumerate(material.chapters)]
+    parts += _ending(material)
+    return "\n\n".join(p for p in parts if p)
+
+
+def _identity(material: Material) -> str:
+    identity = material.identity
+    head = f"Project: {identity.name}" + (f" ({identity.tagline})" if identity.tagline else "")
+    if identity.summary:
+        head += "\nWhat it is, in its README's words:\n" + _indent(clean(identity.summary))
+    return head
+
+
+def _whose(material: Material) -> str:
+    authorship = material.authorship
+    who = ", ".join(authorship.told) or "unknown"
+    voice = ('write in the first person singular ("I")' if authorship.voice == "I"
+             else 'write as "we", and name who did what where it matters')
+    lines = [f"Whose work: {who} ({authorship.why}); {voice}.",
+             f"Stretch told: {material.stretch}."]
+    return "\n".join(lines)
+
+
+def _note(time: int, text: str, beside: Beat | None) -> str:
+    from datetime import datetime, timezone
+
+    when = datetime.fromtimestamp(time, tz=timezone.utc).strftime("%Y-%m-%d")
+    where = f" (around: {clean(beside.headline)})" if beside is not None else ""
+    return f"- [{when}] {clean(text)}{where}"
+
+
+def era_text(era: Era) -> str:
+    names = ", ".join(f"`{n}`" for n in era.names[:8])
+    highlights = "; ".join(clean(h) for h in era.highlights[:4])
+    return (f"- {era.start} to {era.end}: {era.beats} changes"
+            + (f" around {names}" if names else "")
+            + (f". Highlights: {highlights}" if highlights else ""))
+
+
+def chapter_text(index: int, chapter: Chapter, name_authors: bool = False) -> str:
+    focus = f" around `{chapter.topic}`" if chapter.topic else ""
+    lines = [f"## Thread {index}{focus} (shape: {chapter.arc})"]
+    for beat in chapter.beats:
+        related = [r for r in chapter.relations if r.later.sha == beat.sha]
+        lines.extend(beat_lines(beat, lead=beat is chapter.lead, relations=related, name_author=name_authors))
+    return "\n".join(lines)
+
+
+def beat_lines(beat: Beat, lead: bool = False, relations: Sequence[Relation] = (),
+               name_author: bool = False) -> list[str]:
+    who = f" (by {beat.author})" if name_author and beat.author else ""
+    lines = [f"- [{moment(beat)}] {beat.kind}: {clean(beat.headline)}{who}"]
+    lines += [f"  relation: {_relation(r)}" for r in relations]
+    said: list[str] = [beat.headline]
+    for label, text in (("why", beat.why), ("tension", beat.tension), ("insight", beat.insight)):
+        if text and is_reason(text) and not any(same_thought(text, s) for s in said):
+            lines.append(f"  {label}: {clean(text)}")
+            said.append(text)
+    rest = [s for s in sentences_of(_body(beat.message))
+            if not is_filler(s) and not any(same_thought(s, t) for t in said)]
+    if rest:
+        lines.append("  also said: " + clean(_clip(" ".join(rest), 500)))
+    lines.append(f"  what: {clean(beat.what)}")
+    names = beat.added[:6] + [n for n in beat.identifiers if n not in beat.added][: 8 - min(6, len(beat.added))]
+    if names:
+        lines.append("  names: " + ", ".join(names))
+    if beat.numbers:
+        lines.append("  numbers: " + "; ".join(beat.numbers[:8]))
+    if beat.files:
+        lines.append("  files: " + ", ".join(beat.files[:6]))
+    if beat.noise:
+        lines.append("  also changed, not worth telling: " + ", ".join(f"{n} {k} file{'s' if n != 1 else ''}"
+                                                                     for k, n in sorted(beat.noise.items())))
+    for hunk, size in _telling(beat, lead):
+        where = hunk.path + (f", in `{hunk.header}`" if hunk.header else "")
+        lines.append(f"  {'prose' if _is_prose(hunk) else 'code'} ({where}):")
+        lines.extend(f"    {line}" for line in hunk.lines[:size])
+    return lines
+
+
+def _relation(relation: Relation) -> str:
+    earlier = f" \"{clean(relation.earlier.headline)}\"" if relation.earlier is not None and relation.kind not in (
+        "reverts", "guards") else ""
+    return f"{relation.label}{earlier} ({clean(relation.evidence)})"
+
+
+def _body(message: str) -> str:
+    parts = message.split("\n", 1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _is_prose(hunk: Hunk) -> bool:
+    return hunk.path.lower().endswith((".md", ".mdx", ".rst", ".txt", ".adoc", ".markdown"))
+
+
+def _telling(beat: Beat, lead: bool) -> list[tuple[Hunk, int]]:
+    """The excerpt lines a beat may show: more for the chapter's lead and important
+    changes, prose for documentation, nothing for a minor change."""
+    if lead or beat.importance >= 60:
+        return [(h, 12) for h in beat.excerpt[:2]]
+    if beat.importance >= 45:
+        return [(h, 8) for h in beat.excerpt[:1]]
+    prose = [h for h in beat.excerpt if _is_prose(h)]
+    return [(h, 10) for h in prose[:1]]
+
+
+def _ending(material: Material) -> list[str]:
+    parts: list[str] = []
+    if material.untold:
+        parts.append("Also in this stretch (not told in detail): "
+                     + "; ".join(clean(b.headline) for b in material.untold[:12]))
+    if material.others:
+        parts.append("Others' work in this stretch (credit them by name; never tell it as your own):\n"
+                     + "\n".join(f"- {b.author}: {clean(b.headline)} ({moment(b)[:10]})" for b in material.others))
+    if material.hardest:
+        parts.append("What was hardest (for the ending's lessons):\n"
+                     + "\n".join(f"- {_relation(r)}" for r in material.hardest))
+    if material.open_threads:
+        parts.append("Still open (for the ending's next steps):\n"
+                     + "\n".join(f"- {clean(t)}" for t in material.open_threads))
+    if material.latest:
+        parts.append("Most recent work (for the ending's next steps):\n"
+                     + "\n".join(f"- {clean(b.headline)}" for b in material.latest))
+    return parts
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" if line else "" for line in text.splitlines())
+
+
+def suggested_words(material: Material) -> int:
+    """A post's length follows its material: a few hundred words a chapter."""
+    return max(400, min(2500, 300 + 220 * len(material.chapters)))
