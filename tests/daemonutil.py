@@ -95,3 +95,15 @@ def read_message(sock: socket.socket, timeout: float = 10.0) -> dict[str, Any]:
         _leftover[sock.fileno()] = rest[length:]
     message: dict[str, Any] = json.loads(rest[:length])
     return message
+
+
+def lsp_request(repo: Path, method: str, params: Any) -> Any:
+    """One request to the repository's daemon (started if needed), as an editor sends it."""
+    from devlogd.cli.client import open_session
+    from devlogd.paths import find_repo
+
+    conn = open_session(find_repo(repo))
+    try:
+        return conn.request(method, params)
+    finally:
+        conn.close()

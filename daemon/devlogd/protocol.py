@@ -25,6 +25,7 @@ CMD_GENERATE_DRAFT = "devlog.generateDraft"  # one DraftOptions argument -> Draf
 BEATS = "devlog/beats"  # BeatsQuery -> list[Beat]
 JOURNAL = "devlog/journal"  # JournalQuery -> JournalView
 SET_CREDENTIALS = "devlog/setCredentials"  # CredentialsParams -> Ok
+ADD_NOTE = "devlog/addNote"  # NoteParams -> NoteReply
 BEAT_ADDED = "devlog/beatAdded"  # notification: one Beat
 DRAFT_TEXT = "devlog/draftText"  # notification: DraftText, the post as it streams
 
@@ -69,6 +70,13 @@ class CredentialsParams(msgspec.Struct, rename="camel", omit_defaults=True):
     base_url: str | None = None
 
 
+class NoteParams(msgspec.Struct, omit_defaults=True):
+    """The author's own words for the story: a motive, a result, a number git cannot hold."""
+
+    text: str
+    time: int | None = None  # seconds since the epoch; default: now
+
+
 # -- replies -------------------------------------------------------------------------------
 
 class Ok(msgspec.Struct):
@@ -111,6 +119,11 @@ class DraftResult(msgspec.Struct, omit_defaults=True):
     violations: list[str] = msgspec.field(default_factory=list)
     notes: list[str] = msgspec.field(default_factory=list)
     sources: dict[str, list[str]] = msgspec.field(default_factory=dict)
+
+
+class NoteReply(msgspec.Struct):
+    time: int
+    text: str  # as stored (redacted)
 
 
 class DraftText(msgspec.Struct):

@@ -5,6 +5,7 @@ who the user is. Asked of the git command: a few calls per draft, none per commi
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -86,6 +87,6 @@ def canonical_emails(cwd: Path, pairs: list[tuple[str, str]]) -> dict[tuple[str,
         return {pair: pair for pair in pairs}
     mapped: dict[tuple[str, str], tuple[str, str]] = {}
     for pair, line in zip(pairs, out.decode("utf-8", "replace").splitlines()):
-        name, _, rest = line.rpartition(" <")
-        mapped[pair] = (name.strip(), rest.rstrip(">").strip())
+        match = re.match(r"^(.*?)\s*<([^>]*)>\s*$", line)
+        mapped[pair] = (match.group(1), match.group(2)) if match else pair
     return mapped

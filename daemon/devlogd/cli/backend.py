@@ -19,7 +19,8 @@ from devlogd import protocol
 from devlogd.errors import DaemonError
 from devlogd.models import Beat
 from devlogd.paths import find_repo
-from devlogd.protocol import BeatsQuery, DraftOptions, DraftResult, JournalQuery, StatusReply
+from devlogd.protocol import (BeatsQuery, DraftOptions, DraftResult, JournalQuery, NoteParams, NoteReply,
+                              StatusReply)
 
 if TYPE_CHECKING:
     from devlogd.app.backfill import BackfillResult
@@ -39,6 +40,8 @@ class Backend(Protocol):
     def journal(self, query: JournalQuery) -> str: ...
 
     def draft(self, options: DraftOptions, live: LiveDraft) -> DraftResult: ...
+
+    def note(self, params: NoteParams) -> NoteReply: ...
 
 
 def run(directory: Path, no_daemon: bool, action: Callable[[Backend], T]) -> T:
@@ -104,6 +107,11 @@ class DaemonBackend:
             }, on_notification)
         return protocol.decode_reply(raw, DraftResult, "the draft")
 
+    def note(self, params: NoteParams) -> NoteReply:
+        with closing(self._session()) as conn:
+            raw = conn.request(protocol.ADD_NOTE, protocol.to_plain(params))
+        return protocol.decode_reply(raw, NoteReply, "the note")
+
 
 class LocalBackend:
     """Does the work in this process: journals what the branch has and the journal lacks
@@ -141,6 +149,11 @@ class LocalBackend:
         chosen = for_draft(self.project, self._visible(), options.since, options.until)
         hooks = DraftHooks(progress=live.progress, note=live.note, text=live.text)
         return write_draft(self.project, chosen, options, hooks)
+
+    def note(self, params: NoteParams) -> NoteReply:
+        from devlogd.app.notes import add_note
+
+        return add_note(self.project, params)
 
     def _select(self, since: str | None, until: str | None, limit: int | None = None) -> list[Beat]:
         from devlogd.app.selection import select_beats

@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -135,11 +136,14 @@ def start_daemon(paths: RepoPaths, wait: float = 10.0) -> None:
     directory = paths.workdir or paths.common_dir
     log_path = paths.ensure_state_dir() / "daemon.start.log"
     with open(log_path, "ab") as log:
-        subprocess.Popen(
+        process = subprocess.Popen(
             daemon_command([sys.executable, "-m", "devlogd"], directory),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
             start_new_session=True, cwd="/",
         )
+    # A long-lived starter (`devlog lsp` under an editor) reaps the daemon when it exits, so
+    # no zombie is left that `devlog daemon stop` would mistake for a live daemon.
+    threading.Thread(target=process.wait, name="devlog-reaper", daemon=True).start()
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if daemon_running(paths):

@@ -70,7 +70,7 @@ def cmd_draft(args: argparse.Namespace, directory: Path) -> int:
 
     options = DraftOptions(since=args.since, until=args.until, narrator=args.narrator or "auto",
                            style=[str(p) for p in args.style or []], dry_run=args.dry_run,
-                           model=args.model)
+                           model=args.model, authors=args.author or [], all_authors=args.all_authors)
     out = _output_path(args.out, directory)
     live = LiveDraft()
     try:
@@ -78,6 +78,23 @@ def cmd_draft(args: argparse.Namespace, directory: Path) -> int:
     finally:
         live.finish()
     _deliver(result, out)
+    return 0
+
+
+def cmd_note(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd.app.selection import parse_date
+    from devlogd.cli import backend
+    from devlogd.protocol import NoteParams
+
+    when = None
+    if args.at:
+        moment = parse_date(args.at)
+        if moment is None:
+            raise UsageError(f"--at {args.at!r} is not a date (try 2026-01-31 or '2 days ago')")
+        when = int(moment)
+    params = NoteParams(text=args.text, time=when)
+    reply = backend.run(directory, args.no_daemon, lambda b: b.note(params))
+    print(f"noted: {reply.text}", file=sys.stderr)
     return 0
 
 

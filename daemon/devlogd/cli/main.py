@@ -49,6 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write the post to FILE instead of stdout")
     p.add_argument("--dry-run", action="store_true",
                    help="print, as JSON, the request the narrator would send, and send nothing")
+    p.add_argument("--author", action="append", metavar="WHO",
+                   help="tell this author's work: a name or e-mail fragment (repeatable; "
+                        "default: yours, else the main author's)")
+    p.add_argument("--all-authors", action="store_true", help="tell everyone's work, as \"we\"")
+
+    p = sub.add_parser("note", help="add your own words to the journal: a motive, a result, a number "
+                                       "the history cannot hold")
+    p.add_argument("text", help="the note, in quotes")
+    p.add_argument("--at", metavar="WHEN", help="when it is about: a date or '2 days ago' (default: now)")
 
     p = sub.add_parser("enrich", help="have Claude's cheaper model retell interesting beats "
                                          "(one call each, or --batch at half the price)")

@@ -128,7 +128,9 @@ def _kind_from_diff(facts: CommitFacts) -> str:
 
 
 def is_low_signal(subject: str) -> bool:
-    return len(subject.strip()) < 4 or bool(_LOW_SIGNAL.match(subject.strip()))
+    text = subject.strip()
+    # One short word says nothing a headline could use ("idkk", "stuff", "fdffff").
+    return len(text) < 4 or bool(_LOW_SIGNAL.match(text)) or (" " not in text and len(text) <= 8)
 
 
 def make_beat(facts: CommitFacts, rules: Sequence[BeatRule] = DEFAULT_RULES, branch: str = "") -> Beat:
@@ -180,7 +182,12 @@ def story_files(files: Sequence[FileChange]) -> list[FileChange]:
 
 def clean_subject(subject: str) -> str:
     text = _PR_SUFFIX.sub("", _PREFIX.sub("", subject.strip())).strip().rstrip(".")
-    return text[:1].upper() + text[1:] if text else subject.strip()
+    if not text:
+        return subject.strip()
+    first = text.split(" ", 1)[0]
+    if re.search(r"[_`./()]|[a-z][A-Z]", first):
+        return text  # an identifier keeps its spelling: parse_header, fooBar, README.md
+    return text[:1].upper() + text[1:]
 
 
 def diff_headline(facts: CommitFacts) -> str:

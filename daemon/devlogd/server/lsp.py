@@ -29,14 +29,14 @@ from pygls.protocol import LanguageServerProtocol, default_converter
 from pygls.protocol.language_server import lsp_method
 
 from devlogd import __version__, protocol
-from devlogd.app import drafts, selection
+from devlogd.app import drafts, notes, selection
 from devlogd.app.repostate import RepoState
 from devlogd.app.status import status_summary
 from devlogd.errors import DevlogError
 from devlogd.models import Beat
 from devlogd.pipeline.journal import JournalState
 from devlogd.protocol import (BeatsQuery, CredentialsParams, DraftOptions, DraftText, JournalQuery,
-                              JournalView, Ok, StatusReply)
+                              JournalView, NoteParams, Ok, StatusReply)
 from devlogd.story.journal_view import journal_markdown
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,15 @@ def create_server(state: RepoState) -> DevlogServer:
         ls.api_key = given.api_key or None
         ls.base_url = given.base_url or None
         return protocol.to_plain(Ok())
+
+    @server.feature(protocol.ADD_NOTE)
+    async def add_note(ls: DevlogServer, params: Any) -> Any:
+        given = _params(plain(params), NoteParams, "note")
+        try:
+            reply = await ls.state.in_git_thread(notes.add_note, ls.state.project, given)
+        except DevlogError as err:
+            raise JsonRpcInvalidParams(str(err)) from err
+        return protocol.to_plain(reply)
 
     @server.feature(types.SHUTDOWN)
     def on_shutdown(ls: DevlogServer, params: Any) -> None:

@@ -150,10 +150,13 @@ def _chapter(beats: list[Beat]) -> Chapter:
     return Chapter(beats=beats, lead=lead, topic=topic)
 
 
-def fit(chapters: list[Chapter], max_chapters: int, budget: int) -> list[Chapter]:
-    """The most important chapters that fit the budget (a chapter too big as a whole keeps
-    its most important beats), in time order; the most recent ones are kept whole first."""
-    ranked = sorted(range(len(chapters)), key=lambda i: (-chapters[i].importance, -i))
+def fit(chapters: list[Chapter], max_chapters: int, budget: int, recent: int = 2) -> list[Chapter]:
+    """The chapters that fit the budget, in time order: the ``recent`` most recent first
+    (a post tells the latest work whole), then the most important of the rest (a chapter
+    too big as a whole keeps its most important beats)."""
+    newest = list(range(len(chapters)))[-recent:][::-1]
+    ranked = newest + sorted((i for i in range(len(chapters)) if i not in newest),
+                             key=lambda i: (-chapters[i].importance, -i))
     chosen: dict[int, Chapter] = {}
     used = 0
     for index in ranked:

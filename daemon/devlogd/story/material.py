@@ -145,11 +145,15 @@ def choose_authors(beats: Sequence[Beat], ask: Ask) -> tuple[Authorship, list[Be
     here; else the author of most of it. Returns (authorship, their beats, the others')."""
     counts = Counter(author_key(b) for b in beats)
     names = {author_key(b): b.author for b in beats}
+    emails: dict[str, set[str]] = {}
+    for beat in beats:
+        emails.setdefault(author_key(beat), set()).add(beat.author_email.lower())
     if ask.all_authors or not counts:
         keys, why = set(counts), "everyone's work"
     elif ask.authors:
         wanted = [a.lower() for a in ask.authors]
-        keys = {k for k in counts if any(w in k or w in names[k].lower() for w in wanted)}
+        keys = {k for k in counts
+                if any(w in names[k].lower() or any(w in e for e in emails[k]) for w in wanted)}
         why = "the authors asked for"
     elif ask.user_email and (yours := {author_key(b) for b in beats if b.author_email.lower() == ask.user_email.lower()}):
         keys, why = yours, "your own work (git config user.email)"

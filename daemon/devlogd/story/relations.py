@@ -158,8 +158,10 @@ def _guards(beats: Sequence[Beat]) -> list[Relation]:
     for index, beat in enumerate(beats):
         if beat.kind != "test":
             continue
+        said = " ".join(line for hunk in beat.excerpt for line in hunk.lines) + " " + beat.message
         for other in _earlier(beats, index, RULE["guards"].window_days):
-            if other.kind == "fix" and (_names(beat) & _names(other) or set(beat.areas) & set(other.areas)):
+            tested = {name for name in _names(other) if name in said}
+            if other.kind == "fix" and (tested or _names(beat) & _names(other)):
                 out.append(Relation("guards", beat, other, f"tests after \"{other.headline}\""))
                 break
     return out

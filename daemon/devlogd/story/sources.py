@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from devlogd.models import Beat, Hunk
 from devlogd.pipeline.reasons import is_filler, is_reason, same_thought, sentences_of
@@ -26,7 +27,23 @@ def clean(text: str) -> str:
     return _META.sub("change", _HEX.sub("", text)).strip()
 
 
-def source_material(material: Material) -> str:
+MAX_BYTES = 64 * 1024  # the material a model reads, the system prompt aside
+
+
+def source_material(material: Material, limit: int = MAX_BYTES) -> str:
+    """The material as text, within ``limit`` bytes: over it, the least important chapters
+    give way (never the two most recent) and are listed among the work not told."""
+    text = _render(material)
+    material = replace(material, chapters=list(material.chapters), untold=list(material.untold))
+    while len(text.encode()) > limit and len(material.chapters) > 2:
+        ranked = sorted(range(len(material.chapters) - 2), key=lambda i: material.chapters[i].importance)
+        dropped = material.chapters.pop(ranked[0])
+        material.untold = sorted(material.untold + dropped.beats, key=lambda b: b.time)
+        text = _render(material)
+    return text
+
+
+def _render(material: Material) -> str:
     parts = [_identity(material), _whose(material)]
     if material.sittings:
         parts.append("Rhythm of the work (sittings, in the author's time zone):\n"
