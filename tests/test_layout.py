@@ -11,8 +11,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "daemon" / "devlogd"
 # Each layer may import itself and the layers below it (shared at the bottom).
 LAYERS = ["shared", "pipeline", "story", "app", "server", "cli", "__main__"]
 SHARED = {"models", "errors", "config", "paths", "protocol", "handoff", "__init__"}
-# story may use the privacy filters of the pipeline: what goes out is redacted again there.
-EXCEPTIONS = {("story", "pipeline.redact"), ("story", "pipeline.ignore")}
+# story may use the pipeline's pure text filters: privacy (what goes out is redacted again),
+# noise classes, reasons and line scores, so both stages judge text the same way.
+EXCEPTIONS = {("story", f"pipeline.{name}") for name in ("redact", "ignore", "noise", "reasons", "excerpts")}
 # cli runs the daemon in `devlog daemon run`: the one place a face starts another.
 EXCEPTIONS |= {("cli", "server.daemon"), ("cli", "server.lsp")}
 THIRD_PARTY_HOMES = {
@@ -20,6 +21,7 @@ THIRD_PARTY_HOMES = {
     "anthropic": {"story.narrators.claude"},
     "watchdog": {"server.watcher"},
     "pygls": {"server.lsp"},
+    "lemminflect": {"story.narrators.offline.english"},
     "lsprotocol": {"server.lsp"},
 }
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal, Union
 
 import msgspec
 
 SCHEMA_VERSION = 1
+
+_OWN_STATEMENT = re.compile(r"^\s*(?:[-*•]\s|\w+(?:\([^)]*\))?!?:\s)")
 
 FileStatus = Literal["A", "M", "D", "R", "C", "T"]
 
@@ -71,12 +74,24 @@ class CommitFacts(msgspec.Struct, omit_defaults=True):
 
     @property
     def subject(self) -> str:
-        return self.message.split("\n", 1)[0].strip()
+        """The first paragraph on one line, as git shows it: a subject wrapped onto a second
+        line is still the subject, but a second line that starts a statement of its own
+        (``fix(x): ...``, a bullet) is not."""
+        return " ".join(self._first_lines()[0].split())
 
     @property
     def body(self) -> str:
-        parts = self.message.split("\n", 1)
-        return parts[1].strip() if len(parts) > 1 else ""
+        head, rest = self._first_lines()
+        return rest.strip()
+
+    def _first_lines(self) -> tuple[str, str]:
+        text = self.message.strip()
+        paragraph, _, after = text.partition("\n\n")
+        lines = paragraph.split("\n")
+        for index, line in enumerate(lines[1:], start=1):
+            if _OWN_STATEMENT.match(line):
+                return "\n".join(lines[:index]), "\n".join(lines[index:]) + ("\n\n" + after if after else "")
+        return paragraph, after
 
     @property
     def is_merge(self) -> bool:

@@ -106,6 +106,9 @@ def _material(project: Project, chosen: DraftSelection, options: DraftOptions, h
                               tags=repofacts.tags_by_commit(where), max_chapters=cfg.max_chapters,
                               token_budget=cfg.token_budget, cache=cache)
     _save_summary_cache(project, cache)
+    if material.open_threads and beats:  # a TODO removed since is not open any more
+        material.open_threads = [t for t in material.open_threads if " (in " not in t
+                                 or repofacts.still_there(where, beats[-1].sha, t.rsplit(" (in ", 1)[0])]
     hooks.note(f"telling {material.authorship.why}: {material.stretch}")
     hooks.note(f"{len(material.beats)} beats -> {len(material.chapters)} chapters"
                + (f" and {len(material.eras)} eras of background" if material.eras else "")

@@ -90,3 +90,16 @@ def canonical_emails(cwd: Path, pairs: list[tuple[str, str]]) -> dict[tuple[str,
         match = re.match(r"^(.*?)\s*<([^>]*)>\s*$", line)
         mapped[pair] = (match.group(1), match.group(2)) if match else pair
     return mapped
+
+
+def still_there(cwd: Path, rev: str, text: str) -> bool:
+    """Whether ``text`` (a TODO line) is still in the tree at ``rev``."""
+    needle = text.strip()[:80]
+    if not needle:
+        return False
+    try:
+        out = subprocess.run(["git", "grep", "-q", "-F", "-e", needle, rev, "--"], cwd=cwd,
+                             capture_output=True, timeout=TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return True  # cannot tell: keep it
+    return out.returncode == 0

@@ -63,7 +63,8 @@ DEFAULT_RULES: tuple[BeatRule, ...] = (
 
 _LOW_SIGNAL = re.compile(
     r"^\W*(?:wip|idk|fix(?:es|ed)?|update[sd]?|changes?|stuff|misc|tmp|temp|tests?|asdf\w*|minor|"
-    r"cleanup|more|again|oops|done|save|commit|sync|tweaks?|progress|work|small fix(?:es)?|"
+    r"cleanup|more|again|oops|whoops\w*|done|save|commit|sync|tweaks?|progress|work|small fix(?:es)?|"
+    r"(?:oops|whoops\w*|fix|typo|again|same)\s*(?:x\d+|\d+|again)|"
     r"[a-z]|x+|\.+|-+|\?+|ok|yolo|foo|bar|blah|hmm+|ugh|try|trying|whatever|stuff and things|"
     r"more stuff|some changes|initial|first|init|initial commit|first commit|"
     # What a forge's web editor writes when the author writes nothing.
@@ -110,6 +111,8 @@ def _compile_rules(rules: tuple[BeatRule, ...]) -> tuple[_Compiled, ...]:
 def classify(facts: CommitFacts, rules: Sequence[BeatRule] = DEFAULT_RULES) -> tuple[str, BeatRule | None]:
     if facts.is_merge and not re.match(r"revert", facts.subject, re.IGNORECASE):
         return "merge", None
+    if re.match(r"revert \"(?:merge|revert)\b", facts.subject, re.IGNORECASE):
+        return "merge", None  # undoing a merge, or a revert: plumbing of the history, not a setback
     for compiled in _compile_rules(tuple(rules)):
         if compiled.matches(facts):
             return compiled.rule.kind, compiled.rule

@@ -117,16 +117,22 @@ class Window:
     score: float
 
 
-def telling_window(body: str, limit: int, kind: str) -> Window:
+def telling_window(body: str, limit: int, kind: str, topic: frozenset[str] = frozenset()) -> Window:
     """The best run of up to ``limit`` consecutive changed lines of one hunk (``body``
-    starts at the newline that ends its header), by the sum of their scores; removed
-    lines count half. Blank lines never start or end the run."""
+    starts at the newline that ends its header), by the sum of their scores: removed
+    lines count half, a line that names what the change is about (``topic``: words of its
+    message) counts more, and a line only re-indented counts nothing. Blank lines never
+    start or end the run."""
     lines = [m.group(1)[:_KEEP_RAW] for m in _CHANGED_LINE.finditer(body)]
     if not lines:
         return Window([], 0.0)
+    moved = _reindented(lines)
     prefix = [0.0]
-    for line in lines:
-        prefix.append(prefix[-1] + (0.5 if line[0] == "-" else 1.0) * line_score(line[1:], kind))
+    for index, line in enumerate(lines):
+        score = 0.0 if index in moved else line_score(line[1:], kind)
+        if topic and score > 0 and topic & _words_of(line):
+            score += 1.5
+        prefix.append(prefix[-1] + (0.5 if line[0] == "-" else 1.0) * score)
     best_start, best_sum = 0, float("-inf")
     for start in range(0, max(1, len(lines) - limit + 1)):
         total = prefix[min(len(lines), start + limit)] - prefix[start]
@@ -138,6 +144,53 @@ def telling_window(body: str, limit: int, kind: str) -> Window:
     while chosen and not chosen[0][1:].strip():
         chosen.pop(0)
     return Window(chosen, max(best_sum, 0.0) * KIND_WEIGHT.get(kind, 1.0))
+
+
+_IDENT_PART = re.compile(r"[A-Za-z][a-z]+|[A-Z]{2,}(?![a-z])")
+
+
+def _words_of(line: str) -> set[str]:
+    return {w.lower() for w in _IDENT_PART.findall(line) if len(w) >= 4}
+
+
+def topic_words(message: str) -> frozenset[str]:
+    """The words of a message that code can name (``max_clients`` -> max, clients)."""
+    stop = {"this", "that", "with", "from", "into", "when", "then", "than", "have", "make", "made", "more",
+            "some", "used", "uses", "using", "were", "will", "just", "also", "only", "them", "they", "their",
+            "there", "what", "which", "while", "before", "after", "about", "again", "other", "should", "could",
+            "would", "does", "done", "dont", "each", "every", "need", "needs", "like", "sure", "things"}
+    return frozenset(w for w in _words_of(message.split("\n\n", 1)[0]) if w not in stop)
+
+
+def _reindented(lines: list[str]) -> set[int]:
+    """Indexes of removed and added lines that differ only in white space: a reflow."""
+    removed: dict[str, list[int]] = {}
+    for index, line in enumerate(lines):
+        if line[0] == "-":
+            removed.setdefault("".join(line[1:].split()), []).append(index)
+    moved: set[int] = set()
+    for index, line in enumerate(lines):
+        if line[0] == "+":
+            twins = removed.get("".join(line[1:].split()))
+            if twins:
+                moved.add(index)
+                moved.add(twins.pop())
+    return moved
+
+
+def score_lines(lines: list[str], kind: str) -> float:
+    """A hunk's worth to a reader, as telling_window counts it (removed lines half, a
+    re-indented line nothing)."""
+    moved = _reindented(lines)
+    return sum(0.0 if i in moved else (0.5 if l[:1] == "-" else 1.0) * line_score(l[1:], kind)
+               for i, l in enumerate(lines) if l)
+
+
+def is_commentary(hunk: Hunk) -> bool:
+    """A hunk that is mostly comments in prose: explanation, like a document."""
+    lines = [l[1:] for l in hunk.lines if l[1:].strip()]
+    talk = sum(1 for l in lines if (m := _COMMENT.match(l)) is not None and len(_WORD.findall(m.group("text"))) >= 3)
+    return bool(lines) and talk >= 0.6 * len(lines)
 
 
 def best_hunks(scored: list[tuple[float, Hunk]], limit: int) -> list[Hunk]:

@@ -131,7 +131,8 @@ class ScanLimits:
     excerpt_lines: int = 12
 
 
-def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None, path: str = "") -> PatchFinds:
+def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None, path: str = "",
+               topic: frozenset[str] = frozenset()) -> PatchFinds:
     """Everything concrete in one file's unified diff (zero context lines).
 
     Each regex runs once over the patch (the work stays in C, which keeps this cheap enough
@@ -200,7 +201,7 @@ def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None, pa
         stop = starts[index + 1] if index + 1 < len(starts) else len(body)
         # A long hunk (a new file is one) offers a window from each stretch of it.
         for segment in _segments(body[header.end() - base - 1 : stop], limits.excerpt_lines * 4):
-            window = telling_window(segment, limits.excerpt_lines, kind)
+            window = telling_window(segment, limits.excerpt_lines, kind, topic)
             if window.lines:
                 offers.append(HunkFinds(contexts[index], window.lines, window.score + weight[index] / 2))
     ranked = sorted(range(len(offers)), key=lambda i: (-offers[i].score, i))[: limits.hunks_per_file]

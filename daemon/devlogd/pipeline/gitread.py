@@ -17,7 +17,7 @@ from typing import Any
 import pygit2
 
 from devlogd.pipeline import extract, manifests
-from devlogd.pipeline.excerpts import best_hunks
+from devlogd.pipeline.excerpts import best_hunks, topic_words
 from devlogd.pipeline.noise import NoiseFilter, noise_filter
 from devlogd.config import GitConfig
 from devlogd.errors import DevlogError, NotARepositoryError
@@ -45,6 +45,7 @@ class _Scan:
     files: list[FileChange] = field(default_factory=list)
     found: extract.PatchFinds = field(default_factory=extract.PatchFinds)
     dependencies: list[str] = field(default_factory=list)
+    topic: frozenset[str] = frozenset()  # words of the message, which tell the key lines
     hunks: list[tuple[float, Hunk]] = field(default_factory=list)  # (score, hunk)
     notes: list[str] = field(default_factory=list)
     insertions: int = 0
@@ -182,7 +183,7 @@ class GitReader:
         encoding = _python_codec(commit.message_encoding)
         message = redact(_decode(commit.raw_message, encoding))
         author = commit.author
-        scan = self._scan_diff(commit)
+        scan = self._scan_diff(commit, topic_words(message))
         texts = extract.message_texts(message)
         return CommitFacts(
             sha=str(commit.id),
@@ -228,8 +229,8 @@ class GitReader:
             scan.notes.append(f"tree unavailable: {err}")
             return None
 
-    def _scan_diff(self, commit: Any) -> _Scan:
-        scan = _Scan()
+    def _scan_diff(self, commit: Any, topic: frozenset[str] = frozenset()) -> _Scan:
+        scan = _Scan(topic=topic)
         diff = self._diff(commit, scan)
         if diff is None:
             return scan
@@ -321,7 +322,7 @@ class GitReader:
 
     def _scan_text(self, text: str, path: str, scan: _Scan) -> None:
         found = scan.found
-        finds = extract.scan_patch(text, self._limits, found, path)
+        finds = extract.scan_patch(text, self._limits, found, path, scan.topic)
         found.lines += finds.lines
         if found.lines >= self.config.max_scan_lines:
             scan.notes.append("diff scan stopped at its line budget")

@@ -29,6 +29,9 @@ _FILLER = re.compile(r"^\W*(?:ugh+|argh+|oops|whoops(?:ie)?|meh|lol|hmm+|yay|phe
                      r"thanks?(?: you)?(?: for [^.!?]*)?|cheers|sorry|please [^.!?]*|hi|hello|hey|"
                      r"same as before|as discussed|see above|see below|see title|title says it all)\W*$", re.I)
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
+# "nothing is lost", "no longer fails", "without a crash": a problem named to say it is gone.
+_NEGATED = re.compile(r"\b(?:no|nothing|never|without|not|no longer|zero|0)\s+(?:\w+\s+){0,2}?"
+                      r"(?:bug|crash\w*|fail\w*|broke\w*|broken|error\w*|lost|missing|leak\w*|hang\w*|stale)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ def tell_reasons(body: str, headline: str, kind: str = "") -> Reasons:
     sentences = [s for s in sentences_of(body) if is_reason(s)]
     taken = [headline]
     why = _first(sentences, _WHY, taken)
-    tension = _first(sentences, _TENSION, taken + [why])
+    tension = _first([s for s in sentences if not _NEGATED.search(s)], _TENSION, taken + [why])
     insight = _first(sentences, _INSIGHT, taken + [why, tension], exclude=_WHY)
     return Reasons(why, tension, insight)
 
@@ -54,15 +57,22 @@ def sentences_of(body: str) -> list[str]:
     return [one_line(s.strip().lstrip("-*• ").strip()) for s in _SENTENCE.split(body) if s and s.strip()]
 
 
+_PLUMBING = re.compile(r"\bThis reverts commit\b|\breversing changes made to\b|\b[0-9a-f]{12,40}\b|"
+                       r"\bcherry picked from\b|^Merge (?:branch|pull request|remote)", re.I)
+
+
 def is_filler(text: str) -> bool:
-    """Words that say nothing to a reader: "Ugh.", "Closes #6.", "Thanks!"."""
+    """Words that say nothing to a reader: "Ugh.", "Closes #6.", "Thanks!", "This reverts
+    commit 1a2b3c…"."""
+    if _PLUMBING.search(text):
+        return True
     return bool(_FILLER.match(_REFERENCE.sub(" ", text).strip())) or not _WORD.search(_REFERENCE.sub(" ", text))
 
 
 def is_reason(text: str) -> bool:
     """Words that can explain something: not a reference, not filler, not a lone word."""
     without = _REFERENCE.sub(" ", text).strip()
-    if _FILLER.match(without):
+    if _FILLER.match(without) or _PLUMBING.search(text):
         return False
     return len(_WORD.findall(without)) >= 4
 

@@ -115,15 +115,21 @@ def _belongs(group: list[Beat], beat: Beat, gap_hours: float) -> bool:
 
 
 def _merge_small(groups: list[list[Beat]]) -> list[list[Beat]]:
-    """Single minor beats join their neighbour instead of becoming a chapter of their own."""
+    """Single minor beats join their neighbour instead of becoming a chapter of their own
+    (the first one joins the group after it)."""
     merged: list[list[Beat]] = []
     for group in groups:
-        minor = len(group) == 1 and group[0].importance < 45
-        if merged and minor and len(merged[-1]) < MAX_CHAPTER:
+        close = bool(merged) and group[0].time - merged[-1][-1].time < 72 * 3600
+        minor = len(group) == 1 and (group[0].importance < 45 or close and group[0].importance < 60)
+        if merged and (minor or _minor(merged[-1]) and len(merged) == 1) and len(merged[-1]) < MAX_CHAPTER:
             merged[-1].extend(group)
         else:
             merged.append(group)
     return merged
+
+
+def _minor(group: list[Beat]) -> bool:
+    return len(group) == 1 and group[0].importance < 45
 
 
 def _join_related(groups: list[list[Beat]], relations: Sequence[Relation]) -> list[list[Beat]]:
@@ -153,7 +159,9 @@ def _chapter(beats: list[Beat]) -> Chapter:
 def fit(chapters: list[Chapter], max_chapters: int, budget: int, recent: int = 2) -> list[Chapter]:
     """The chapters that fit the budget, in time order: the ``recent`` most recent first
     (a post tells the latest work whole), then the most important of the rest (a chapter
-    too big as a whole keeps its most important beats)."""
+    too big as a whole keeps its most important beats). A small stretch gets fewer
+    chapters: about one for every four changes."""
+    max_chapters = max(2, min(max_chapters, sum(len(c.beats) for c in chapters) // 4))
     newest = list(range(len(chapters)))[-recent:][::-1]
     ranked = newest + sorted((i for i in range(len(chapters)) if i not in newest),
                              key=lambda i: (-chapters[i].importance, -i))

@@ -24,6 +24,7 @@ class Identity:
     source: str  # where the name came from: a file, "README heading", "remote", "folder"
     summary: str = ""  # what it is, in its authors' words
     tagline: str = ""  # the README heading's subtitle ("an SSH tarpit"), if any
+    remote: str = ""  # where it is published (the remote's URL), if anywhere
 
 
 README = re.compile(r"^readme(?:\.(?:md|markdown|rst|txt|adoc|org))?$", re.I)
@@ -41,18 +42,25 @@ def identify(files: Mapping[str, str], remote_url: str | None, folder: str) -> I
     readme = next((text for path, text in sorted(files.items()) if README.match(path)), "")
     heading, tagline = readme_heading(readme)
     summary = readme_summary(readme)
+    remote = _public(remote_url)
     for path in sorted(files, key=_manifest_rank):
         if README.match(path):
             continue
         name, description = manifest_name(path, files[path])
         if name:
-            return Identity(_display(name, heading), path, summary or description, tagline)
+            return Identity(_display(name, heading), path, summary or description, tagline, remote)
     if heading:
-        return Identity(heading, "README heading", summary, tagline)
-    remote = remote_name(remote_url)
-    if remote:
-        return Identity(remote, "remote", summary, tagline)
-    return Identity(folder, "folder", summary, tagline)
+        return Identity(heading, "README heading", summary, tagline, remote)
+    if remote_name(remote_url):
+        return Identity(remote_name(remote_url), "remote", summary, tagline, remote)
+    return Identity(folder, "folder", summary, tagline, remote)
+
+
+def _public(url: str | None) -> str:
+    """A remote a reader could visit; never one with credentials in it, never a local path."""
+    if not url or "@" in url.split("://", 1)[-1].split("/", 1)[0] and not url.startswith("git@"):
+        return ""
+    return url if re.match(r"^(?:https?://|git@|ssh://git@)", url) else ""
 
 
 def _manifest_rank(path: str) -> int:

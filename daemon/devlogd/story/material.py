@@ -24,8 +24,9 @@ from devlogd.story.relations import Relation, find_relations
 from devlogd.story.timeline import Sitting, recent_stretch, sittings
 
 ERA_SHARE = 5  # eras get at most 1/ERA_SHARE of the budget
-_OPEN = re.compile(r"\b(?:TODO|FIXME|XXX|HACK)\b|\b(?:not (?:yet )?(?:finished|done|working)|wip|for now|"
-                   r"temporar(?:y|ily)|workaround|later|someday|still (?:need|missing|broken))\b", re.I)
+_OPEN = re.compile(r"\b(?:not (?:yet )?(?:finished|done|working)|wip|for now|temporar(?:y|ily)|someday|"
+                   r"still (?:needs?|missing|broken)|(?:currently|for the moment) (?:no|not))\b", re.I)
+_TODO = re.compile(r"\b(?:TODO|FIXME|XXX)\b[:\s]*(?P<text>.*)")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,10 @@ class Material:
 
     @property
     def latest(self) -> list[Beat]:
-        return [b for b in self.beats if b.kind not in ("merge", "release")][-3:]
+        """The most recent work worth naming, oldest first."""
+        recent = [b for b in self.beats if b.kind not in ("merge", "release", "chore", "build")][-4:]
+        meaningful = [b for b in recent if b.kind not in ("docs", "test")]
+        return meaningful[-3:] or recent[-3:]
 
     @property
     def tokens(self) -> int:
@@ -117,13 +121,17 @@ def build_material(beats: Sequence[Beat], identity: Identity, ask: Ask = Ask(), 
         stretch=f"{why}: {_span(stretch)}", relations=relations,
         eras=summarise_eras(sorted(before, key=lambda b: b.time), cache=cache) if before else [],
         sittings=sittings(told_span),
-        others=[b for b in others if b.time >= start][:12],
+        others=[b for b in others if start <= b.time <= _end(told_span) + 86400][:12],
         untold=[b for b in stretch if b.sha not in told],
     )
     material.notes = place_notes(notes, told_span, start)
     material.open_threads = open_threads(kept)
     material.hardest = [r for r in relations if r.kind in ("struggle", "reverts")][-3:]
     return material
+
+
+def _end(beats: Sequence[Beat]) -> int:
+    return beats[-1].time if beats else 0
 
 
 def _span(beats: Sequence[Beat]) -> str:
@@ -181,6 +189,14 @@ def place_notes(notes: Sequence[Note], told: Sequence[Beat], start: int) -> list
     return placed
 
 
+def _first_clause(text: str) -> str:
+    """A TODO's words without comment marks, up to its first full stop (the rest of a
+    comment runs on to lines not shown)."""
+    text = re.sub(r"\s*(?:\*/|-->)\s*$", "", text).strip()
+    head = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    return head if head.endswith((".", "!", "?")) or len(head.split()) < 12 else head.rsplit(" ", 1)[0] + "…"
+
+
 def open_threads(chapters: Sequence[Chapter], limit: int = 4) -> list[str]:
     """What the facts show is unfinished: TODOs added in the code told, and changes whose
     author called them unfinished, latest first."""
@@ -189,8 +205,9 @@ def open_threads(chapters: Sequence[Chapter], limit: int = 4) -> list[str]:
         for beat in reversed(chapter.beats):
             for hunk in beat.excerpt:
                 for line in hunk.lines:
-                    if line.startswith("+") and re.search(r"\b(?:TODO|FIXME|XXX)\b", line):
-                        found.append(f"{line[1:].strip()} (in {hunk.path})")
+                    todo = _TODO.search(line) if line.startswith("+") else None
+                    if todo and len(todo.group("text").split()) >= 3:
+                        found.append(f"{_first_clause(todo.group('text'))} (in {hunk.path})")
             first = beat.message.split("\n", 1)[0]
             if _OPEN.search(first):
                 found.append(beat.headline)

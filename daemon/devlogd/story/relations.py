@@ -67,7 +67,9 @@ def find_relations(beats: Sequence[Beat], tags: Mapping[str, list[str]] | None =
 # -- one beat on its own ------------------------------------------------------------------------
 
 _VERSION = re.compile(r"\b(?:v?\d+\.\d+(?:\.\d+)?(?:-[\w.]+)?)\b")
-_RESULT = re.compile(r"^from \S|\d\s?(?:x|×|%|percent)\b|\b\d+(?:\.\d+)?\s?(?:ms|s|seconds?|fps|MB|GB|KB)\b", re.I)
+# A measured outcome: a before and after, a factor, a percentage. A lone "0.4 s" is a
+# number, not a result.
+_RESULT = re.compile(r"^from \S.* to \S|\d\s?(?:x|×)(?!\w)|\d\s?(?:%|percent)\b", re.I)
 
 
 def _own(beat: Beat, tags: Mapping[str, list[str]]) -> list[Relation]:
@@ -101,19 +103,34 @@ def _earlier(beats: Sequence[Beat], index: int, days: float) -> Iterable[Beat]:
 
 
 def _fixes(beats: Sequence[Beat]) -> list[Relation]:
+    """A fix of what a recent change added: the fix names it, or the change added little
+    else (a first commit that added everything is no one's particular cause)."""
+    common = _ubiquitous(beats)
     out = []
     for index, beat in enumerate(beats):
         if beat.kind != "fix":
             continue
-        wanted = _names(beat)
+        wanted = _names(beat) - common
+        words = beat.message
         for other in _earlier(beats, index, RULE["fixes"].window_days):
             if other.kind in ("fix", "docs", "test", "chore", "merge", "revert"):
                 continue
-            shared = sorted(wanted & set(other.added))
+            shared = sorted(n for n in wanted & set(other.added) if len(other.added) <= 6 or n in words)
             if shared:
                 out.append(Relation("fixes", beat, other, f"`{shared[0]}`, added on {_date(other)}"))
                 break
     return out
+
+
+def _ubiquitous(beats: Sequence[Beat]) -> set[str]:
+    """Names most changes pass through (a main()): the road, not a landmark."""
+    if len(beats) < 10:
+        return set()
+    counts: dict[str, int] = defaultdict(int)
+    for beat in beats:
+        for name in set(beat.touched):
+            counts[name] += 1
+    return {name for name, n in counts.items() if n > 0.3 * len(beats)}
 
 
 _REVERTED_SHA = re.compile(r"This reverts commit ([0-9a-f]{7,64})")
@@ -121,7 +138,7 @@ _REVERTED_SUBJECT = re.compile(r"^Revert \"(.+)\"", re.M)
 
 
 def _reverts(beats: Sequence[Beat]) -> list[Relation]:
-    out = []
+    out = _taken_back(beats)
     for index, beat in enumerate(beats):
         if beat.kind != "revert":
             continue
@@ -137,20 +154,54 @@ def _reverts(beats: Sequence[Beat]) -> list[Relation]:
     return out
 
 
-def _pivots(beats: Sequence[Beat]) -> list[Relation]:
+_REPLACING = re.compile(r"\b(?:instead|replac\w*|switch\w*|use[sd]?|rewr[io]te\w*|drop\w*|migrat\w*|"
+                        r"move[sd]? to|pivot\w*|abandon\w*|in favou?r of|ditch\w*|scrap\w*)\b", re.I)
+
+
+_TAKE_BACK = re.compile(r"^(?:don'?t|do not|stop|no longer|remove|drop|undo|back out|disable)\b", re.I)
+
+
+def _taken_back(beats: Sequence[Beat]) -> list[Relation]:
+    """A change soon taken back without a revert: its message says to stop or remove a
+    thing, and its removed lines take out what an earlier change of the last days added."""
     out = []
     for index, beat in enumerate(beats):
-        if not beat.removed or not beat.added:
+        if beat.kind == "revert" or not _TAKE_BACK.search(beat.headline):
+            continue
+        removed = " ".join(l for h in beat.excerpt for l in h.lines if l.startswith("-"))
+        named = [i for i in beat.identifiers if len(i) > 3 and re.search(rf"\b{re.escape(i)}\b", beat.message)
+                 and re.search(rf"\b{re.escape(i)}\b", removed)]
+        for other in _earlier(beats, index, 3):
+            added = " ".join(l for h in other.excerpt for l in h.lines if l.startswith("+"))
+            taken = [n for n in named if re.search(rf"\b{re.escape(n)}\b", added)]
+            if taken:
+                out.append(Relation("reverts", beat, other, f"takes back `{taken[0]}`, which \"{other.headline}\" put in"))
+                break
+    return out
+
+
+def _pivots(beats: Sequence[Beat]) -> list[Relation]:
+    """One approach given up for another: definitions an earlier change added are removed,
+    new ones take their place, and the message says so. A rename is not a pivot."""
+    out = []
+    for index, beat in enumerate(beats):
+        if not beat.removed or not beat.added or not _REPLACING.search(beat.message):
             continue
         for other in _earlier(beats, index, RULE["pivot"].window_days):
             gone = sorted(set(beat.removed) & set(other.added))
-            if gone:
-                new = [a for a in beat.added if a not in other.added][:2]
-                if new:
-                    evidence = f"`{gone[0]}` (added on {_date(other)}) gives way to " + " and ".join(f"`{n}`" for n in new)
-                    out.append(Relation("pivot", beat, other, evidence))
+            new = [a for a in beat.added if a not in other.added and not any(_renamed(a, g) for g in gone)][:2]
+            if gone and new and not all(_renamed(g, n) for g in gone for n in new):
+                evidence = f"`{gone[0]}` (added on {_date(other)}) gives way to " + " and ".join(f"`{n}`" for n in new)
+                out.append(Relation("pivot", beat, other, evidence))
                 break
     return out
+
+
+def _renamed(a: str, b: str) -> bool:
+    """Two names for one thing: the same letters but for case and underscores, or one
+    inside the other."""
+    x, y = a.lower().replace("_", ""), b.lower().replace("_", "")
+    return x == y or x in y or y in x
 
 
 def _guards(beats: Sequence[Beat]) -> list[Relation]:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from devlogd.models import Beat, Hunk
+from devlogd.pipeline.excerpts import is_commentary
 from devlogd.pipeline.reasons import is_filler, is_reason, same_thought, sentences_of
 from devlogd.story.drafting import Chapter, Era
 from devlogd.story.material import Material
@@ -129,8 +130,10 @@ def beat_lines(beat: Beat, lead: bool = False, relations: Sequence[Relation] = (
         lines.append("  also changed, not worth telling: " + ", ".join(f"{n} {k} file{'s' if n != 1 else ''}"
                                                                      for k, n in sorted(beat.noise.items())))
     for hunk, size in _telling(beat, lead):
-        where = hunk.path + (f", in `{hunk.header}`" if hunk.header else "")
-        lines.append(f"  {'prose' if _is_prose(hunk) else 'code'} ({where}):")
+        defined = defined_in(hunk.lines)
+        where = hunk.path + (f", new `{defined}`" if defined else f", in `{hunk.header}`" if hunk.header else "")
+        label = "prose" if _is_prose(hunk) else "comments" if is_commentary(hunk) else "code"
+        lines.append(f"  {label} ({where}):")
         lines.extend(f"    {line}" for line in hunk.lines[:size])
     return lines
 
@@ -142,12 +145,26 @@ def _relation(relation: Relation) -> str:
 
 
 def _body(message: str) -> str:
-    parts = message.split("\n", 1)
+    parts = message.strip().split("\n\n", 1)
     return parts[1] if len(parts) > 1 else ""
 
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+_DEFINED = re.compile(r"^[+][ \t]*(?:export[ \t]+)?(?:pub[ \t]+)?(?:async[ \t]+)?(?:static[ \t]+)?"
+                      r"(?:def|function|fn|func|class|struct|enum|trait|interface|impl|type|local[ \t]+function)"
+                      r"[ \t]+([A-Za-z_$][\w$]*)")
+
+
+def defined_in(lines: Sequence[str]) -> str:
+    """The name a hunk's first lines define, if they start a definition."""
+    for line in lines[:3]:
+        match = _DEFINED.match(line)
+        if match:
+            return match.group(1)
+    return ""
 
 
 def _is_prose(hunk: Hunk) -> bool:
@@ -161,8 +178,8 @@ def _telling(beat: Beat, lead: bool) -> list[tuple[Hunk, int]]:
         return [(h, 12) for h in beat.excerpt[:2]]
     if beat.importance >= 45:
         return [(h, 8) for h in beat.excerpt[:1]]
-    prose = [h for h in beat.excerpt if _is_prose(h)]
-    return [(h, 10) for h in prose[:1]]
+    prose = [h for h in beat.excerpt if _is_prose(h) or is_commentary(h)]
+    return [(h, 12) for h in prose[:2]]
 
 
 def _ending(material: Material) -> list[str]:

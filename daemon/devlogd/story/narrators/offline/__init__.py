@@ -1,0 +1,378 @@
+"""The offline narrator: a deterministic storyteller, no network. The same material always
+gives the same post.
+
+A small natural-language-generation pipeline over the story material: the document plan
+(a hook from what the project is and how the work went; chapters that follow the arcs the
+relations carry; an ending built from what was hardest and what is still open),
+microplanning (telling.py: aggregation, lexical choice from a phrase bank with memory),
+and realisation from typed headlines (english.py). Where only the author knows — a motive,
+a lesson — an HTML comment asks for it instead of inventing one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Mapping
+
+from devlogd.models import Beat
+from devlogd.story.drafting import Chapter
+from devlogd.story.material import Material
+from devlogd.story.narrators.offline import english
+from devlogd.story.narrators.offline.english import code, join, understand
+from devlogd.story.narrators.offline.lexicon import Chooser, frames_with
+from devlogd.story.narrators.offline.telling import (LANGUAGES, ChapterTeller, _gap_phrase, _plain, facts_clause,
+                                                    named_in, tellable)
+from devlogd.story.relations import Relation
+from devlogd.story.style import meta_reference
+from devlogd.story.timeline import local_time, part_of_day
+
+HEADING_LIMIT = 64
+
+
+def write_post(material: Material, phrases: Mapping[str, list[str]] | None = None) -> str:
+    if not material.chapters:
+        raise ValueError("no chapters to tell")  # the caller says so in one sentence instead
+    seed = hashlib.sha256((material.project + "".join(b.sha for b in material.told)).encode()).hexdigest()
+    chooser = Chooser(frames_with(phrases), seed, material.authorship.voice)
+    writer = _Writer(material, chooser)
+    return writer.post()
+
+
+class _Writer:
+    def __init__(self, material: Material, chooser: Chooser) -> None:
+        self.m = material
+        self.say = chooser.say
+        self.teller = ChapterTeller(chooser, material.project)
+        self.headings: list[str] = []
+
+    def post(self) -> str:
+        self.headings = _headings(self.m.chapters)
+        parts = [self.front_matter(), *self.hook(), *self.background()]
+        for index, chapter in enumerate(self.m.chapters):
+            parts += ["---", f"## {self.headings[index]}", *self.chapter(index, chapter)]
+        parts += ["---", *self.ending()]
+        return "\n\n".join(p for p in parts if p).rstrip() + "\n"
+
+    # -- front matter ---------------------------------------------------------------------
+
+    def front_matter(self) -> str:
+        last = self.m.told[-1]
+        lines = ["---", f"title: {_quote(self.title())}", f"date: {_quote(local_time(last).strftime('%Y-%m-%d'))}",
+                 f"description: {_quote(self.description())}",
+                 "tags: [" + ", ".join(_quote(t) for t in self.tags()) + "]", "published: false", "---"]
+        return "\n".join(lines)
+
+    def title(self) -> str:
+        """The project and what it is or does: its tagline, what its README says it can
+        do, or the main chapter's phrase."""
+        identity = self.m.identity
+        what = identity.tagline or _what_it_does(identity.summary, identity.name)
+        if not what:
+            what = english.lower_first(self.headings[_main_chapter(self.m.chapters)])
+        return f"{identity.name}: {what}"
+
+    def description(self) -> str:
+        ranked = sorted(range(len(self.m.chapters)), key=lambda i: -self.m.chapters[i].importance)[:2]
+        topics = join([english.lower_first(self.headings[i]) for i in sorted(ranked)])
+        return english.sentence(f"{_span_words(self.m.beats)} of work on {self.m.project}: {topics}")
+
+    def tags(self) -> list[str]:
+        files = Counter(LANGUAGES.get(_suffix(f), "") for b in self.m.told for f in b.files)
+        languages = [_LANGUAGE_NAMES.get(l, l) for l, _ in files.most_common(3) if l and l not in ("json", "yaml", "toml")]
+        dependencies = [d for b in self.m.told for d in b.dependencies][:2]
+        return list(dict.fromkeys([self.m.project, *languages[:2], *dependencies]))[:5]
+
+    # -- the opening ------------------------------------------------------------------------
+
+    def hook(self) -> list[str]:
+        paragraphs = []
+        summary = _describing(self.m.identity.summary)[:2]
+        if summary:
+            text = " ".join(summary)
+            if self.m.project.lower() not in text.lower():
+                text = f"This is {self.m.project}. {text}"
+            paragraphs.append(english.mark_code(text))
+        opener = self._first_problem()
+        rhythm = self._rhythm()
+        paragraphs.append(" ".join(s for s in (opener, rhythm) if s))
+        if self.m.notes:
+            early = [p.note.text for p in self.m.notes if p.beside is None or p.beside is self.m.told[0]]
+            if early:
+                paragraphs.append(english.sentence(early[0]))
+        else:
+            paragraphs.append(f"<!-- devlog: why did you start {self.m.project}? A sentence of motive opens this "
+                              "post best, and only you know it. -->")
+        return paragraphs
+
+    def _first_problem(self) -> str:
+        # The first real piece of work: a change that added something or says what it did.
+        first = next((b for b in self.m.told[:8] if b.kind in ("feature", "fix", "perf", "refactor")
+                      and (b.added or understand(b.headline).form == "verb")), self.m.told[0])
+        problem = next((b for b in self.m.told[:6] if b.tension), None)
+        when = local_time(self.m.beats[0] if self.m.beats else first)
+        day = f"on a {when:%A} {part_of_day(when)} ({when:%Y-%m-%d})"
+        headline = understand(english.mark_code(_plain(first.headline)))
+        what = english.past(headline) if headline.form == "verb" else facts_clause(first)
+        start = english.sentence(f"It started {day}, when {self._I()} {what}")
+        if problem is not None and problem is not first:
+            return start + " " + self.say("tension", text=english.sentence(english.mark_code(problem.tension)))
+        return start
+
+    def _rhythm(self) -> str:
+        told = self.m.beats
+        if len(told) < 3:
+            return ""
+        biggest = max(self.m.sittings, key=lambda s: len(s.beats)) if self.m.sittings else None
+        extra = ""
+        if biggest is not None and len(biggest.beats) >= max(5, len(told) // 3):
+            when = local_time(biggest.start)
+            extra = (f", {len(biggest.beats)} of them in one {when:%A} {part_of_day(when)}"
+                     + (f" sitting of {biggest.hours:.0f} hours" if biggest.hours >= 2 else ""))
+        return self.say("rhythm", changes=english.count(len(told), "change"), span=_span_words(told).lower(),
+                        biggest=extra)
+
+    def background(self) -> list[str]:
+        if not self.m.eras:
+            return []
+        total = sum(e.beats for e in self.m.eras)
+        names = [n for e in self.m.eras for n in e.names][:4]
+        around = f", mostly around {join([code(n) for n in names])}" if names else ""
+        return [self.say("background", Project=self.m.project, project=self.m.project,
+                         changes=english.count(total, "change"), start=self.m.eras[0].start,
+                         end=self.m.eras[-1].end, names=around)]
+
+    # -- chapters ----------------------------------------------------------------------------
+
+    def chapter(self, index: int, chapter: Chapter) -> list[str]:
+        opening = ""
+        if index:
+            previous = self.m.chapters[index - 1]
+            gap = chapter.beats[0].time - previous.beats[-1].time
+            if gap >= 86400 * 2:
+                opening = english.sentence(self.say("later", gap=_gap_phrase(gap).replace(" later", ""),
+                                                    Project=self.m.project, project=self.m.project))
+        told = self.teller.tell(chapter, opening, first_chapter=index == 0)
+        blocks = list(told.blocks)
+        for placed in self.m.notes:
+            if placed.beside is not None and placed.beside in chapter.beats and placed.beside is not self.m.told[0]:
+                blocks.insert(1 if len(blocks) > 1 else len(blocks), english.sentence(placed.note.text))
+        return blocks
+
+    # -- the ending ---------------------------------------------------------------------------
+
+    def ending(self) -> list[str]:
+        return [*self._lessons(), *self._next()]
+
+    def _lessons(self) -> list[str]:
+        points = [lesson for relation in self.m.hardest if (lesson := _lesson(relation))]
+        for beat in self.m.told:
+            for text in (beat.insight, beat.tension):
+                if text and len(points) < 4:
+                    points.append(english.sentence(english.mark_code(text)))
+        points = list(dict.fromkeys(points))[:4]
+        if not points:
+            return []
+        out = [f"## What {self._lesson_topic()} taught {self._me()}", "\n".join(f"- {p}" for p in points),
+               "<!-- devlog: the lesson in your own words: what would you tell someone building this? -->"]
+        return out
+
+    def _lesson_topic(self) -> str:
+        for relation in self.m.hardest:
+            match = re.search(r"`([^`]+)`", relation.evidence)
+            if match:
+                return code(match.group(1))
+        return self.m.project
+
+    def _next(self) -> list[str]:
+        latest = self.m.latest[-1] if self.m.latest else self.m.told[-1]
+        headline = understand(english.mark_code(_plain(latest.headline)))
+        if headline.form == "verb":
+            forms = {"vp": english.past(headline), "vp_base": english.past(headline, "VB"),
+                     "vp_pp": english.past(headline, "VBN")}
+        else:
+            forms = {"vp": facts_clause(latest), "vp_pp": facts_clause(latest)}
+        out = [f"## Next for {self.m.project}", english.sentence(self.say("latest", **forms))]
+        if self.m.open_threads:
+            out.append("\n".join(f"- {self.say('open', text=english.mark_code(t))}" for t in self.m.open_threads))
+        credit = self._credit()
+        if credit:
+            out.append(credit)
+        out.append("<!-- devlog: what comes next, in your words: the plan only you know. -->")
+        out.append(self._sign_off(latest))
+        return out
+
+    def _credit(self) -> str:
+        if not self.m.others:
+            return ""
+        by_author: dict[str, list[Beat]] = {}
+        for beat in self.m.others:
+            by_author.setdefault(beat.author, []).append(beat)
+        who, beats = max(by_author.items(), key=lambda item: len(item[1]))
+        done = []
+        for beat in beats[:2]:
+            headline = understand(english.mark_code(_plain(beat.headline)))
+            done.append(english.past(headline) if headline.form == "verb" else
+                        "worked on " + english.noun_phrase(headline.text) if headline.form == "noun" else facts_clause(beat))
+        return english.sentence(self.say("others", who=who, what=join(done)))
+
+    def _sign_off(self, latest: Beat) -> str:
+        url = _web_url(self.m.identity.remote)
+        if url:
+            return f"{self.m.project} lives at <{url}>."
+        return english.sentence(f"That is where {self.m.project} stood on {local_time(latest):%Y-%m-%d}")
+
+    def _I(self) -> str:
+        return "I" if self.m.authorship.voice == "I" else "we"
+
+    def _me(self) -> str:
+        return "me" if self.m.authorship.voice == "I" else "us"
+
+
+def _lesson(relation: Relation) -> str:
+    """What a hard part showed, as a sentence of facts."""
+    thing = named_in(relation)
+    if relation.kind == "struggle":
+        return english.sentence(english.mark_code(relation.evidence))
+    if relation.kind == "reverts" and relation.earlier is not None:
+        gap = _gap_phrase(relation.later.time - relation.earlier.time)
+        what = thing or english.noun_phrase(_plain(relation.earlier.headline))
+        why = relation.later.tension or relation.later.why
+        return english.sentence(f"{what[:1].upper() + what[1:]} did not survive: it was taken back {gap}"
+                                + (f". {why}" if why and tellable(why) else ""))
+    return ""
+
+
+# -- headings -------------------------------------------------------------------------------------
+
+def _headings(chapters: list[Chapter]) -> list[str]:
+    used: set[str] = set()
+    out = []
+    for chapter in chapters:
+        heading = _heading(chapter)
+        base, n = heading, 2
+        while heading.lower() in used:
+            heading = f"{base}, again" if n == 2 else f"{base} ({n})"
+            n += 1
+        used.add(heading.lower())
+        out.append(heading)
+    return out
+
+
+def _heading(chapter: Chapter) -> str:
+    """A complete phrase that names a real thing: the verb phrase of the chapter's most
+    important change (as a gerund), its noun phrase, or the names it added."""
+    ranked = sorted(chapter.beats, key=lambda b: -b.importance)
+    lead = next((b for b in ranked if understand(_plain(b.headline)).form in ("verb", "noun")), chapter.lead)
+    headline = understand(english.mark_code(_plain(lead.headline)))
+    if headline.form == "verb":
+        return _shorten(english.gerund(headline))
+    if headline.form == "noun":
+        phrase = english.noun_phrase(headline.text)
+        return _shorten(phrase[0].upper() + phrase[1:])
+    names = lead.added[:2] or lead.touched[:2] or ([chapter.topic] if chapter.topic else [])
+    if names:
+        return _shorten("Inside " + join([code(n) for n in names]))
+    return _shorten(f"Changes to `{lead.files[0]}`" if lead.files else "Small fixes")
+
+
+def _shorten(text: str) -> str:
+    """At most HEADING_LIMIT characters, cut at a phrase boundary, never with "…"."""
+    text = re.sub(r"\s*\([^)]*\)\s*$", "", text).strip()
+    while len(text) > HEADING_LIMIT:
+        cut = max(text.rfind(sep, 0, HEADING_LIMIT) for sep in (" and ", ", ", " to ", " for ", " with ", " in ", " so "))
+        if cut <= 10:
+            words = text[:HEADING_LIMIT].rsplit(" ", 1)[0]
+            return words.rstrip(",;:")
+        text = text[:cut].rstrip(",;:")
+    return text
+
+
+def _main_chapter(chapters: list[Chapter]) -> int:
+    return max(range(len(chapters)), key=lambda i: chapters[i].importance)
+
+
+# -- small helpers ------------------------------------------------------------------------------------
+
+_LANGUAGE_NAMES = {"python": "Python", "c": "C", "cpp": "C++", "rust": "Rust", "go": "Go", "javascript": "JavaScript",
+                   "typescript": "TypeScript", "tsx": "TypeScript", "lua": "Lua", "ruby": "Ruby", "java": "Java",
+                   "kotlin": "Kotlin", "csharp": "C#", "swift": "Swift", "bash": "Shell", "sql": "SQL", "css": "CSS",
+                   "html": "HTML", "zig": "Zig", "elixir": "Elixir", "haskell": "Haskell"}
+
+
+def _suffix(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return name[name.rfind("."):].lower() if "." in name else ""
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _sentences(text: str) -> list[str]:
+    flat = " ".join(text.split())
+    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z`*])", flat) if s]
+
+
+_META_SENTENCE = re.compile(r"\b(?:blog post|I intend|work in progress|hiding in plain sight|this repo(?:sitory)?|"
+                            r"check out|see also|star this|pull requests? (?:are )?welcome|under construction)\b", re.I)
+
+
+def _describing(text: str) -> list[str]:
+    """The sentences of a README's opening that say what the project is or does."""
+    return [english.sentence(s) for s in _sentences(text)
+            if not _META_SENTENCE.search(s) and meta_reference(s) is None]
+
+
+def _what_it_does(summary: str, name: str) -> str:
+    """From a README's opening: "it can fork a process onto a different computer" ->
+    "forking a process onto a different computer"; "A pico-8 platformer made by ..." ->
+    "a pico-8 platformer"; "X is an SSH tarpit that ..." -> "an SSH tarpit"."""
+    for sentence in _describing(summary)[:3]:
+        plain = re.sub(r"[*_`]", "", sentence).rstrip(".")
+        can = re.search(r"\bcan ([a-z]+) (.+)$", plain)
+        if can:
+            verb = english.understand(f"{can.group(1)} {can.group(2)}")
+            if verb.form == "verb":
+                return _clip_phrase(english.lower_first(english.gerund(verb)))
+        if re.match(r"^[A-Z][a-z]+ing\b", plain):
+            return _clip_phrase(plain)  # "Training DIAMOND to play MarioKart64 using a Neural Network"
+        noun = re.match(r"^(?:" + re.escape(name) + r"\s+is\s+|It's\s+|It is\s+)?(an?\s+[^,;:]+)", plain, re.I)
+        # "X is an SSH tarpit that ...", or a sentence that is one noun phrase.
+        if noun and (noun.start(1) > 0 or noun.end(1) == len(plain)):
+            return _clip_phrase(noun.group(1), cut=(" that ", " which ", " made by ", " for ", " with "))
+    return ""
+
+
+def _clip_phrase(text: str, cut: tuple[str, ...] = (" except ", " so ", " because ", ", ")) -> str:
+    for marker in cut:
+        if marker in text and len(text) > 40:
+            text = text.split(marker, 1)[0]
+    return text if len(text) <= 70 else text[:70].rsplit(" ", 1)[0]
+
+
+def _first_sentence(text: str) -> str:
+    sentences = _sentences(text)
+    return sentences[0].strip("*_ ") if sentences else ""
+
+
+def _span_words(beats: list[Beat]) -> str:
+    days = (beats[-1].time - beats[0].time) / 86400 if beats else 0
+    if days < 1:
+        return "A day"
+    if days < 14:
+        return english.count(max(2, round(days)), "day").capitalize()
+    if days < 60:
+        return english.count(round(days / 7), "week").capitalize()
+    return english.count(round(days / 30), "month").capitalize()
+
+
+def _web_url(remote: str) -> str:
+    if not remote:
+        return ""
+    match = re.match(r"^(?:git@|ssh://git@)([\w.-]+)[:/](.+?)(?:\.git)?/?$", remote)
+    if match:
+        return f"https://{match.group(1)}/{match.group(2)}"
+    match = re.match(r"^(https?://[^@/]+/.+?)(?:\.git)?/?$", remote)
+    return match.group(1) if match else ""

@@ -1,0 +1,254 @@
+"""English for the offline narrator: what a headline is (a verb phrase, a clause, a noun
+phrase, or nothing usable), its verbs inflected, lists joined, code named as code.
+The only lemminflect user (it ships its own data: no download, no network).
+
+A headline is conjugated only when it is clearly a verb phrase; anything else is never
+guessed at — the narrator then tells the change from its facts instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Words lemminflect knows as verbs that lead commit subjects as adjectives or nouns.
+_NOT_VERBS = frozenset("initial more new better first final minor small proper quick simple basic various "
+                       "multiple some all extra working major general main default single double same chance "
+                       "cheaper faster one two three no only".split())
+# Verbs that also are nouns, common enough as imperatives in subjects to take as verbs.
+_IMPERATIVES = frozenset("add allow avoid bump cache change check clean compile correct create document drop "
+                         "expose fetch flesh format gather guard handle hide ignore install limit load log mark "
+                         "merge move name note parse patch pin print process query queue rate record release "
+                         "remove rename replace report request reset return reuse rework run save scan schedule "
+                         "show sort split start stop store stream support switch test time track tune turn type "
+                         "update upgrade use validate watch wrap make reject restrict refactor pass set "
+                         "cut fix build draw play map count catch sketch tweak trim touch vendor read write "
+                         "open close free lock unlock send receive render draft journal publish retry "
+                         "program code port plot chart model implement introduce enforce embed emit "
+                         "export import extend extract filter finish fold generate hook host inline "
+                         "join keep let list mirror mock nest number order pack page pipe poll post "
+                         "prefer prepare probe profile prompt quote raise rank refresh refine register "
+                         "reload render repair require resize resolve restore retain reverse route "
+                         "sample scale seed select serve shape ship sign simplify size skip slice "
+                         "space spawn speed spell stage stamp step strip style swap sync tag tail "
+                         "template thread tidy toggle trace trigger trust unify unwrap vary wire work".split())
+_FREQUENCY = frozenset({"always", "never"})
+_DETERMINERS = frozenset("a an the this that these those my our its their every each all any no some one".split())
+_NP_REFUSED = frozenset("no not don't doesn't didn't can't cannot never always only just maybe why how what when "
+                        "if same more less also still again finally actually some my our miscellaneous misc "
+                        "various random stuff other another wip temp tmp try trying attempt attempting "
+                        "revert merge".split())
+_FINITE = frozenset("is are was were has have had seems seem works work runs run does do looks look "
+                    "needs need breaks break fails fail".split())
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline understood: ``form`` is "verb" (``lemma`` + ``rest``, maybe an adverb or a
+    negation), "clause" (a statement: "parse_header crashed on empty lines"), "noun"
+    (a noun phrase) or "none" (tell it from facts instead)."""
+
+    form: str
+    text: str
+    lemma: str = ""
+    rest: str = ""
+    adverb: str = ""
+    negated: bool = False
+
+
+def understand(headline: str) -> Headline:
+    text = " ".join(headline.split()).rstrip(".!")
+    words = text.split(" ")
+    if not text:
+        return Headline("none", text)
+    first = words[0].lower().rstrip(",:")
+    if first in ("don't", "do") and len(words) > 2 and (first == "don't" or words[1].lower() == "not"):
+        start = 1 if first == "don't" else 2
+        verb = _verb_lemma(words[start], strict=False)
+        if verb:
+            return Headline("verb", text, verb, " ".join(words[start + 1 :]), negated=True)
+    adverb = ""
+    if first.endswith("ly") or first in _FREQUENCY or first == "just":
+        if len(words) > 1 and (lemma := _verb_lemma(words[1], strict=False)):
+            return Headline("verb", text, lemma, " ".join(words[2:]), adverb=first)
+    finite = next((i for i, w in enumerate(words[1:3], 1) if w.lower() in _FINITE), 0)
+    lemma = _verb_lemma(words[0], next_word=words[1] if len(words) > 1 else "")
+    if lemma and not finite:  # "Process dumping seems to work" states; it does not order
+        return Headline("verb", text, lemma, " ".join(words[1:]), adverb)
+    if len(words) > 2 and _states(words):
+        return Headline("clause", text)
+    if first in _NP_REFUSED or not _looks_like_noun_phrase(words):
+        return Headline("none", text)
+    return Headline("noun", text)
+
+
+def _verb_lemma(word: str, next_word: str = "", strict: bool = True) -> str:
+    """The verb's lemma when ``word`` leads a verb phrase; '' when it does not."""
+    lower = word.lower().rstrip(",:")
+    if not lower.isalpha() or lower in _NOT_VERBS:
+        return ""
+    lemmas = _lemmas(lower)
+    verbs = lemmas.get("VERB")
+    if not verbs:
+        return ""
+    lemma = verbs[0].lower()
+    only_verb = set(lemmas) == {"VERB"}
+    if lower.endswith("s") and lower != lemma and not only_verb:
+        # "Fixes the crash" is a verb; "Hooks, install/uninstall" and "Drafts for ..." are nouns.
+        return lemma if next_word.lower() in _DETERMINERS else ""
+    if lower.endswith("ing") and not next_word:
+        return ""  # "Strafing" names an activity
+    if only_verb or lemma in _IMPERATIVES or not strict or next_word.lower() in _DETERMINERS:
+        return lemma
+    return ""
+
+
+_LINKS = frozenset("on in of for to with at by from into over under about the a an and or".split())
+
+
+def _states(words: Sequence[str]) -> bool:
+    """A statement: a subject then a finite verb ("parse_header crashed on empty lines",
+    "process dumping seems to work"), not a participle used as an adjective ("crash on
+    deleted tweets")."""
+    for index in (1, 2):
+        if index < len(words) and (_is_past_verb(words[index]) or words[index].lower() in _FINITE):
+            if index == 1 or words[1].lower() not in _LINKS:
+                return True
+    return False
+
+
+def _is_past_verb(word: str) -> bool:
+    lower = word.lower()
+    verbs = _lemmas(lower).get("VERB")
+    if not verbs:
+        return False
+    return lower != verbs[0].lower() and inflect(verbs[0].lower(), "VBD") == lower
+
+
+def _looks_like_noun_phrase(words: Sequence[str]) -> bool:
+    if len(words) > 9:
+        return False
+    # "MY DIFF process.py" shouts; "Drafts for the CLI" names an acronym.
+    loud = [w for w in words if len(w) > 3 and w.isupper() and w.isalpha()]
+    shouting = (len(words[0]) > 2 and words[0].isupper() and words[0].isalpha()) or len(loud) >= 2
+    return not shouting and not any(w.endswith("?") for w in words)
+
+
+@lru_cache(maxsize=4096)
+def _lemmas(word: str) -> dict[str, tuple[str, ...]]:
+    import lemminflect
+
+    found: dict[str, tuple[str, ...]] = lemminflect.getAllLemmas(word)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def inflect(lemma: str, tag: str) -> str:
+    import lemminflect
+
+    if not lemma.isalpha():
+        return lemma
+    try:
+        forms = lemminflect.getInflection(lemma, tag=tag)
+    except (IndexError, KeyError, ValueError):  # its rules for unknown words can trip
+        return lemma
+    return str(forms[0]) if forms else lemma
+
+
+def past(headline: Headline, tag: str = "VBD") -> str:
+    """"Add -l to control banner line length" -> "added -l to control banner line length";
+    a second verb joined by "and" agrees ("fix up the parser and allow comments" -> "fixed
+    up the parser and allowed comments"). ``tag`` VBN gives the participle, VB the base."""
+    if headline.negated:
+        if headline.lemma == "forget" and headline.rest.startswith("to "):
+            return f"{_form('make', tag)} sure {headline.rest}"
+        return f"{_form('stop', tag)} {inflect(headline.lemma, 'VBG')} {headline.rest}".strip()
+    adverb = f"{headline.adverb} " if headline.adverb and headline.adverb not in _FREQUENCY else ""
+    return f"{adverb}{_form(headline.lemma, tag)} {_agree(headline.rest, tag)}".strip()
+
+
+def _form(lemma: str, tag: str) -> str:
+    return lemma if tag == "VB" else inflect(lemma, tag)
+
+
+def _agree(rest: str, tag: str) -> str:
+    def second(match: re.Match[str]) -> str:
+        word = match.group(2)
+        lemma = _verb_lemma(word, next_word=match.group(3) or "")
+        if not lemma or lemma != word.lower():
+            return match.group(0)
+        return f"{match.group(1)}{_form(lemma, tag)}{match.group(3) and ' ' + match.group(3) or ''}"
+
+    # "fix up the parser and allow comments", "update readme, add manual": each verb agrees.
+    return re.sub(r"((?:\band |, ))([a-z]+)(?: (\w+))?", second, rest, count=2)
+
+
+def gerund(headline: Headline) -> str:
+    """"Add -l to control banner line length" -> "Adding -l to control banner line length"."""
+    if headline.negated:
+        return f"No more {inflect(headline.lemma, 'VBG')} {headline.rest}".strip()
+    verb = inflect(headline.lemma, "VBG")
+    adverb = f"{headline.adverb.capitalize()} " if headline.adverb else ""
+    phrase = f"{adverb}{verb if adverb else verb.capitalize()} {_agree(headline.rest, 'VBG')}".strip()
+    return phrase
+
+
+def frequency_clause(headline: Headline, subject: str) -> str:
+    """"Always ignore SIGPIPE" -> "made Endlessh always ignore SIGPIPE" (the program, not the
+    author, always does it)."""
+    return f"made {subject} {headline.adverb} {headline.lemma} {headline.rest}".strip()
+
+
+def noun_phrase(text: str) -> str:
+    """A noun phrase with its article, ready to follow a verb: "the systemd service"."""
+    first, _, rest = text.partition(" ")
+    if first[:1].isupper() and not first.isupper() and not re.search(r"[A-Z]", first[1:]):
+        first = first.lower()
+    phrase = f"{first} {rest}".strip()
+    return phrase if phrase.lower().startswith(("the ", "a ", "an ")) else f"the {phrase}"
+
+
+_CODEISH = re.compile(r"(?<![`\w])([A-Za-z_][\w]*(?:_\w+)+|[a-z]+[A-Z]\w*|[\w./-]+\.(?:py|c|h|rs|go|js|ts|tsx|lua|rb|"
+                      r"java|cs|cpp|toml|json|ya?ml|md|sh|p8)|[A-Za-z_][\w.]*\(\))(?![`\w])")
+
+
+def mark_code(text: str) -> str:
+    """Names that are code (snake_case, camelCase, file.ext, call()) in backticks, once."""
+    parts = re.split(r"(`[^`]*`)", text)
+    return "".join(p if p.startswith("`") else _CODEISH.sub(r"`\1`", p) for p in parts)
+
+
+def join(items: Sequence[str], word: str = "and") -> str:
+    items = [i for i in items if i]
+    if len(items) <= 2:
+        return f" {word} ".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def code(name: str) -> str:
+    return name if name.startswith("`") else f"`{name}`"
+
+
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    word = _NUMBERS[number] if 0 <= number < len(_NUMBERS) else f"{number:,}"
+    return f"{word} {noun if number == 1 else plural or noun + 's'}"
+
+
+def sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return ""
+    if text[0].islower() and not text.startswith("`"):
+        text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?…:" else text + "."
+
+
+def lower_first(text: str) -> str:
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text

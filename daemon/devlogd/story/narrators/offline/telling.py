@@ -1,0 +1,330 @@
+"""Microplanning: one chapter of the material told as paragraphs of typed sentences.
+
+A change is told by what its headline is (a verb phrase in the past tense, a statement,
+a noun phrase) or, when the headline says nothing usable, by its facts (the definitions
+it added, the functions it reworked, the file it changed). Minor changes are told
+together in one sentence. Relations shape the chapter (a fix of what a feature added, a
+revert, a struggle, a pivot, a measured result), and nothing claims a cause the facts do
+not carry. The chapter's most telling hunk of code closes it, introduced by what to look
+at in it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from devlogd.models import Beat, Hunk
+from devlogd.pipeline.excerpts import file_kind, score_lines
+from devlogd.pipeline.reasons import is_filler, is_reason, same_thought, sentences_of
+from devlogd.story.drafting import Chapter
+from devlogd.story.narrators.offline import english
+from devlogd.story.narrators.offline.english import Headline, code, join, understand
+from devlogd.story.narrators.offline.lexicon import Chooser
+from devlogd.story.relations import Relation
+from devlogd.story.style import meta_reference
+
+TOLD_ONE_BY_ONE = 4  # changes of a chapter told in sentences of their own; the rest together
+CODE_LINES = 12
+
+LANGUAGES = {".py": "python", ".c": "c", ".h": "c", ".cc": "cpp", ".cpp": "cpp", ".hpp": "cpp", ".rs": "rust",
+             ".go": "go", ".js": "javascript", ".mjs": "javascript", ".ts": "typescript", ".tsx": "tsx",
+             ".lua": "lua", ".p8": "lua", ".rb": "ruby", ".java": "java", ".kt": "kotlin", ".cs": "csharp",
+             ".swift": "swift", ".sh": "bash", ".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml",
+             ".sql": "sql", ".css": "css", ".html": "html", ".zig": "zig", ".ex": "elixir", ".hs": "haskell"}
+
+
+@dataclass
+class Told:
+    """A chapter as markdown blocks (paragraphs, a code block) and what it said."""
+
+    blocks: list[str] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+
+
+class ChapterTeller:
+    def __init__(self, chooser: Chooser, project: str) -> None:
+        self.say = chooser.say
+        self.project = project
+
+    def tell(self, chapter: Chapter, opening: str = "", first_chapter: bool = False) -> Told:
+        told = Told()
+        by_sha = {r.later.sha: r for r in chapter.relations}
+        ranked = sorted(chapter.beats, key=lambda b: -b.importance)[:TOLD_ONE_BY_ONE]
+        solo = [b for b in chapter.beats if b in ranked or b.sha in by_sha]
+        minor = [b for b in chapter.beats if b not in solo]
+        paragraph: list[str] = [opening] if opening else []
+        for index, beat in enumerate(solo):
+            relation = by_sha.get(beat.sha)
+            start = "" if index or opening else ("first" if first_chapter else "opens")
+            sentences = self._beat(beat, relation, start)
+            paragraph += sentences
+            if len(paragraph) >= 4 or relation is not None:
+                told.blocks.append(" ".join(p for p in paragraph if p))
+                paragraph = []
+        if minor:
+            together = self._together(minor)
+            if together:
+                paragraph.append(together)
+        if paragraph:
+            told.blocks.append(" ".join(p for p in paragraph if p))
+        shown = self._code(chapter)
+        if shown:
+            told.blocks += shown
+        return told
+
+    # -- one change -------------------------------------------------------------------------
+
+    def _beat(self, beat: Beat, relation: Relation | None, start: str) -> list[str]:
+        out: list[str] = []
+        if relation is not None and relation.kind in ("fixes", "pivot"):
+            out.append(self._relation_before(relation))
+        out.append(self._main(beat, start))
+        if relation is not None and relation.kind == "reverts" and relation.earlier is not None:
+            out.append(self._taken_back(relation))
+        out += self._reasons(beat)
+        if relation is not None and relation.kind in ("struggle", "result", "built-on", "milestone"):
+            out.append(self._relation_after(relation))
+        return [english.sentence(s) if not s.endswith(("”", ".", "!", "?", ":")) else s for s in out if s]
+
+    def _main(self, beat: Beat, start: str) -> str:
+        headline = understand(english.mark_code(_plain(beat.headline)))
+        if headline.form == "verb":
+            if headline.adverb in ("always", "never"):
+                vp = english.frequency_clause(headline, self.project)
+            else:
+                vp = english.past(headline)
+            vp += self._added(beat, headline.text)
+            if start:
+                return self.say(start, vp=vp, vp_ing=_ing(headline, vp))
+            return self.say("next", vp=vp)
+        if headline.form == "clause":
+            clause = english.lower_first(headline.text)
+            return self.say("broken" if beat.kind == "fix" else "stated", clause=clause)
+        if headline.form == "noun":
+            key = "noun_first" if start == "first" else "noun"
+            return self.say(key, np=english.noun_phrase(headline.text)) + self._which(beat, headline.text)
+        return self.say("facts", facts=facts_clause(beat))
+
+    def _added(self, beat: Beat, said: str) -> str:
+        new = [n for n in beat.added if n not in said][:3]
+        settings = [n for n in beat.numbers if " = " in n and n.split(" = ")[0] not in said][:2]
+        parts = ([f"adding {join([code(n) for n in new])}"] if new else []) + (
+            [f"setting {join([code(_setting(n)) for n in settings])}"] if settings else [])
+        return ", " + " and ".join(parts) if parts else ""
+
+    def _which(self, beat: Beat, said: str) -> str:
+        new = [n for n in beat.added if n not in said][:3]
+        if not new:
+            return ""
+        return " " + english.sentence(f"It added {join([code(n) for n in new])}")
+
+    def _reasons(self, beat: Beat) -> list[str]:
+        said = [beat.headline]
+        out: list[str] = []
+        for key, text in (("tension", beat.tension), ("why", beat.why), ("insight", beat.insight)):
+            if text and tellable(text) and not any(same_thought(text, s) for s in said):
+                out.append(self.say(key, text=english.sentence(english.mark_code(text))))
+                said.append(text)
+        if not out:
+            rest = [s for s in sentences_of(_body(beat.message))
+                    if not is_filler(s) and tellable(s) and not any(same_thought(s, t) for t in said)]
+            if rest:
+                quote = _clip(" ".join(rest[:2]), 220)
+                out.append(self.say("said", text=quote))
+        return out
+
+    def _relation_before(self, relation: Relation) -> str:
+        earlier = relation.earlier
+        if relation.kind == "fixes" and earlier is not None:
+            return self.say("fixes", evidence=named_in(relation) or english.noun_phrase(_plain(earlier.headline)))
+        if relation.kind == "pivot":
+            return self.say("pivot", evidence=english.mark_code(relation.evidence))
+        return ""
+
+    def _taken_back(self, relation: Relation) -> str:
+        earlier = relation.earlier
+        assert earlier is not None
+        what = named_in(relation) or f"“{_plain(earlier.headline)}”"
+        when = _gap_phrase(relation.later.time - earlier.time).replace(" later", " earlier")
+        return self.say("reverts", what=what, when=when)
+
+    def _relation_after(self, relation: Relation) -> str:
+        key = "builton" if relation.kind == "built-on" else relation.kind
+        evidence = relation.evidence
+        if relation.kind == "built-on":
+            evidence = join([code(d) for d in evidence.split(", ")])
+        return self.say(key, evidence=english.mark_code(evidence))
+
+    def _together(self, beats: list[Beat]) -> str:
+        phrases = []
+        reworked: dict[str, list[str]] = {}
+        for beat in beats[:5]:
+            headline = understand(english.mark_code(_plain(beat.headline)))
+            if headline.form == "verb" and headline.adverb not in ("always", "never"):
+                phrases.append(english.past(headline))
+            elif headline.form != "noun" and beat.touched and beat.files and not beat.added:
+                reworked.setdefault(beat.files[0], []).extend(beat.touched[:2])
+            elif headline.form != "noun":
+                phrases.append(facts_clause(beat))
+        for path, names in reworked.items():  # one clause a file: "reworked `a` and `b` in x.c"
+            phrases.append(f"reworked {join([code(n) for n in dict.fromkeys(names)])} in `{path}`")
+        counted = Counter(phrases)  # "changed `README.md`" three times is said once
+        phrases = [p + (f" ({english.count(counted[p], 'time')})" if counted[p] > 1 else "") for p in counted]
+        if len(beats) > 5:
+            phrases.append(f"made {english.count(len(beats) - 5, 'more small change')}")
+        if not phrases:
+            return ""
+        return english.sentence(self.say("minor", list=join(phrases)))
+
+    # -- the code that tells ---------------------------------------------------------------------
+
+    def _code(self, chapter: Chapter) -> list[str]:
+        best = telling_hunk(chapter)
+        if best is None:
+            return []
+        beat, hunk = best
+        lines = [l for l in hunk.lines if l[1:].strip()][:CODE_LINES]
+        path = f"`{hunk.path}`"
+        if file_kind(hunk.path) == "prose":
+            quoted = [l[1:].strip() for l in lines if l.startswith("+")]
+            return [self.say("prose_file", path=path), "\n".join(f"> {q}" for q in quoted)]
+        name = _defined_in(lines) or (hunk.header if hunk.header and hunk.header not in ("None",) else "")
+        if _defined_in(lines):
+            intro = self.say("code_new", name=code(name), path=path)
+        elif name:
+            intro = self.say("code_change", name=code(name), path=path)
+        else:
+            intro = self.say("code_file", path=path)
+        added_only = all(l.startswith("+") for l in lines)
+        language = LANGUAGES.get(_suffix(hunk.path), "") if added_only else "diff"
+        body = "\n".join(l[1:] for l in lines) if added_only else "\n".join(lines)
+        return [intro, f"```{language}\n{_dedent(body) if added_only else body}\n```"]
+
+
+def _setting(constant: str) -> str:
+    """"DEFAULT_DELAY = 10000  // milliseconds" -> "DEFAULT_DELAY = 10000"."""
+    return re.split(r"\s+(?://|#|/\*)", constant, maxsplit=1)[0].strip()
+
+
+def named_in(relation: Relation) -> str:
+    """The code a relation's evidence names: "`config`, added on ..." -> "`config`"."""
+    match = re.search(r"`[^`]+`", relation.evidence)
+    return match.group(0) if match else ""
+
+
+def tellable(text: str) -> bool:
+    """An author's sentence a post can carry as it is: a reason, short enough to read in
+    one breath, and free of words that would show where it came from."""
+    return is_reason(text) and len(text) <= 220 and meta_reference(text) is None and "…" not in text
+
+
+def telling_hunk(chapter: Chapter) -> tuple[Beat, Hunk] | None:
+    """The chapter's most telling hunk: the best-scored among its changes, the lead's and
+    a fix's first, never a noise file."""
+    candidates: list[tuple[float, Beat, Hunk]] = []
+    for beat in chapter.beats:
+        bonus = 1.3 if beat is chapter.lead or beat.kind == "fix" else 1.0
+        for hunk in beat.excerpt:
+            kind = file_kind(hunk.path)
+            score = score_lines(hunk.lines, kind)
+            if kind == "prose":
+                score *= 0.6
+            if len([l for l in hunk.lines if l[1:].strip()]) >= 2 and score > 2:
+                candidates.append((score * bonus, beat, hunk))
+    if not candidates:
+        return None
+    _, beat, hunk = max(candidates, key=lambda c: c[0])
+    return beat, hunk
+
+
+def facts_clause(beat: Beat) -> str:
+    """What a change did, from its facts alone: "added `parse_args` and `main` to spawn.py"."""
+    where = f"`{beat.files[0]}`" if beat.files else "the code"
+    if beat.added:
+        home = _home_of(beat, beat.added[0])
+        return f"added {join([code(n) for n in beat.added[:3]])}" + (f" in `{home}`" if home else "")
+    if beat.removed:
+        return f"removed {join([code(n) for n in beat.removed[:2]])} from {where}"
+    if beat.touched:
+        return f"reworked {join([code(n) for n in beat.touched[:2]])} in {where}"
+    if beat.files:
+        return f"changed {where}"
+    return "tidied things up"
+
+
+def _home_of(beat: Beat, name: str) -> str:
+    """The file a definition was added in, when code in an excerpt shows it or only one
+    file changed."""
+    word = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
+    for hunk in beat.excerpt:
+        if file_kind(hunk.path) != "prose" and any(word.search(l) for l in hunk.lines if l.startswith("+")):
+            return hunk.path
+    return beat.files[0] if len(beat.files) == 1 else ""
+
+
+_DEFINED = re.compile(r"^[+-]?[ \t]*(?:export[ \t]+)?(?:pub[ \t]+)?(?:async[ \t]+)?(?:static[ \t]+)?"
+                      r"(?:def|function|fn|func|class|struct|enum|trait|interface|impl|type|local[ \t]+function)"
+                      r"[ \t]+([A-Za-z_$][\w$]*)")
+
+
+def _defined_in(lines: list[str]) -> str:
+    for line in lines:
+        if line.startswith("+"):
+            match = _DEFINED.match(line)
+            if match:
+                return match.group(1)
+    return ""
+
+
+def _ing(headline: Headline, vp: str) -> str:
+    return english.lower_first(english.gerund(headline)) if headline.form == "verb" and not headline.negated else vp
+
+
+_COMMIT_WORDS = ((re.compile(r"(?<![-\w])commit(s?)\b(?!-)", re.I), r"change\1"),
+                 (re.compile(r"(?<![-\w])committ(?:ed|ing)\b", re.I), "saved"),
+                 (re.compile(r"\bgit (?:history|log)\b", re.I), "history"))
+
+
+def _plain(text: str) -> str:
+    """A headline as a post can say it: no markdown or HTML that could break the page, and
+    no word that gives away where the story came from ("4 per commit" -> "4 per change")."""
+    text = re.sub(r"<[^>]*>", "", text).replace("*", "").strip()
+    for pattern, replacement in _COMMIT_WORDS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _body(message: str) -> str:
+    parts = message.strip().split("\n\n", 1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _suffix(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return name[name.rfind("."):].lower() if "." in name else ""
+
+
+def _dedent(text: str) -> str:
+    lines = text.split("\n")
+    indents = [len(l) - len(l.lstrip()) for l in lines if l.strip()]
+    cut = min(indents) if indents else 0
+    return "\n".join(l[cut:] for l in lines)
+
+
+def _gap_phrase(seconds: int) -> str:
+    days = seconds / 86400
+    if days < 1:
+        return "the same day"
+    if days < 2:
+        return "the next day"
+    if days < 14:
+        return f"{english.count(round(days), 'day')} later"
+    if days < 60:
+        return f"{english.count(round(days / 7), 'week')} later"
+    return f"{english.count(round(days / 30), 'month')} later"
