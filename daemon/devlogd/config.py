@@ -86,6 +86,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     git: GitConfig = GitConfig()
     beats: BeatsConfig = BeatsConfig()
     noise: NoiseConfig = NoiseConfig()
+    phrases: dict[str, list[str]] = {}  # the offline narrator's phrase bank, overridden by key
     draft: DraftConfig = DraftConfig()
     daemon: DaemonConfig = DaemonConfig()
     narrator: NarratorConfig = NarratorConfig()

@@ -26,7 +26,7 @@ from devlogd.models import Beat
 from devlogd.protocol import DraftOptions, DraftResult
 from devlogd.pipeline.redact import redact
 from devlogd.story import identity, prompt
-from devlogd.story.checker import check_post
+from devlogd.story.checker import CheckContext, check_post
 from devlogd.story.drafting import Era, SummaryCache
 from devlogd.story.identity import Identity
 from devlogd.story.material import Ask, Material, build_material
@@ -58,6 +58,7 @@ def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
     hooks = hooks or DraftHooks()
     cfg = project.config
     plan = _material(project, chosen, options, hooks)
+    context = check_context(project, plan.identity.name, plan.beats)
     sources = {f"chapter {i + 1}": [b.sha for b in c.beats] for i, c in enumerate(plan.chapters)}
     request = prompt.build_request(plan, options.model or cfg.narrator.model, cfg.narrator.max_tokens,
                                    [_read_style(path) for path in options.style])
@@ -80,17 +81,17 @@ def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
         notes.append("no ANTHROPIC_API_KEY: the offline narrator wrote this draft instead")
     elif use_claude and credentials is not None:
         try:
-            markdown, narrator = _narrate_with_claude(project, request, credentials, hooks)
-            return result(markdown, narrator, [str(v) for v in check_post(markdown)])
+            markdown, narrator = _narrate_with_claude(project, request, credentials, hooks, context)
+            return result(markdown, narrator, [str(v) for v in check_post(markdown, context)])
         except NarratorError as err:
             notes.append(f"Claude could not write the post: {err}. The offline narrator wrote it instead.")
             hooks.note(notes[-1])
     from devlogd.story.narrators.offline import write_post
 
     hooks.progress(0.5, f"writing {len(plan.chapters)} chapters offline")
-    markdown = write_post(plan)
+    markdown = write_post(plan, cfg.phrases)
     hooks.progress(0.95, "checking the storytelling rules")
-    return result(markdown, "offline", [str(v) for v in check_post(markdown)], notes)
+    return result(markdown, "offline", [str(v) for v in check_post(markdown, context)], notes)
 
 
 def _material(project: Project, chosen: DraftSelection, options: DraftOptions, hooks: DraftHooks) -> Material:
@@ -102,7 +103,7 @@ def _material(project: Project, chosen: DraftSelection, options: DraftOptions, h
     ask = Ask(ranged=chosen.ranged, authors=tuple(options.authors), all_authors=options.all_authors,
               user_email=_user_email(where))
     cache = _load_summary_cache(project)
-    material = build_material(beats, _identity(project, beats), ask, earlier=earlier, notes=chosen.notes,
+    material = build_material(beats, project_identity(project, beats), ask, earlier=earlier, notes=chosen.notes,
                               tags=repofacts.tags_by_commit(where), max_chapters=cfg.max_chapters,
                               token_budget=cfg.token_budget, cache=cache)
     _save_summary_cache(project, cache)
@@ -116,7 +117,7 @@ def _material(project: Project, chosen: DraftSelection, options: DraftOptions, h
     return material
 
 
-def _identity(project: Project, beats: list[Beat]) -> Identity:
+def project_identity(project: Project, beats: list[Beat]) -> Identity:
     """What the project is, as of the last revision told."""
     where = project.paths.workdir or project.paths.common_dir
     rev = beats[-1].sha if beats else "HEAD"
@@ -144,8 +145,15 @@ def _canonical_authors(where: Path, beats: list[Beat]) -> list[Beat]:
     return out
 
 
+def check_context(project: Project, name: str, beats: list[Beat]) -> CheckContext:
+    """What the checker needs to read a post as its reader would: the project's name, its
+    folder, the subjects of its changes and its noise classes."""
+    subjects = frozenset(b.message.split("\n", 1)[0] for b in beats) | frozenset(b.headline for b in beats)
+    return CheckContext(project=name, folder=project.folder_name, subjects=subjects, noise=project.noise)
+
+
 def _narrate_with_claude(project: Project, request: dict[str, Any], credentials: tuple[str, str | None],
-                         hooks: DraftHooks) -> tuple[str, str]:
+                         hooks: DraftHooks, context: CheckContext) -> tuple[str, str]:
     from devlogd.story.narrators.claude import ClaudeNarrator, Credentials, estimate_cost
 
     request = prompt.redact_request(request)
@@ -158,7 +166,7 @@ def _narrate_with_claude(project: Project, request: dict[str, Any], credentials:
     hooks.note(f"sending {tokens:,} input tokens to {model} (about ${cost:.3f} with the reply)")
     hooks.progress(0.2, f"{model} is writing")
     first = narrator.narrate(request, hooks.text, hooks.cancelled)
-    problems = [str(v) for v in check_post(first.text)]
+    problems = [str(v) for v in check_post(first.text, context)]
     if not problems:
         return first.text, f"claude ({model})"
     hooks.note(f"the draft broke {len(problems)} rule(s); asking for one repair")

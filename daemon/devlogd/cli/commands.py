@@ -17,6 +17,7 @@ from devlogd.paths import RepoPaths, find_repo
 
 if TYPE_CHECKING:
     from devlogd.app.project import Project
+    from devlogd.story.checker import CheckContext
     from devlogd.protocol import DraftResult
 
 
@@ -173,13 +174,27 @@ def cmd_check(args: argparse.Namespace, directory: Path) -> int:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror}") from err
-    violations = check_post(text)
+    violations = check_post(text, _check_context(directory))
     for violation in violations:
         print(f"{path}: {violation}", file=sys.stderr)
     if violations:
         raise CheckFailed(f"{len(violations)} rule{'s' if len(violations) != 1 else ''} broken")
     print(f"{path}: follows the storytelling rules", file=sys.stderr)
     return 0
+
+
+def _check_context(directory: Path) -> CheckContext | None:
+    """In a repository, the checker also knows the project's name, folder, subjects and
+    noise; elsewhere it checks the text alone."""
+    from devlogd.app.drafts import check_context, project_identity
+    from devlogd.errors import DevlogError
+
+    try:
+        project = _project(directory)
+        beats = project.journal.load().beats
+        return check_context(project, project_identity(project, beats).name, beats)
+    except DevlogError:
+        return None
 
 
 def cmd_status(args: argparse.Namespace, directory: Path) -> int:

@@ -210,8 +210,8 @@ def noun_phrase(text: str) -> str:
     return phrase if phrase.lower().startswith(("the ", "a ", "an ")) else f"the {phrase}"
 
 
-_CODEISH = re.compile(r"(?<![`\w])([A-Za-z_][\w]*(?:_\w+)+|[a-z]+[A-Z]\w*|[\w./-]+\.(?:py|c|h|rs|go|js|ts|tsx|lua|rb|"
-                      r"java|cs|cpp|toml|json|ya?ml|md|sh|p8)|[A-Za-z_][\w.]*\(\))(?![`\w])")
+_CODEISH = re.compile(r"(?<![`\w])([A-Za-z_][\w.]*\(\)|[A-Za-z_][\w]*(?:_\w+)+|[a-z]+[A-Z]\w*|"
+                      r"[\w./-]+\.(?:py|c|h|rs|go|js|ts|tsx|lua|rb|java|cs|cpp|toml|json|ya?ml|md|sh|p8))(?![`\w(])")
 
 
 def mark_code(text: str) -> str:

@@ -109,7 +109,8 @@ class ChapterTeller:
 
     def _added(self, beat: Beat, said: str) -> str:
         new = [n for n in beat.added if n not in said][:3]
-        settings = [n for n in beat.numbers if " = " in n and n.split(" = ")[0] not in said][:2]
+        settings = [n for n in beat.numbers if " = " in n and n.split(" = ")[0] not in said
+                    and "[REDACTED" not in n][:2]  # a secret is never told, not even as a marker
         parts = ([f"adding {join([code(n) for n in new])}"] if new else []) + (
             [f"setting {join([code(_setting(n)) for n in settings])}"] if settings else [])
         return ", " + " and ".join(parts) if parts else ""
@@ -118,7 +119,7 @@ class ChapterTeller:
         new = [n for n in beat.added if n not in said][:3]
         if not new:
             return ""
-        return " " + english.sentence(f"It added {join([code(n) for n in new])}")
+        return " " + english.sentence(self.say("which", names=join([code(n) for n in new])))
 
     def _reasons(self, beat: Beat) -> list[str]:
         said = [beat.headline]
@@ -127,7 +128,7 @@ class ChapterTeller:
             if text and tellable(text) and not any(same_thought(text, s) for s in said):
                 out.append(self.say(key, text=english.sentence(english.mark_code(text))))
                 said.append(text)
-        if not out:
+        if not out and beat.importance >= 45:  # the author's own words, for changes that matter
             rest = [s for s in sentences_of(_body(beat.message))
                     if not is_filler(s) and tellable(s) and not any(same_thought(s, t) for t in said)]
             if rest:
@@ -164,9 +165,11 @@ class ChapterTeller:
             headline = understand(english.mark_code(_plain(beat.headline)))
             if headline.form == "verb" and headline.adverb not in ("always", "never"):
                 phrases.append(english.past(headline))
-            elif headline.form != "noun" and beat.touched and beat.files and not beat.added:
+            elif headline.form == "noun":
+                phrases.append(f"worked on {english.noun_phrase(headline.text)}")
+            elif beat.touched and beat.files and not beat.added:
                 reworked.setdefault(beat.files[0], []).extend(beat.touched[:2])
-            elif headline.form != "noun":
+            else:
                 phrases.append(facts_clause(beat))
         for path, names in reworked.items():  # one clause a file: "reworked `a` and `b` in x.c"
             phrases.append(f"reworked {join([code(n) for n in dict.fromkeys(names)])} in `{path}`")
@@ -217,7 +220,8 @@ def named_in(relation: Relation) -> str:
 def tellable(text: str) -> bool:
     """An author's sentence a post can carry as it is: a reason, short enough to read in
     one breath, and free of words that would show where it came from."""
-    return is_reason(text) and len(text) <= 220 and meta_reference(text) is None and "…" not in text
+    return (is_reason(text) and len(text) <= 220 and meta_reference(text) is None and "…" not in text
+            and "[REDACTED" not in text)
 
 
 def telling_hunk(chapter: Chapter) -> tuple[Beat, Hunk] | None:
@@ -231,6 +235,8 @@ def telling_hunk(chapter: Chapter) -> tuple[Beat, Hunk] | None:
             score = score_lines(hunk.lines, kind)
             if kind == "prose":
                 score *= 0.6
+            if "[REDACTED" in " ".join(hunk.lines):
+                continue  # code holding a secret is not the code that tells the story
             if len([l for l in hunk.lines if l[1:].strip()]) >= 2 and score > 2:
                 candidates.append((score * bonus, beat, hunk))
     if not candidates:
@@ -291,6 +297,8 @@ def _plain(text: str) -> str:
     """A headline as a post can say it: no markdown or HTML that could break the page, and
     no word that gives away where the story came from ("4 per commit" -> "4 per change")."""
     text = re.sub(r"<[^>]*>", "", text).replace("*", "").strip()
+    text = re.sub(r"\s+(?::-?[)(DPp]|;-?\)|xD|XD|<3)(?=\s|$)", "", text)  # emoticons read as holes
+    text = re.sub(r"(?<![\w/#-])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b", "", text).strip()  # hashes
     for pattern, replacement in _COMMIT_WORDS:
         text = pattern.sub(replacement, text)
     return text
