@@ -25,7 +25,7 @@ _CONFIG_FILE = re.compile(
 _TEST_FILE = re.compile(r"(?:^|/)(?:tests?|spec|__tests__)/|(?:^|/)test_[^/]*$|_test\.\w+$|\.(?:test|spec)\.\w+$")
 
 KIND_WEIGHT = {"code": 1.0, "prose": 0.9, "test": 0.6, "config": 0.35}
-MIN_SCORE = 2.5  # below this a hunk tells nothing worth showing (build flags, a reflow)
+MIN_SCORE = 1.5  # below this a hunk tells nothing worth showing (build flags, a reflow)
 
 
 def file_kind(path: str) -> str:

@@ -209,6 +209,6 @@ def open_threads(chapters: Sequence[Chapter], limit: int = 4) -> list[str]:
                     if todo and len(todo.group("text").split()) >= 3:
                         found.append(f"{_first_clause(todo.group('text'))} (in {hunk.path})")
             first = beat.message.split("\n", 1)[0]
-            if _OPEN.search(first):
+            if _OPEN.search(first) and first.lower().rstrip(". ") not in ("wip", "tmp", "temp"):
                 found.append(beat.headline)
     return list(dict.fromkeys(found))[:limit]

@@ -90,7 +90,7 @@ class _Writer:
         paragraphs = []
         summary = _describing(self.m.identity.summary)[:2]
         if summary:
-            text = " ".join(summary)
+            text = " ".join(s if s.lower().startswith(self.m.project.lower()) else english.sentence(s) for s in summary)
             if self.m.project.lower() not in text.lower():
                 text = f"This is {self.m.project}. {text}"
             paragraphs.append(english.mark_code(text))
@@ -115,8 +115,9 @@ class _Writer:
         day = f"on a {when:%A} {part_of_day(when)} ({when:%Y-%m-%d})"
         headline = understand(english.mark_code(_plain(first.headline)))
         what = english.past(headline) if headline.form == "verb" else facts_clause(first)
-        start = english.sentence(f"It started {day}, when {self._I()} {what}")
-        if problem is not None and problem is not first:
+        start = english.sentence(f"It started {day}")
+        if problem is not None and tellable(problem.tension):
+            self.teller.told.append(problem.tension)  # told here, not again in its chapter
             return start + " " + self.say("tension", text=english.sentence(english.mark_code(problem.tension)))
         return start
 
@@ -195,13 +196,20 @@ class _Writer:
             forms = {"vp": facts_clause(latest), "vp_pp": facts_clause(latest)}
         out = [f"## Next for {self.m.project}", english.sentence(self.say("latest", **forms))]
         if self.m.open_threads:
-            out.append("\n".join(f"- {self.say('open', text=english.mark_code(t))}" for t in self.m.open_threads))
+            out.append("\n".join(f"- {self._open(t)}" for t in self.m.open_threads))
         credit = self._credit()
         if credit:
             out.append(credit)
         out.append("<!-- devlog: what comes next, in your words: the plan only you know. -->")
         out.append(self._sign_off(latest))
         return out
+
+    def _open(self, thread: str) -> str:
+        if " (in " in thread:  # a TODO in the code
+            return self.say("open", text=english.mark_code(thread))
+        headline = understand(english.mark_code(_plain(thread)))
+        text = english.lower_first(english.gerund(headline)) if headline.form == "verb" else english.lower_first(headline.text)
+        return self.say("unfinished", text=text)
 
     def _credit(self) -> str:
         if not self.m.others:
@@ -221,7 +229,7 @@ class _Writer:
         url = _web_url(self.m.identity.remote)
         if url:
             return f"{self.m.project} lives at <{url}>."
-        return english.sentence(f"That is where {self.m.project} stood on {local_time(latest):%Y-%m-%d}")
+        return english.sentence(f"That is where {self.m.project} stood on {local_time(self.m.told[-1]):%Y-%m-%d}")
 
     def _I(self) -> str:
         return "I" if self.m.authorship.voice == "I" else "we"

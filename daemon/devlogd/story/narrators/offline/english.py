@@ -79,7 +79,7 @@ def understand(headline: str) -> Headline:
         return Headline("verb", text, lemma, " ".join(words[1:]), adverb)
     if len(words) > 2 and _states(words):
         return Headline("clause", text)
-    if first in _NP_REFUSED or not _looks_like_noun_phrase(words):
+    if first in _NP_REFUSED or not _looks_like_noun_phrase(words) or not re.match(r"^[A-Za-z0-9`]", text):
         return Headline("none", text)
     return Headline("noun", text)
 

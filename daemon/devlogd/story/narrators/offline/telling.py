@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from devlogd.models import Beat, Hunk
@@ -47,6 +48,7 @@ class ChapterTeller:
     def __init__(self, chooser: Chooser, project: str) -> None:
         self.say = chooser.say
         self.project = project
+        self.told: list[str] = []  # the author's sentences already in the post: each is told once
 
     def tell(self, chapter: Chapter, opening: str = "", first_chapter: bool = False) -> Told:
         told = Told()
@@ -57,7 +59,7 @@ class ChapterTeller:
         paragraph: list[str] = [opening] if opening else []
         for index, beat in enumerate(solo):
             relation = by_sha.get(beat.sha)
-            start = "" if index or opening else ("first" if first_chapter else "opens")
+            start = "" if index else ("first" if first_chapter and not opening else "opens")
             sentences = self._beat(beat, relation, start)
             paragraph += sentences
             if len(paragraph) >= 4 or relation is not None:
@@ -78,9 +80,14 @@ class ChapterTeller:
 
     def _beat(self, beat: Beat, relation: Relation | None, start: str) -> list[str]:
         out: list[str] = []
-        if relation is not None and relation.kind in ("fixes", "pivot"):
+        if relation is not None and relation.kind in ("fixes", "pivot") and not (
+                relation.kind == "fixes" and named_in(relation).strip("`") in beat.headline):
             out.append(self._relation_before(relation))
-        out.append(self._main(beat, start))
+        if relation is not None and relation.kind == "guards":
+            tests = [code(n) for n in beat.added[:2]] or [english.noun_phrase(_plain(beat.headline))]
+            out.append(self.say("guards", test=join(tests)))
+        else:
+            out.append(self._main(beat, start))
         if relation is not None and relation.kind == "reverts" and relation.earlier is not None:
             out.append(self._taken_back(relation))
         out += self._reasons(beat)
@@ -125,15 +132,18 @@ class ChapterTeller:
         said = [beat.headline]
         out: list[str] = []
         for key, text in (("tension", beat.tension), ("why", beat.why), ("insight", beat.insight)):
-            if text and tellable(text) and not any(same_thought(text, s) for s in said):
+            if text and tellable(text) and not any(same_thought(text, s) for s in said + self.told):
                 out.append(self.say(key, text=english.sentence(english.mark_code(text))))
                 said.append(text)
+                self.told.append(text)
         if not out and beat.importance >= 45:  # the author's own words, for changes that matter
             rest = [s for s in sentences_of(_body(beat.message))
                     if not is_filler(s) and tellable(s) and not any(same_thought(s, t) for t in said)]
+            rest = [r for r in rest if not any(same_thought(r, t) for t in self.told)]
             if rest:
                 quote = _clip(" ".join(rest[:2]), 220)
                 out.append(self.say("said", text=quote))
+                self.told += rest[:2]
         return out
 
     def _relation_before(self, relation: Relation) -> str:
@@ -147,7 +157,8 @@ class ChapterTeller:
     def _taken_back(self, relation: Relation) -> str:
         earlier = relation.earlier
         assert earlier is not None
-        what = named_in(relation) or f"“{_plain(earlier.headline)}”"
+        named = named_in(relation)
+        what = named if named and named.strip("`") not in relation.later.headline else f"“{_plain(earlier.headline)}”"
         when = _gap_phrase(relation.later.time - earlier.time).replace(" later", " earlier")
         return self.say("reverts", what=what, when=when)
 
@@ -188,13 +199,14 @@ class ChapterTeller:
         if best is None:
             return []
         beat, hunk = best
-        lines = [l for l in hunk.lines if l[1:].strip()][:CODE_LINES]
+        lines = _trimmed(hunk.lines)[:CODE_LINES]
         path = f"`{hunk.path}`"
         if file_kind(hunk.path) == "prose":
             quoted = [l[1:].strip() for l in lines if l.startswith("+")]
             return [self.say("prose_file", path=path), "\n".join(f"> {q}" for q in quoted)]
-        name = _defined_in(lines) or (hunk.header if hunk.header and hunk.header not in ("None",) else "")
-        if _defined_in(lines):
+        defined = _defined_in(lines, beat.added)
+        name = defined or (hunk.header if hunk.header and hunk.header not in ("None",) else "")
+        if defined:
             intro = self.say("code_new", name=code(name), path=path)
         elif name:
             intro = self.say("code_change", name=code(name), path=path)
@@ -238,7 +250,8 @@ def telling_hunk(chapter: Chapter) -> tuple[Beat, Hunk] | None:
             if "[REDACTED" in " ".join(hunk.lines):
                 continue  # code holding a secret is not the code that tells the story
             if len([l for l in hunk.lines if l[1:].strip()]) >= 2 and score > 2:
-                candidates.append((score * bonus, beat, hunk))
+                candidates.append((score * bonus * (1.3 if beat.kind == "fix" and chapter.arc != "sequence" else 1.0),
+                                   beat, hunk))
     if not candidates:
         return None
     _, beat, hunk = max(candidates, key=lambda c: c[0])
@@ -275,13 +288,32 @@ _DEFINED = re.compile(r"^[+-]?[ \t]*(?:export[ \t]+)?(?:pub[ \t]+)?(?:async[ \t]
                       r"[ \t]+([A-Za-z_$][\w$]*)")
 
 
-def _defined_in(lines: list[str]) -> str:
+def _defined_in(lines: list[str], added: Sequence[str] = ()) -> str:
+    """The name the shown lines define: a keyword definition, or (C and its kin) a name the
+    change added standing at the start of a line with its parameters."""
     for line in lines:
         if line.startswith("+"):
             match = _DEFINED.match(line)
             if match:
                 return match.group(1)
+            for name in added:
+                if re.match(rf"^\+(?:[\w*]+[ \t]+){{0,4}}{re.escape(name)}\s*\(", line):
+                    return name
     return ""
+
+
+def _trimmed(lines: list[str]) -> list[str]:
+    """Excerpt lines without blank or brace-only lines at either end (a diff of appended
+    code starts with the closing brace of what came before)."""
+    def idle(line: str) -> bool:
+        return not line[1:].strip() or re.fullmatch(r"[{}();\s]*", line[1:]) is not None
+
+    start, end = 0, len(lines)
+    while start < end and idle(lines[start]):
+        start += 1
+    while end > start and idle(lines[end - 1]) and not lines[end - 1][1:].strip().startswith("}"):
+        end -= 1
+    return lines[start:end]
 
 
 def _ing(headline: Headline, vp: str) -> str:
@@ -297,6 +329,9 @@ def _plain(text: str) -> str:
     """A headline as a post can say it: no markdown or HTML that could break the page, and
     no word that gives away where the story came from ("4 per commit" -> "4 per change")."""
     text = re.sub(r"<[^>]*>", "", text).replace("*", "").strip()
+    text = "".join(c for c in text if c.isprintable())
+    if text.count("`") % 2:
+        text = text.replace("`", "")  # a lone backtick would swallow the rest of the paragraph as code
     text = re.sub(r"\s+(?::-?[)(DPp]|;-?\)|xD|XD|<3)(?=\s|$)", "", text)  # emoticons read as holes
     text = re.sub(r"(?<![\w/#-])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b", "", text).strip()  # hashes
     for pattern, replacement in _COMMIT_WORDS:
