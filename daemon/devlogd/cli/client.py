@@ -167,16 +167,23 @@ def open_session(paths: RepoPaths, progress: bool = False) -> Connection:
 
 
 def forward_stdio(paths: RepoPaths) -> int:
-    """`devlog lsp`: pipe an editor's stdio to the daemon's socket, byte for byte."""
+    """`devlog lsp`: pipe an editor's stdio to the daemon's socket, byte for byte.
+
+    The editor's side is read with ``os.read`` on the file descriptor, never through
+    ``sys.stdin.buffer``: after ``exit`` the daemon closes the connection while the editor
+    still holds stdin open, and a thread blocked inside a buffered read holds that buffer's
+    lock, which makes interpreter shutdown abort ("Fatal Python error", exit 134).
+    """
     import threading
 
     sock = connect_or_start(paths, timeout=None)
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdin_fd = sys.stdin.fileno()
+    stdout = sys.stdout.buffer
 
     def upstream() -> None:
         try:
             while True:
-                chunk = stdin.read1(65536) if hasattr(stdin, "read1") else stdin.read(65536)
+                chunk = os.read(stdin_fd, 65536)
                 if not chunk:
                     break
                 sock.sendall(chunk)
@@ -196,7 +203,7 @@ def forward_stdio(paths: RepoPaths) -> int:
                 break
             stdout.write(data)
             stdout.flush()
-    except (OSError, BrokenPipeError):
+    except OSError:  # BrokenPipeError included: the editor went away
         pass
     finally:
         sock.close()
