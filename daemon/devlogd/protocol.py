@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import msgspec
 
-from devlogd.errors import DaemonError
+from devlogd.errors import DaemonError, DevlogError
 
 if TYPE_CHECKING:
     import asyncio
@@ -31,6 +31,33 @@ DRAFT_TEXT = "devlog/draftText"  # notification: DraftText, the post as it strea
 
 class ProtocolError(DaemonError):
     """A message on the socket that is not what the protocol says."""
+
+
+class RequestFailed(DevlogError):
+    """The daemon did the work and it failed as it would have in this process (a bad range,
+    a broken config file, a narrator that was asked for and failed): said once, with the
+    same exit code, and never tried again in-process."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def failure_data(err: DevlogError) -> dict[str, Any]:
+    """What an error reply carries besides its sentence: the exit code the terminal uses."""
+    return {"exitCode": err.exit_code}
+
+
+def failure_from_reply(error: Any) -> DevlogError:
+    """The exception for a JSON-RPC error reply: :class:`RequestFailed` when the daemon says
+    the request itself failed, a :class:`DaemonError` (try in-process) otherwise."""
+    message = error.get("message") if isinstance(error, dict) else None
+    text = str(message or "the daemon reported an error")
+    data = error.get("data") if isinstance(error, dict) else None
+    code = data.get("exitCode") if isinstance(data, dict) else None
+    if isinstance(code, int) and not isinstance(code, bool) and code > 0:
+        return RequestFailed(text, code)
+    return DaemonError(text)
 
 
 # -- requests ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any
 from devlogd.errors import DaemonError
 from devlogd.handoff import daemon_command
 from devlogd.paths import RepoPaths
-from devlogd.protocol import FrameBuffer, FrameError, ProtocolError, frame
+from devlogd.protocol import FrameBuffer, FrameError, ProtocolError, failure_from_reply, frame
 
 Notification = Callable[[str, Any], None]
 
@@ -96,9 +96,7 @@ class Connection:
             message = self.receive()
             if message.get("id") == msg_id and "method" not in message:
                 if "error" in message:
-                    error = message["error"]
-                    text = error.get("message") if isinstance(error, dict) else None
-                    raise DaemonError(str(text or "the daemon reported an error"))
+                    raise failure_from_reply(message["error"])
                 return message.get("result")
             if "method" in message and "id" in message:
                 # A request from the server (window/workDoneProgress/create): accept it.

@@ -111,6 +111,12 @@ def create_server(state: RepoState) -> DevlogServer:
     return server
 
 
+def user_error(err: DevlogError) -> JsonRpcInvalidParams:
+    """A DevlogError as the error reply the terminal turns back into the same sentence and
+    exit code (editors show the sentence)."""
+    return JsonRpcInvalidParams(str(err), data=protocol.failure_data(err))
+
+
 def plain(value: Any) -> Any:
     """pygls hands custom params over as namedtuples; the handlers want plain JSON data."""
     if value is None:
@@ -160,7 +166,7 @@ async def _select(state: RepoState, since: str | None, until: str | None, limit:
     try:
         return await state.in_git_thread(select)
     except DevlogError as err:
-        raise JsonRpcInvalidParams(str(err)) from err
+        raise user_error(err) from err
 
 
 async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResult:
@@ -196,7 +202,7 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
         cancelled.set()  # $/cancelRequest: stop the narrator thread too
         raise
     except DevlogError as err:
-        raise JsonRpcInvalidParams(str(err)) from err
+        raise user_error(err) from err
     finally:
         if progress is not None:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
