@@ -135,21 +135,28 @@ class LocalBackend:
 
     def draft(self, options: DraftOptions, live: LiveDraft) -> DraftResult:
         from devlogd.app.drafts import DraftHooks, write_draft
+        from devlogd.app.selection import require_beats
 
-        beats = self._select(options.since, options.until, after_published=True)
+        selected = self._select(options.since, options.until, after_published=True)
+        beats = require_beats(self.project, self._visible, selected, options.since, options.until)
         hooks = DraftHooks(progress=live.progress, note=live.note, text=live.text)
         return write_draft(self.project, beats, options, hooks)
 
     def _select(self, since: str | None, until: str | None, limit: int | None = None,
                 after_published: bool = False) -> list[Beat]:
         from devlogd.app import selection
+
+        return selection.select_beats(self.project, self._visible, since, until, limit, after_published)
+
+    @cached_property
+    def _visible(self) -> JournalState:
+        """The journal (what was missing journaled first) as far as the branches reach."""
+        from devlogd.app import selection
         from devlogd.pipeline.journal import JournalState
 
-        project = self.project
-        state = journal_missing(project)
-        visible = JournalState(beats=selection.visible_beats(state, selection.reachable_now(project)),
-                               published=state.published)
-        return selection.select_beats(project, visible, since, until, limit, after_published)
+        state = journal_missing(self.project)
+        return JournalState(beats=selection.visible_beats(state, selection.reachable_now(self.project)),
+                            published=state.published)
 
 
 def journal_missing(project: Project) -> JournalState:

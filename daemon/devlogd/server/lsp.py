@@ -195,7 +195,10 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
 
     hooks = drafts.DraftHooks(progress=report, note=note, text=text, cancelled=cancelled)
     try:
-        beats = await _select(state, options.since, options.until, None, after_published=True)
+        selected = await _select(state, options.since, options.until, None, after_published=True)
+        journal = JournalState(beats=state.visible(), published=state.journal.published)
+        beats = await state.in_git_thread(selection.require_beats, state.project, journal, selected,
+                                          options.since, options.until)
         result = await state.in_work_thread(drafts.write_draft, state.project, beats, options, hooks,
                                             ls.api_key, ls.base_url)
     except asyncio.CancelledError:
