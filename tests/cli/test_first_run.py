@@ -3,6 +3,7 @@ an exit code that tells a script what happened. Through the real daemon and in-p
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,52 @@ def test_nothing_new_since_the_published_post(story: GitRepo, tmp_path: Path) ->
     assert result.returncode == 9 and result.stdout == ""
     assert "nothing new since the post you marked published (it ends on 2023-11-14)" in result.stderr
     assert "`devlog draft --since 2023-10-31`" in result.stderr
+
+
+def chapters_of(repo: GitRepo, tmp_path: Path, *where: str) -> int:
+    post = tmp_path / "post.md"
+    result = devlog(repo.path, *where, "draft", "--since", "2000-01-01", "--out", str(post))
+    (wrote,) = [line for line in result.stderr.splitlines() if line.startswith("wrote ")]
+    return int(wrote.split("(")[1].split(" chapter")[0])
+
+
+def test_the_running_daemon_follows_edits_to_either_config_file(repo: GitRepo, tmp_path: Path,
+                                                                 isolated_home: Path) -> None:
+    for area in ("server", "client", "storage", "docs"):
+        repo.commit(f"feat: add the {area} retry loop", {f"{area}/retry.py": f"def {area}_retry():\n    return 1\n"})
+        repo.commit(f"fix: {area} retry gave up too early", {f"{area}/retry.py": f"def {area}_retry():\n    return 3\n"})
+    devlog(repo.path, "daemon", "start")
+    assert chapters_of(repo, tmp_path) > 1
+    repo.write(".devlog.toml", "[draft]\nmax_chapters = 1\n")
+    assert chapters_of(repo, tmp_path) == 1
+    (repo.path / ".devlog.toml").unlink()
+    user = isolated_home / ".config" / "devlog" / "config.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text("# mine\n[draft]\nmax_chapters = 1\n")
+    assert chapters_of(repo, tmp_path) == 1
+
+
+@pytest.mark.parametrize("with_daemon", [True, False])
+def test_a_config_typo_is_one_sentence_with_file_line_and_key(story: GitRepo, with_daemon: bool) -> None:
+    if with_daemon:
+        devlog(story.path, "daemon", "start")
+    story.write(".devlog.toml", "[git]\nworkers = 1\n\n[draft]\nmax_chapter = 3\n")
+    result = devlog(story.path, "status", check=False)
+    assert result.returncode == 5
+    assert result.stderr.splitlines() == [
+        f"devlog: {story.path / '.devlog.toml'}, line 5: unknown key `draft.max_chapter` "
+        "(did you mean `max_chapters`?)"]
+    story.write(".devlog.toml", "[draft]\nmax_chapters = 3\n")
+    assert devlog(story.path, "status").returncode == 0
+
+
+@pytest.mark.parametrize("where", [[], ["--no-daemon"]])
+def test_broken_toml_without_a_daemon_is_one_sentence_and_no_wait(story: GitRepo, where: list[str]) -> None:
+    story.write(".devlog.toml", "[draft]\nmax_chapters = 3\ntoken_budget =\n")
+    started = time.monotonic()
+    result = devlog(story.path, *where, "draft", check=False)
+    assert time.monotonic() - started < 8  # the client used to wait 10 s for a daemon that had died
+    assert result.returncode == 5 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"devlog: {story.path / '.devlog.toml'}, line 3: not valid TOML in `token_budget =`: "
+        "invalid value (column 15)"]

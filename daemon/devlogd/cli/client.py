@@ -20,7 +20,7 @@ from typing import Any
 from devlogd.errors import DaemonError
 from devlogd.handoff import daemon_command
 from devlogd.paths import RepoPaths
-from devlogd.protocol import FrameBuffer, FrameError, ProtocolError, failure_from_reply, frame
+from devlogd.protocol import FrameBuffer, FrameError, ProtocolError, RequestFailed, failure_from_reply, frame
 
 Notification = Callable[[str, Any], None]
 
@@ -128,12 +128,21 @@ def daemon_running(paths: RepoPaths) -> bool:
     return True
 
 
+# Exit codes of a daemon that stopped at start for a reason this process would meet too
+# (not a repository, an unreadable journal, a broken config file): trying in-process would
+# only say the same sentence again.
+_SHARED_FAILURES = (3, 4, 5)
+
+
 def start_daemon(paths: RepoPaths, wait: float = 10.0) -> None:
-    """Start the daemon detached and wait until its socket answers."""
+    """Start the daemon detached and wait until its socket answers, or until it exits: a
+    daemon that dies at start (a broken config file) is reported with its own sentence at
+    once, never after the whole wait."""
     directory = paths.workdir or paths.common_dir
     log_path = paths.ensure_state_dir() / "daemon.start.log"
     with open(log_path, "ab") as log:
-        subprocess.Popen(
+        offset = log.tell()
+        daemon = subprocess.Popen(
             daemon_command([sys.executable, "-m", "devlogd"], directory),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
             start_new_session=True, cwd="/",
@@ -142,8 +151,27 @@ def start_daemon(paths: RepoPaths, wait: float = 10.0) -> None:
     while time.monotonic() < deadline:
         if daemon_running(paths):
             return
+        code = daemon.poll()
+        if code:  # 0 is a daemon that found another one serving: wait for that one
+            said = _last_words(log_path, offset)
+            if code in _SHARED_FAILURES and said:
+                raise RequestFailed(said, code)
+            raise DaemonError(f"the daemon exited at start ({said or f'exit code {code}'}; see {log_path})")
         time.sleep(0.02)
-    raise DaemonError(f"the daemon did not start within {wait:.0f}s (see {paths.daemon_log})")
+    raise DaemonError(f"the daemon did not start within {wait:.0f}s (see {log_path})")
+
+
+def _last_words(log_path: Path, offset: int) -> str:
+    """The last message a daemon wrote to the start log since ``offset``."""
+    try:
+        with open(log_path, "rb") as log:
+            log.seek(offset)
+            text = log.read(65536).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    said = [line.removeprefix("devlog: ") for line in lines if line.startswith("devlog: ")]
+    return said[-1] if said else (lines[-1] if lines else "")
 
 
 def connect_or_start(paths: RepoPaths, timeout: float | None = 30.0) -> socket.socket:

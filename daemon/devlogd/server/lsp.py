@@ -77,7 +77,11 @@ def create_server(state: RepoState) -> DevlogServer:
         # A daemon that has just started has not read the journal against git yet; a
         # moment's wait beats reporting "0 beats" (a long backfill shows as a backlog).
         await ls.state.wait_reconciled(timeout=2.0)
-        return protocol.to_plain(status_info(ls.state, ls.api_key))
+        try:
+            ls.state.refresh_config()
+            return protocol.to_plain(status_info(ls.state, ls.api_key))
+        except DevlogError as err:
+            raise user_error(err) from err
 
     @server.command(protocol.CMD_GENERATE_DRAFT)
     async def generate_draft(ls: DevlogServer, *args: Any) -> Any:
@@ -155,6 +159,10 @@ def _params(raw: Any, kind: type[T], what: str) -> T:
 
 async def _select(state: RepoState, since: str | None, until: str | None, limit: int | None,
                   after_published: bool = False) -> list[Beat]:
+    try:
+        state.refresh_config()
+    except DevlogError as err:
+        raise user_error(err) from err
     await state.wait_reconciled()
     # Other writers (devlog enrich, publish) append too: pick up what they added, cheaply.
     state.journal = await state.in_git_thread(state.project.journal.refresh, state.journal)
