@@ -87,6 +87,9 @@ class DraftOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     style: list[str] = msgspec.field(default_factory=list)
     dry_run: bool = False
     model: str | None = None  # the Claude model; default: [narrator] model in the user's config
+    # When Claude fails: "offline" writes the offline post instead (editors ask for it),
+    # "none" fails the draft. Default: "offline" for auto, "none" when Claude was asked for.
+    fallback: Literal["offline", "none"] | None = None
 
 
 class CredentialsParams(msgspec.Struct, rename="camel", omit_defaults=True):

@@ -1,7 +1,9 @@
 """Drafting a post: plan the material, have it narrated (Claude, or offline), check it.
 
-Any failure of a model gives one sentence and the offline post instead, never a
-half-written one presented as done.
+A failure of Claude is one sentence, never a half-written post presented as done. When
+Claude was asked for by name (`--narrator claude`, `[narrator] narrator = "claude"`) the
+draft fails; chosen automatically (a key is set), or with `--fallback offline` (editors
+ask for it), the offline post is written instead and the sentence goes with it.
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ def write_draft(project: Project, beats: list[Beat], options: DraftOptions,
                 base_url: str | None = None) -> DraftResult:
     """Plan a post from ``beats`` (already selected) and have it narrated.
 
-    Claude writes it when a key is available (or asked for); any failure there gives a
-    clear note and the offline post instead.
+    Claude writes it when a key is available (or asked for); a failure there raises
+    NarratorError, or, where falling back is allowed, gives the offline post with a note.
     """
     hooks = hooks or DraftHooks()
     cfg = project.config
@@ -64,29 +66,60 @@ def write_draft(project: Project, beats: list[Beat], options: DraftOptions,
                            chapters=len(plan.chapters), sources=sources,
                            violations=violations or [], notes=notes or [])
 
-    if options.dry_run:
-        text = json.dumps(prompt.redact_request(request), indent=2, ensure_ascii=False) + "\n"
-        return result(text, "dry-run")
     credentials = api_credentials(cfg, api_key, base_url)
-    notes: list[str] = []
     # An explicit choice wins; otherwise the user's [narrator] narrator (DEVLOG_NARRATOR).
     choice = options.narrator if options.narrator != "auto" else cfg.narrator.narrator
+    if options.dry_run:
+        sent = prompt.redact_request(request)
+        text = json.dumps(sent, indent=2, ensure_ascii=False) + "\n"
+        counter = credentials if choice != "offline" else None
+        return result(text, "dry-run", notes=[_request_size(project, sent, counter)])
+    # Claude asked for by name fails loudly; chosen automatically, it may fall back.
+    fallback = options.fallback or ("none" if choice == "claude" else "offline")
     use_claude = choice == "claude" or (choice == "auto" and credentials is not None)
-    if use_claude and credentials is None:
-        notes.append("no ANTHROPIC_API_KEY: the offline narrator wrote this draft instead")
-    elif use_claude and credentials is not None:
+    notes: list[str] = []
+    if use_claude:
         try:
+            if credentials is None:
+                raise NarratorError("no ANTHROPIC_API_KEY is set (export it, or put it in "
+                                    "~/.config/devlog/credentials with mode 0600)")
             markdown, narrator = _narrate_with_claude(project, request, credentials, hooks)
             return result(markdown, narrator, [str(v) for v in check_post(markdown)])
         except NarratorError as err:
-            notes.append(f"Claude could not write the post: {err}. The offline narrator wrote it instead.")
-            hooks.note(notes[-1])
+            if fallback != "offline":
+                raise NarratorError(f"Claude could not write the post: {err}; "
+                                    "`--fallback offline` writes the offline post instead") from err
+            # Said once: in the result's notes, which every front end shows.
+            notes.append(f"Claude could not write the post: {err}; the offline narrator wrote it instead")
     from devlogd.story.narrators.offline import write_post
 
     hooks.progress(0.5, f"writing {len(plan.chapters)} chapters offline")
     markdown = write_post(plan)
     hooks.progress(0.95, "checking the storytelling rules")
     return result(markdown, "offline", [str(v) for v in check_post(markdown)], notes)
+
+
+def _request_size(project: Project, request: dict[str, Any],
+                  credentials: tuple[str, str | None] | None) -> str:
+    """What a request costs: counted by the API when there is a key, estimated here
+    otherwise (or when the count fails)."""
+    from devlogd.story.narrators.claude import ClaudeNarrator, Credentials, estimate_cost, estimate_tokens
+
+    model = str(request["model"])
+    how = "estimated here; with a key, the API counts them"
+    tokens = estimate_tokens(request)
+    if credentials is not None:
+        narrator = ClaudeNarrator(Credentials(*credentials), timeout=min(project.config.narrator.timeout, 30.0),
+                                  max_retries=0)
+        try:
+            tokens, how = narrator.count_tokens(request), "counted by the API"
+        except NarratorError as err:
+            how = f"estimated here; the API could not count them: {err}"
+    reply = int(str(request["max_tokens"])) // 2
+    cost = estimate_cost(model, tokens, reply)
+    price = f"about ${cost:.3f} with {model}, for a reply of ~{reply:,} tokens" if cost else \
+        f"no price known for {model}"
+    return f"the request is {tokens:,} input tokens ({how}): {price}"
 
 
 def _plan(project: Project, beats: list[Beat], hooks: DraftHooks) -> DraftPlan:
@@ -108,7 +141,8 @@ def _narrate_with_claude(project: Project, request: dict[str, Any], credentials:
     request = prompt.redact_request(request)
     model = str(request["model"])
     cfg = project.config.narrator
-    narrator = ClaudeNarrator(Credentials(*credentials), timeout=cfg.timeout, max_retries=cfg.max_retries)
+    narrator = ClaudeNarrator(Credentials(*credentials), timeout=cfg.timeout, max_retries=cfg.max_retries,
+                              on_retry=hooks.note)
     hooks.progress(0.1, f"asking {model} for the size of the request")
     tokens = narrator.count_tokens(request)
     cost = estimate_cost(model, tokens, int(str(request["max_tokens"])) // 2)

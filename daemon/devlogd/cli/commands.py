@@ -70,7 +70,7 @@ def cmd_draft(args: argparse.Namespace, directory: Path) -> int:
 
     options = DraftOptions(since=args.since, until=args.until, narrator=args.narrator or "auto",
                            style=[str(p) for p in args.style or []], dry_run=args.dry_run,
-                           model=args.model)
+                           model=args.model, fallback=args.fallback)
     out = _output_path(args.out, directory)
     live = LiveDraft()
     try:
