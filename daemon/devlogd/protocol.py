@@ -27,6 +27,11 @@ JOURNAL = "devlog/journal"  # JournalQuery -> JournalView
 SET_CREDENTIALS = "devlog/setCredentials"  # CredentialsParams -> Ok
 BEAT_ADDED = "devlog/beatAdded"  # notification: one Beat
 DRAFT_TEXT = "devlog/draftText"  # notification: DraftText, the post as it streams
+DRAFT_PHASE = "devlog/draftPhase"  # notification: DraftPhase, for clients that draw their own bar
+
+# The phases of a draft, in order, with what each counts (a phase without a unit has no total).
+PHASE_UNITS = {"reading history": "", "journaling": "commits", "planning": "beats",
+               "writing": "chapters", "enriching": "beats"}
 
 
 class ProtocolError(DaemonError):
@@ -144,6 +149,13 @@ class DraftResult(msgspec.Struct, omit_defaults=True):
 class DraftText(msgspec.Struct):
     token: str
     text: str
+
+
+class DraftPhase(msgspec.Struct):
+    token: str
+    phase: str  # a key of PHASE_UNITS
+    done: int
+    total: int
 
 
 T = TypeVar("T")

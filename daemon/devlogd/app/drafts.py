@@ -31,7 +31,7 @@ from devlogd.story.drafting import DraftPlan, Era, SummaryCache, plan_draft
 
 log = logging.getLogger(__name__)
 
-DraftProgress = Callable[[float, str], None]
+DraftProgress = Callable[[str, int, int], None]  # phase, done, total (see protocol.PHASE_UNITS)
 Note = Callable[[str], None]
 
 
@@ -39,7 +39,7 @@ Note = Callable[[str], None]
 class DraftHooks:
     """How a draft talks back while it is written: progress, notes, streamed text."""
 
-    progress: DraftProgress = lambda fraction, message: None
+    progress: DraftProgress = lambda phase, done, total: None
     note: Note = lambda message: None
     text: Note = lambda chunk: None
     cancelled: threading.Event = field(default_factory=threading.Event)
@@ -83,7 +83,7 @@ def write_draft(project: Project, beats: list[Beat], options: DraftOptions,
             if credentials is None:
                 raise NarratorError("no ANTHROPIC_API_KEY is set (export it, or put it in "
                                     "~/.config/devlog/credentials with mode 0600)")
-            markdown, narrator = _narrate_with_claude(project, request, credentials, hooks)
+            markdown, narrator = _narrate_with_claude(project, request, credentials, hooks, len(plan.chapters))
             return result(markdown, narrator, [str(v) for v in check_post(markdown)])
         except NarratorError as err:
             if fallback != "offline":
@@ -93,9 +93,9 @@ def write_draft(project: Project, beats: list[Beat], options: DraftOptions,
             notes.append(f"Claude could not write the post: {err}; the offline narrator wrote it instead")
     from devlogd.story.narrators.offline import write_post
 
-    hooks.progress(0.5, f"writing {len(plan.chapters)} chapters offline")
+    hooks.progress("writing", 0, len(plan.chapters))
     markdown = write_post(plan)
-    hooks.progress(0.95, "checking the storytelling rules")
+    hooks.progress("writing", len(plan.chapters), len(plan.chapters))
     return result(markdown, "offline", [str(v) for v in check_post(markdown)], notes)
 
 
@@ -124,10 +124,11 @@ def _request_size(project: Project, request: dict[str, Any],
 
 def _plan(project: Project, beats: list[Beat], hooks: DraftHooks) -> DraftPlan:
     cfg = project.config.draft
-    hooks.progress(0.05, f"planning chapters from {len(beats)} beats")
+    hooks.progress("planning", 0, len(beats))
     cache = _load_summary_cache(project)
     plan = plan_draft(beats, project.folder_name, cfg.max_chapters, cfg.token_budget, cache)
     _save_summary_cache(project, cache)
+    hooks.progress("planning", len(beats), len(beats))
     hooks.note(f"{len(beats)} beats -> {len(plan.chapters)} chapters"
                + (f" and {len(plan.eras)} summarised eras" if plan.eras else "")
                + f", ~{plan.tokens:,} tokens of source material (budget {cfg.token_budget:,})")
@@ -135,7 +136,7 @@ def _plan(project: Project, beats: list[Beat], hooks: DraftHooks) -> DraftPlan:
 
 
 def _narrate_with_claude(project: Project, request: dict[str, Any], credentials: tuple[str, str | None],
-                         hooks: DraftHooks) -> tuple[str, str]:
+                         hooks: DraftHooks, chapters: int) -> tuple[str, str]:
     from devlogd.story.narrators.claude import ClaudeNarrator, Credentials, estimate_cost
 
     request = prompt.redact_request(request)
@@ -143,20 +144,20 @@ def _narrate_with_claude(project: Project, request: dict[str, Any], credentials:
     cfg = project.config.narrator
     narrator = ClaudeNarrator(Credentials(*credentials), timeout=cfg.timeout, max_retries=cfg.max_retries,
                               on_retry=hooks.note)
-    hooks.progress(0.1, f"asking {model} for the size of the request")
+    hooks.progress("writing", 0, chapters)
     tokens = narrator.count_tokens(request)
     cost = estimate_cost(model, tokens, int(str(request["max_tokens"])) // 2)
     hooks.note(f"sending {tokens:,} input tokens to {model} (about ${cost:.3f} with the reply)")
-    hooks.progress(0.2, f"{model} is writing")
     first = narrator.narrate(request, hooks.text, hooks.cancelled)
     problems = [str(v) for v in check_post(first.text)]
     if not problems:
+        hooks.progress("writing", chapters, chapters)
         return first.text, f"claude ({model})"
     hooks.note(f"the draft broke {len(problems)} rule(s); asking for one repair")
-    hooks.progress(0.7, "repairing the draft")
     second = narrator.narrate(prompt.repair_request(request, first.text, problems), None, hooks.cancelled)
     if not second.text.strip():
         raise NarratorError("the repair came back empty")
+    hooks.progress("writing", chapters, chapters)
     return second.text, f"claude ({model}, repaired once)"
 
 

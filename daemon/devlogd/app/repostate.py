@@ -142,6 +142,10 @@ class RepoState:
         delay, self._retry_delay = self._retry_delay, min(RETRY_MAX, self._retry_delay * 2)
         self._loop.call_later(delay, self.nudge, "retry")
 
+    @property
+    def reconciled_once(self) -> bool:
+        return self._reconciled.is_set()
+
     async def wait_reconciled(self, timeout: float = 30.0) -> None:
         """Wait for the first reconcile, so a fresh client sees a complete journal."""
         loop = asyncio.get_running_loop()

@@ -28,8 +28,13 @@ def _project(directory: Path) -> Project:
 
 def cmd_backfill(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.cli.backend import backfill_with_progress
+    from devlogd.cli.progress import Progress
 
-    result = backfill_with_progress(_project(directory), args.range, args.workers)
+    display = Progress(summary=False)  # the line below is the summary
+    try:
+        result = backfill_with_progress(_project(directory), args.range, args.workers, display)
+    finally:
+        display.finish()
     print(
         f"journaled {result.added} new beat{'s' if result.added != 1 else ''} "
         f"({result.already} already there, {len(result.errors)} skipped) in {result.seconds:.2f}s",
@@ -65,18 +70,18 @@ def cmd_journal(args: argparse.Namespace, directory: Path) -> int:
 
 def cmd_draft(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.cli import backend
-    from devlogd.cli.progress import LiveDraft
+    from devlogd.cli.progress import Progress
     from devlogd.protocol import DraftOptions
 
     options = DraftOptions(since=args.since, until=args.until, narrator=args.narrator or "auto",
                            style=[str(p) for p in args.style or []], dry_run=args.dry_run,
                            model=args.model, fallback=args.fallback)
     out = _output_path(args.out, directory)
-    live = LiveDraft()
+    display = Progress()
     try:
-        result = backend.run(directory, args.no_daemon, lambda b: b.draft(options, live))
+        result = backend.run(directory, args.no_daemon, lambda b: b.draft(options), display)
     finally:
-        live.finish()
+        display.finish()
     _deliver(result, out)
     return 0
 
@@ -130,17 +135,17 @@ def cmd_enrich(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.app.drafts import DraftHooks
     from devlogd.app.enrich import enrich
     from devlogd.cli.backend import LocalBackend
-    from devlogd.cli.progress import LiveDraft
+    from devlogd.cli.progress import Progress
     from devlogd.protocol import BeatsQuery
 
-    local = LocalBackend(directory)
-    beats = local.beats(BeatsQuery(since=args.since, until=args.until, limit=args.limit))
-    live = LiveDraft("enriching")
+    display = Progress(summary=False)  # the line below is the summary
+    local = LocalBackend(directory, display)
     try:
+        beats = local.beats(BeatsQuery(since=args.since, until=args.until, limit=args.limit))
         result = enrich(local.project, beats, batch=args.batch,
-                        hooks=DraftHooks(progress=live.progress, note=live.note))
+                        hooks=DraftHooks(progress=display.phase, note=display.note))
     finally:
-        live.finish()
+        display.finish()
     for failure in result.failed[:20]:
         print(f"devlog: not enriched: {failure}", file=sys.stderr)
     print(f"enriched {result.enriched} beat{'s' if result.enriched != 1 else ''} "

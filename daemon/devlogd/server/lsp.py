@@ -35,8 +35,8 @@ from devlogd.app.status import status_summary
 from devlogd.errors import DevlogError
 from devlogd.models import Beat
 from devlogd.pipeline.journal import JournalState
-from devlogd.protocol import (BeatsQuery, CredentialsParams, DraftOptions, DraftText, JournalQuery,
-                              JournalView, Ok, StatusReply)
+from devlogd.protocol import (BeatsQuery, CredentialsParams, DraftOptions, DraftPhase, DraftText,
+                              JournalQuery, JournalView, Ok, StatusReply)
 from devlogd.story.journal_view import journal_markdown
 
 log = logging.getLogger(__name__)
@@ -186,11 +186,14 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
         progress.add_done_callback(lambda _: cancelled.set())
     loop = asyncio.get_running_loop()
 
-    def report(fraction: float, message: str) -> None:
+    def report(phase: str, done: int, total: int) -> None:
         if cancelled.is_set():
             raise DevlogError("the draft was cancelled")
+        loop.call_soon_threadsafe(ls.protocol.notify, protocol.DRAFT_PHASE,
+                                  protocol.to_plain(DraftPhase(token=token, phase=phase, done=done, total=total)))
         if progress is not None:
-            value = types.WorkDoneProgressReport(message=message, percentage=int(fraction * 100))
+            value = types.WorkDoneProgressReport(message=phase_message(phase, done, total),
+                                                 percentage=phase_percentage(phase, done, total))
             loop.call_soon_threadsafe(ls.work_done_progress.report, token, value)
 
     def note(message: str) -> None:
@@ -203,6 +206,7 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
 
     hooks = drafts.DraftHooks(progress=report, note=note, text=text, cancelled=cancelled)
     try:
+        await _show_first_reconcile(state, report)
         selected = await _select(state, options.since, options.until, None, after_published=True)
         journal = JournalState(beats=state.visible(), published=state.journal.published)
         beats = await state.in_git_thread(selection.require_beats, state.project, journal, selected,
@@ -218,6 +222,36 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
         if progress is not None:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
     return result
+
+
+# Where each phase sits in an editor's one progress bar (LSP percentages may only rise).
+_PHASE_SPAN = {"reading history": (0, 5), "journaling": (5, 40), "planning": (40, 50), "writing": (50, 100)}
+
+
+def phase_percentage(phase: str, done: int, total: int) -> int:
+    low, high = _PHASE_SPAN.get(phase, (0, 100))
+    return low + (high - low) * min(done, total) // total if total > 0 else low
+
+
+def phase_message(phase: str, done: int, total: int) -> str:
+    unit = protocol.PHASE_UNITS.get(phase, "")
+    return f"{phase} {done:,}/{total:,} {unit}".rstrip() if total > 0 else phase
+
+
+async def _show_first_reconcile(state: RepoState, report: drafts.DraftProgress) -> None:
+    """A daemon that has just started journals the history first (seconds, on a long one):
+    shown as "reading history" and "journaling N/M commits", not as a bar stuck at 0."""
+    shown = False
+    while not state.reconciled_once:
+        activity = state.activity
+        if activity.backlog:
+            report("journaling", activity.done, activity.backlog)
+        else:
+            report("reading history", 0, 0)
+        shown = True
+        await asyncio.sleep(0.1)
+    if shown and state.activity.backlog:
+        report("journaling", state.activity.backlog, state.activity.backlog)
 
 
 async def _begin_progress(ls: DevlogServer, token: str) -> Any:
