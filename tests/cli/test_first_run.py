@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.daemonutil import devlog
+from tests.daemonutil import daemon_pid, devlog, wait_pid_gone
 from tests.gitrepo import GitRepo
 
 
@@ -106,3 +106,56 @@ def test_broken_toml_without_a_daemon_is_one_sentence_and_no_wait(story: GitRepo
     assert result.stderr.splitlines() == [
         f"devlog: {story.path / '.devlog.toml'}, line 3: not valid TOML in `token_budget =`: "
         "invalid value (column 15)"]
+
+
+def test_a_command_that_starts_the_daemon_says_so_once(story: GitRepo) -> None:
+    first = devlog(story.path, "status")
+    (said,) = [line for line in first.stderr.splitlines() if "started a background daemon" in line]
+    pid = daemon_pid(story.path)
+    assert f"(pid {pid})" in said and "devlog daemon stop" in said
+    again = devlog(story.path, "beats")
+    assert "daemon" not in again.stderr  # it was already running: nothing to say
+
+
+def test_uninstall_stops_the_daemon(story: GitRepo) -> None:
+    devlog(story.path, "install")
+    pid = daemon_pid(story.path)
+    assert pid is not None
+    result = devlog(story.path, "uninstall")
+    assert f"stopped the daemon (pid {pid})" in result.stderr
+    wait_pid_gone(pid)
+
+
+def test_status_and_backfill_say_what_they_count(repo: GitRepo) -> None:
+    repo.commit("Initial server", {"server.py": "import socket\n"})
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.commit("feat: retry", {"retry.py": "RETRIES = 3\n"})
+    repo.commit("fix: retry less", {"retry.py": "RETRIES = 2\n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("docs: readme", {"README.md": "# server\n"})
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge topic", "topic")
+    backfill = devlog(repo.path, "backfill")
+    assert "journaled 3 new beats" in backfill.stderr  # initial, readme, the merge
+    assert "3 commits of this branch's first-parent line" in backfill.stderr
+    status = devlog(repo.path, "status")
+    (beats,) = [line for line in status.stdout.splitlines() if line.startswith("beats:")]
+    assert beats.startswith("beats:      5 (every commit reachable from your branches")
+    assert "first-parent" in beats
+
+
+@pytest.mark.parametrize("where", [[], ["--no-daemon"]])
+def test_status_names_the_newest_of_commits_made_in_the_same_second(repo: GitRepo, where: list[str]) -> None:
+    same_second = {"GIT_AUTHOR_DATE": "@1700000000 +0000", "GIT_COMMITTER_DATE": "@1700000000 +0000"}
+    repo.commit("Initial server", {"server.py": "import socket\n"}, env=same_second)
+    repo.commit("feat: listen on port 2222", {"server.py": "PORT = 2222\n"}, env=same_second)
+    repo.commit("fix: listen on port 2223", {"server.py": "PORT = 2223\n"}, env=same_second)
+    devlog(repo.path, "backfill")
+    status = devlog(repo.path, *where, "status")
+    assert f"last beat:  {repo.head()[:10]} " in status.stdout
+
+
+def test_one_more_file_is_singular(repo: GitRepo) -> None:
+    repo.commit("Initial", {"a.txt": "a\n", "b.txt": "b\n"})
+    repo.commit("Tweak", {"a.txt": "a2\n", "b.txt": "b2\n"})
+    beats = devlog(repo.path, "--no-daemon", "beats").stdout
+    assert "Changed a.txt and 1 more file  (+2/-2, 2 files)" in beats

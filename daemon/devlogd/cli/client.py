@@ -174,8 +174,10 @@ def _last_words(log_path: Path, offset: int) -> str:
     return said[-1] if said else (lines[-1] if lines else "")
 
 
-def connect_or_start(paths: RepoPaths, timeout: float | None = 30.0) -> socket.socket:
-    """A connection to the daemon, starting it first only when nobody answers.
+def connect_or_start(paths: RepoPaths, timeout: float | None = 30.0,
+                     announce: bool = False) -> socket.socket:
+    """A connection to the daemon, starting it first only when nobody answers; with
+    ``announce``, a daemon started here is said once on stderr (a person is reading it).
 
     Connecting is the test: a separate probe would cost a second connection on every
     command (and the daemon a whole LSP server for it)."""
@@ -183,11 +185,22 @@ def connect_or_start(paths: RepoPaths, timeout: float | None = 30.0) -> socket.s
         return connect(paths, timeout)
     except DaemonError:
         start_daemon(paths)
+        if announce:
+            print(started_message(paths), file=sys.stderr)
         return connect(paths, timeout)
 
 
-def open_session(paths: RepoPaths, progress: bool = False) -> Connection:
-    conn = Connection(connect_or_start(paths))
+def started_message(paths: RepoPaths) -> str:
+    try:
+        pid = f" (pid {int(paths.daemon_pid.read_text().strip())})"
+    except (OSError, ValueError):
+        pid = ""
+    return (f"devlog: started a background daemon for this repository{pid}: it journals each "
+            "new commit and exits when idle; `devlog daemon stop` ends it now")
+
+
+def open_session(paths: RepoPaths, progress: bool = False, announce: bool = True) -> Connection:
+    conn = Connection(connect_or_start(paths, announce=announce))
     conn.initialize(paths.workdir, progress)
     return conn
 

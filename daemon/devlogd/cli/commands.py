@@ -17,7 +17,7 @@ from devlogd.paths import RepoPaths, find_repo
 
 if TYPE_CHECKING:
     from devlogd.app.project import Project
-    from devlogd.protocol import DraftResult
+    from devlogd.protocol import DraftResult, StatusReply
 
 
 def _project(directory: Path) -> Project:
@@ -36,8 +36,11 @@ def cmd_backfill(args: argparse.Namespace, directory: Path) -> int:
     finally:
         display.finish()
     print(
-        f"journaled {result.added} new beat{'s' if result.added != 1 else ''} "
-        f"({result.already} already there, {len(result.errors)} skipped) in {result.seconds:.2f}s",
+        f"journaled {result.added:,} new beat{'s' if result.added != 1 else ''} "
+        f"({result.already:,} already there, {len(result.errors)} skipped) in {result.seconds:.2f}s, "
+        f"from the {result.total:,} commits of {args.range or 'this branch'}'s first-parent line "
+        "(merged branches count as their merge; the daemon and `devlog status` count every "
+        "commit reachable from your branches)",
         file=sys.stderr,
     )
     return 0
@@ -182,8 +185,8 @@ def cmd_status(args: argparse.Namespace, directory: Path) -> int:
         return 0
     print(f"repository: {info.repository}")
     print(f"daemon:     {'pid ' + str(info.pid) if info.pid else 'not running'}")
-    corrupt = f" ({info.corrupt_lines} corrupt lines skipped)" if info.corrupt_lines else ""
-    print(f"beats:      {info.beats}{corrupt}")
+    corrupt = f", {info.corrupt_lines} corrupt lines skipped" if info.corrupt_lines else ""
+    print(f"beats:      {info.beats:,} ({counted(info)}{corrupt})")
     if info.backlog:
         print(f"journaling: {info.backlog} commits to go")
     if info.last_beat:
@@ -193,6 +196,14 @@ def cmd_status(args: argparse.Namespace, directory: Path) -> int:
         print(f"last error: {info.last_error}")
     print(f"journal:    {paths.journal}")
     return 0
+
+
+def counted(info: StatusReply) -> str:
+    """What the beat count of `devlog status` counts, beside what `devlog backfill` counts."""
+    if info.pid:
+        return ("every commit reachable from your branches, merged branches included; "
+                "`devlog backfill` counts only the current branch's first-parent line")
+    return "all the journal holds; the daemon journals every commit reachable from your branches"
 
 
 def cmd_install(args: argparse.Namespace, directory: Path) -> int:
@@ -215,10 +226,14 @@ def cmd_install(args: argparse.Namespace, directory: Path) -> int:
 def cmd_uninstall(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.app import hooks as hookinstall
 
+    from devlogd.server.daemon import read_pid
+
     paths = find_repo(directory)
     where = hookinstall.hooks_dir(paths)
     for change in hookinstall.uninstall(paths):
         print(f"{where}/{change}", file=sys.stderr)
+    if read_pid(paths) is not None:  # nothing will start it again: stop it now
+        _daemon_stop(paths)
     return 0
 
 
@@ -286,7 +301,7 @@ def _daemon_stop(paths: RepoPaths) -> int:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            print(f"stopped (pid {pid})", file=sys.stderr)
+            print(f"stopped the daemon (pid {pid})", file=sys.stderr)
             return 0
         time.sleep(0.02)
     raise DaemonError(f"the daemon (pid {pid}) did not stop within 10s")

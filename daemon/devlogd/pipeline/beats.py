@@ -191,7 +191,8 @@ def diff_headline(facts: CommitFacts) -> str:
     if statuses["R"] == len(facts.files):
         first = facts.files[0]
         return f"Renamed {first.old_path} to {first.path}"
-    return f"Changed {where}" if len(facts.files) == 1 else f"Changed {where} and {len(facts.files) - 1} more files"
+    others = len(facts.files) - 1
+    return f"Changed {where}" if not others else f"Changed {where} and {others} more file{'s' if others != 1 else ''}"
 
 
 def describe_change(facts: CommitFacts) -> str:

@@ -294,7 +294,7 @@ def hook_paragraphs(plan: DraftPlan) -> list[str]:
         kinds = Counter(b.kind for b in beats)
         fixes = kinds.get("fix", 0)
         built = kinds.get("feature", 0)
-        sentence = f"Over {days} day{'s' if days != 1 else ''} I touched {files} files"
+        sentence = f"Over {days} day{'s' if days != 1 else ''} I touched {files} file{'s' if files != 1 else ''}"
         sentence += f", mostly in {where}" if where else ""
         counts = [f"{n} {word}" for n, word in ((built, "new features" if built != 1 else "new feature"),
                                                 (fixes, "fixes" if fixes != 1 else "fix")) if n]
