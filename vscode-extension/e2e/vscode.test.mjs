@@ -133,4 +133,14 @@ test("Generate devlog from the command palette opens a draft that devlog check a
   await page.screenshot({ path: join(artifacts, "generate-devlog.png") });
   // The same rules the CLI enforces.
   execFileSync(python, ["-m", "devlogd", "check", join(drafts, file)], { env, stdio: "inherit" });
+
+  // A new devlog.path takes effect without reloading the window: the client restarts on it.
+  const marker = join(work, "second-launcher-ran");
+  const second = join(work, "devlog-second");
+  writeFileSync(second, `#!/bin/sh\ntouch '${marker}'\nexec '${python}' -m devlogd "$@"\n`);
+  chmodSync(second, 0o755);
+  const settingsFile = join(work, "user-data", "User", "settings.json");
+  const userSettings = JSON.parse(readFileSync(settingsFile, "utf8"));
+  writeFileSync(settingsFile, JSON.stringify({ ...userSettings, "devlog.path": second }, null, 2));
+  await waitFor(() => existsSync(marker), "the language client to restart with the new devlog.path", 60000);
 });
