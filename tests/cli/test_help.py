@@ -44,6 +44,7 @@ def test_help_command_is_the_commands_own_help(capsys: pytest.CaptureFixture[str
     (["draft", "--sinse", "yesterday"], "devlog draft: error: unrecognized option '--sinse'; did you mean '--since'?"),
     (["draft", "--narrator", "claud"], "'claud' is not one of auto, offline, claude; did you mean 'claude'?"),
     (["beats", "--jsno"], "did you mean '--json'?"),
+    (["--verbsoe", "status"], "did you mean '--verbose'?"),
 ])
 def test_a_typo_gets_a_did_you_mean(argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:

@@ -145,7 +145,8 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, Parser]:
 def _refuse_unknown(parser: Parser, args: argparse.Namespace, extras: list[str]) -> NoReturn:
     """Unknown arguments, said by the parser they were meant for, with a suggestion."""
     target = _subcommands(parser).get(args.command or "", parser)
-    options = [o for action in target._actions for o in action.option_strings]
+    # The command's own options first, then devlog's (`devlog --verbos status`).
+    options = [o for part in (target, parser) for action in part._actions for o in action.option_strings]
     first = extras[0]
     if first.startswith("-"):
         name = first.split("=", 1)[0]
