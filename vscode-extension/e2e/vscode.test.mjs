@@ -139,8 +139,21 @@ test("Generate devlog from the command palette opens a draft that devlog check a
   const second = join(work, "devlog-second");
   writeFileSync(second, `#!/bin/sh\ntouch '${marker}'\nexec '${python}' -m devlogd "$@"\n`);
   chmodSync(second, 0o755);
-  const settingsFile = join(work, "user-data", "User", "settings.json");
-  const userSettings = JSON.parse(readFileSync(settingsFile, "utf8"));
-  writeFileSync(settingsFile, JSON.stringify({ ...userSettings, "devlog.path": second }, null, 2));
-  await waitFor(() => existsSync(marker), "the language client to restart with the new devlog.path", 60000);
+  // Set as a person does: the Settings editor, searched for devlog.path.
+  try {
+    await page.keyboard.press("Control+Comma");
+    await page.waitForSelector(".settings-editor", { timeout: 30000 });
+    await page.keyboard.type("devlog.path");
+    const pathInput = page.locator('input[aria-label="devlog.path"]:visible').first();
+    await pathInput.waitFor({ timeout: 30000 });
+    await pathInput.fill(second);
+    await pathInput.press("Tab");
+    await waitFor(() => existsSync(marker), "the language client to restart with the new devlog.path", 60000);
+  } catch (err) {
+    const inputs = await page.locator("input, textarea").evaluateAll((els) =>
+      els.filter((e) => e.offsetParent !== null).map((e) => `${e.tagName} ${e.getAttribute("aria-label")} ${e.className} value=${e.value}`));
+    writeFileSync(join(artifacts, "restart-on-setting.txt"), inputs.join("\n"));
+    await page.screenshot({ path: join(artifacts, "restart-on-setting.png") });
+    throw err;
+  }
 });
