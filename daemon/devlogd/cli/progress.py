@@ -32,7 +32,8 @@ class Phase:
 
     @property
     def unit(self) -> str:
-        return PHASE_UNITS.get(self.name, "")
+        unit = PHASE_UNITS.get(self.name, "")
+        return unit[:-1] if self.total == 1 and unit.endswith("s") else unit  # "1 chapter"
 
     def seconds(self, now: float | None = None) -> float:
         return (self.ended or now or time.monotonic()) - self.started
