@@ -1,9 +1,11 @@
 #!/bin/sh
-# Install devlog for this user: an isolated environment, `devlog` on PATH, then a first
-# draft of the repository you are in, written offline (no key, no network).
+# Install devlog for this user: an isolated environment, `devlog` on PATH (your shell profile
+# gets one line when it is not, as `pipx ensurepath` does), then the first lines of a draft of
+# the repository you are in, written offline (no key, no network, no daemon started).
 #
-#   ./install.sh              install (or upgrade) and print a draft of the current repository
-#   ./install.sh --no-draft   install only
+#   ./install.sh                    install (or upgrade), then show a sample draft
+#   ./install.sh --no-draft         install only
+#   ./install.sh --no-modify-path   never touch your shell profile; say what to add instead
 #
 # Environment: DEVLOG_HOME (default ~/.local/share/devlog), DEVLOG_BIN_DIR (default ~/.local/bin),
 # PYTHON (an interpreter >= 3.10 to build the environment with).
@@ -13,11 +15,13 @@ say() { printf '%s\n' "$*" >&2; }
 die() { say "install.sh: $*"; exit 1; }
 
 draft=1
+modify_path=1
 for arg in "$@"; do
     case "$arg" in
         --no-draft) draft=0 ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-        *) die "unknown option: $arg" ;;
+        --no-modify-path) modify_path=0 ;;
+        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+        *) die "unknown option: $arg (try --help)" ;;
     esac
 done
 
@@ -25,6 +29,9 @@ src=$(cd "$(dirname "$0")" && pwd)
 home=${DEVLOG_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/devlog}
 bin_dir=${DEVLOG_BIN_DIR:-$HOME/.local/bin}
 venv=$home/venv
+
+# Paths as a person reads them: ~ for the home directory.
+pretty() { case "$1" in "$HOME"/*) printf '~%s' "${1#"$HOME"}" ;; *) printf '%s' "$1" ;; esac; }
 
 command -v git >/dev/null 2>&1 || die "git is required"
 
@@ -42,32 +49,77 @@ python=$(find_python) || die "Python 3.10 or newer (with the venv module) is req
 
 # A broken environment (interpreter upgraded or removed) is rebuilt, never patched.
 if [ -x "$venv/bin/python" ] && ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
-    say "rebuilding the broken environment in $venv"
+    say "rebuilding the broken environment in $(pretty "$venv")"
     rm -rf "$venv"
 fi
 if [ ! -x "$venv/bin/python" ]; then
-    say "creating an environment in $venv"
+    say "creating an environment in $(pretty "$venv")"
     mkdir -p "$home"
     "$python" -m venv "$venv"
 fi
 
-say "installing devlog from $src"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
+say "installing devlog and its libraries (about a minute the first time)"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "$src" ||
     die "pip could not install devlog (see the messages above)"
 
 mkdir -p "$bin_dir"
 ln -sf "$venv/bin/devlog" "$bin_dir/devlog"
-say "installed: $bin_dir/devlog -> $venv/bin/devlog ($("$bin_dir/devlog" --version))"
+version=$("$bin_dir/devlog" --version)
+
+# -- PATH: like `pipx ensurepath`, one guarded line in the profiles your shells read -------
+marker="# added by devlog's install.sh"
+path_line="case \":\${PATH}:\" in *\":$bin_dir:\"*) ;; *) export PATH=\"$bin_dir:\$PATH\" ;; esac"
+
+profiles() {
+    # Login shells: sh and dash read ~/.profile, and so does bash unless it has its own.
+    printf '%s\n' "$HOME/.profile"
+    if [ -f "$HOME/.bash_profile" ]; then printf '%s\n' "$HOME/.bash_profile"
+    elif [ -f "$HOME/.bash_login" ]; then printf '%s\n' "$HOME/.bash_login"; fi
+    # Interactive shells that are not login shells (most terminal windows).
+    shell=$(basename "${SHELL:-sh}")
+    if [ -f "$HOME/.bashrc" ] || [ "$shell" = bash ]; then printf '%s\n' "$HOME/.bashrc"; fi
+    if [ -f "$HOME/.zshrc" ] || [ "$shell" = zsh ]; then
+        printf '%s\n' "${ZDOTDIR:-$HOME}/.zprofile" "${ZDOTDIR:-$HOME}/.zshrc"
+    fi
+}
+
+add_to_path() {
+    changed=""
+    for profile in $(profiles); do
+        if [ -f "$profile" ] && grep -qF "$marker" "$profile"; then
+            continue
+        fi
+        printf '\n%s\n%s\n' "$marker" "$path_line" >> "$profile" || continue
+        changed="$changed${changed:+, }$(pretty "$profile")"
+    done
+    if [ "$(basename "${SHELL:-sh}")" = fish ]; then
+        fish_conf=${XDG_CONFIG_HOME:-$HOME/.config}/fish/conf.d/devlog.fish
+        if [ ! -f "$fish_conf" ]; then
+            mkdir -p "$(dirname "$fish_conf")"
+            printf '%s\nfish_add_path -g %s\n' "$marker" "$bin_dir" > "$fish_conf"
+            changed="$changed${changed:+, }$(pretty "$fish_conf")"
+        fi
+    fi
+    printf '%s' "$changed"
+}
 
 case ":$PATH:" in
-    *":$bin_dir:"*) ;;
-    *) say "note: $bin_dir is not on your PATH; add this to your shell profile:"
-       say "    export PATH=\"$bin_dir:\$PATH\"" ;;
+    *":$bin_dir:"*) path_state="$(pretty "$bin_dir") is on your PATH" ;;
+    *)
+        if [ "$modify_path" = 1 ]; then
+            changed=$(add_to_path)
+            if [ -n "$changed" ]; then
+                path_state="added $(pretty "$bin_dir") to PATH in $changed; new terminals have it (this one: export PATH=\"$bin_dir:\$PATH\")"
+            else
+                path_state="$(pretty "$bin_dir") is already added in your profile; open a new terminal (this one: export PATH=\"$bin_dir:\$PATH\")"
+            fi
+        else
+            path_state="$(pretty "$bin_dir") is not on your PATH; add this to your shell profile: export PATH=\"$bin_dir:\$PATH\""
+        fi ;;
 esac
 
-# The editor extension: built into a .vsix (offline, from the npm registry's packages)
-# and installed when VS Code's `code` command is here.
+# -- the editor extension: built into a .vsix (from the npm registry's packages) and
+# installed when VS Code's `code` command is here.
 if command -v code >/dev/null 2>&1; then
     vsix=$src/vscode-extension/devlog.vsix
     if [ ! -f "$vsix" ] && command -v npm >/dev/null 2>&1; then
@@ -75,28 +127,51 @@ if command -v code >/dev/null 2>&1; then
         (cd "$src/vscode-extension" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
             npm run --silent package >/dev/null) || say "could not build the VS Code extension (see npm's messages)"
     fi
-    if [ -f "$vsix" ]; then
-        code --install-extension "$vsix" --force >/dev/null 2>&1 &&
-            say "installed the VS Code extension ($vsix)" ||
-            say "could not install the VS Code extension; try: code --install-extension $vsix"
+    if [ -f "$vsix" ] && code --install-extension "$vsix" --force >/dev/null 2>&1; then
+        vscode_state="installed the extension ($(pretty "$vsix"))"
+    elif [ -f "$vsix" ]; then
+        vscode_state="could not install the extension; try: code --install-extension $vsix"
     else
-        say "VS Code found, but the extension could not be built here (needs npm)"
+        vscode_state="found, but the extension could not be built here (it needs npm)"
     fi
 else
-    say "VS Code's \`code\` command is not on PATH: skipped the editor extension"
-    say "  (later: cd vscode-extension && npm ci && npm run package && code --install-extension devlog.vsix)"
+    vscode_state="skipped: no \`code\` command (later: cd vscode-extension && npm ci && npm run package && code --install-extension devlog.vsix)"
 fi
 
+# -- a sample: the first lines of an offline draft, in this process (no daemon is started)
+target=$(git rev-parse --show-toplevel 2>/dev/null || printf '%s' "$src")
 if [ "$draft" = 1 ]; then
-    target=$(git rev-parse --show-toplevel 2>/dev/null || printf '%s' "$src")
-    say ""
-    say "a first draft of $target, written offline:"
-    say ""
-    "$bin_dir/devlog" -C "$target" draft --narrator offline || say "install.sh: the draft failed (see above)"
+    sample=$(mktemp) && notes=$(mktemp)
+    if "$bin_dir/devlog" --no-daemon -C "$target" draft --narrator offline >"$sample" 2>"$notes"; then
+        total=$(wc -l <"$sample" | tr -d ' ')
+        shown=14
+        [ "$total" -gt "$shown" ] || shown=$total
+        say ""
+        say "a first draft of $(pretty "$target"), written offline (the first $shown of $total lines):"
+        say ""
+        head -n "$shown" "$sample" | sed 's/^/    /' >&2
+        [ "$shown" = "$total" ] || say "    …"
+        say ""
+        say "the whole post: devlog -C $(pretty "$target") draft   (or: devlog draft --out post.md, in any repository)"
+    else
+        say ""
+        say "no sample draft of $(pretty "$target"):"
+        grep '^devlog: ' "$notes" | grep -v '^devlog: journaling\|^devlog: reading' | sed 's/^/    /' >&2 || true
+    fi
+    rm -f "$sample" "$notes"
 fi
 
+# -- what happened, where, and what runs: the last thing on the screen
+daemon_state="none started (\`devlog install\` in a repository starts one that journals every commit)"
+if "$bin_dir/devlog" -C "$target" daemon status >/dev/null 2>&1; then
+    daemon_state="one runs for $(pretty "$target"), with the version it started with until: devlog -C $(pretty "$target") daemon stop"
+fi
 say ""
-say "next steps:"
-say "  devlog draft                 a devlog post of the repository you are in"
-say "  devlog install               journal every new commit automatically (git hook + daemon)"
-say "  export ANTHROPIC_API_KEY=... let Claude write the post (devlog draft --narrator claude)"
+say "$version is installed:"
+say "  command      $(pretty "$bin_dir/devlog") -> $(pretty "$venv/bin/devlog")"
+say "  environment  $(pretty "$venv") ($("$venv/bin/python" -c 'import platform; print("Python", platform.python_version())'))"
+say "  daemon       $daemon_state"
+say "  PATH         $path_state"
+say "  VS Code      $vscode_state"
+say ""
+say "next: cd your-project && devlog draft    (devlog help lists every command; export ANTHROPIC_API_KEY=... to have Claude write it)"

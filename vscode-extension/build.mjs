@@ -1,5 +1,5 @@
 // Bundles the extension (vscode is provided by the editor) and the pure modules the
-// node --test suite imports.
+// node --test suite imports (the lookup, the settings, a draft's editor session).
 import { build } from "esbuild";
 
 await build({
@@ -13,11 +13,13 @@ await build({
   sourcemap: true,
   minify: true,
 });
-await build({
-  entryPoints: ["src/executable.ts"],
-  bundle: true,
-  outfile: "dist/executable.js",
-  platform: "node",
-  format: "cjs",
-  target: "node18",
-});
+for (const name of ["executable", "settings", "draftsession"]) {
+  await build({
+    entryPoints: [`src/${name}.ts`],
+    bundle: true,
+    outfile: `dist/${name}.js`,
+    platform: "node",
+    format: "cjs",
+    target: "node18",
+  });
+}

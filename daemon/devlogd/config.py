@@ -8,8 +8,10 @@ the `[narrator]` table is honoured only from the user's own file and the environ
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -96,7 +98,9 @@ REPO_FORBIDDEN = ("narrator",)
 
 
 def load_config(repo: RepoPaths | None = None) -> Config:
-    user = _read_toml(config_home() / "config.toml")
+    user_file = config_home() / "config.toml"
+    user = _read_toml(user_file)
+    _check_file(user_file, user)
     merged = dict(user)
     if repo is not None and repo.config_file is not None:
         repo_table = _read_toml(repo.config_file)
@@ -104,6 +108,7 @@ def load_config(repo: RepoPaths | None = None) -> Config:
             if key in repo_table:
                 log.warning("%s: [%s] is ignored in a repository's file", repo.config_file, key)
                 repo_table.pop(key)
+        _check_file(repo.config_file, repo_table)
         merged = _merge(merged, repo_table)
         # Rules from both files are kept: the repository's first, then the user's.
         rules = repo_table.get("beats", {}).get("rules", []) + user.get("beats", {}).get("rules", [])
@@ -129,7 +134,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         table = msgspec.toml.decode(data)
     except (msgspec.DecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from err
+        raise ConfigError(_explain_syntax(path, data, err)) from err
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: expected a table")
     return table
@@ -201,4 +206,82 @@ def _stored_key() -> str | None:
             return line.split("=", 1)[1].strip().strip("\"'") or None
         if line and not line.startswith("#") and "=" not in line:
             return line
+    return None
+
+
+# -- one sentence for a broken file: which file, which line, which key ------------------
+
+def _check_file(path: Path, table: dict[str, Any]) -> None:
+    """Validate one file on its own, so an error names that file and its line."""
+    try:
+        msgspec.convert(table, Config)
+    except msgspec.ValidationError as err:
+        raise ConfigError(_explain_invalid(path, str(err))) from err
+
+
+_LINE = re.compile(r"at line (\d+)")
+_WHERE = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<at>[^`]*)`)?$")
+_UNKNOWN = re.compile(r"^Object contains unknown field `(?P<key>[^`]+)`$")
+
+
+def _explain_syntax(path: Path, data: bytes, err: Exception) -> str:
+    reason = _LINE.sub("", str(err)).replace("(, column", "(column").strip(" .")
+    found = _LINE.search(str(err))
+    if not found:
+        return f"{path}: not valid TOML: {reason}"
+    number = int(found.group(1))
+    lines = data.decode("utf-8", "replace").splitlines()
+    text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+    shown = f" in `{text[:60]}`" if text else ""
+    return f"{path}, line {number}: not valid TOML{shown}: {reason[:1].lower() + reason[1:]}"
+
+
+def _explain_invalid(path: Path, message: str) -> str:
+    where = _WHERE.match(message)
+    what, at = (where.group("what"), where.group("at") or "") if where else (message, "")
+    keys = [k for k in re.sub(r"\[\d+\]", "", at).split(".") if k]
+    unknown = _UNKNOWN.match(what)
+    if unknown:
+        keys.append(unknown.group("key"))
+        close = difflib.get_close_matches(keys[-1], _known_keys(keys[:-1]), n=1)
+        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        problem = f"unknown key `{'.'.join(keys)}`{hint}"
+    else:
+        problem = f"`{'.'.join(keys)}`: {what[:1].lower() + what[1:]}" if keys else what
+    line = _line_of(path, keys)
+    return f"{path}{f', line {line}' if line else ''}: {problem}"
+
+
+def _known_keys(keys: list[str]) -> list[str]:
+    """The keys the schema allows at ``keys`` (a table path)."""
+    kind: Any = Config
+    for key in keys:
+        fields = {f.name: f.type for f in msgspec.structs.fields(kind)}
+        kind = fields.get(key)
+        kind = getattr(kind, "__args__", (kind,))[0] if not isinstance(kind, type) else kind
+        if not (isinstance(kind, type) and issubclass(kind, msgspec.Struct)):
+            return []
+    return [f.name for f in msgspec.structs.fields(kind)]
+
+
+def _line_of(path: Path, keys: list[str]) -> int | None:
+    """The line that sets ``keys`` (a dotted path, array indices dropped), or opens it."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    table: list[str] = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.split("#", 1)[0].strip()
+        header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?$", line)
+        if header:
+            table = [part.strip().strip("\"'") for part in header.group(1).split(".")]
+            if table == keys:
+                return number
+            continue
+        assignment = re.match(r"^([\w.\"' -]+?)\s*=", line)
+        if assignment:
+            full = table + [part.strip().strip("\"'") for part in assignment.group(1).split(".")]
+            if full[: len(keys)] == keys:
+                return number
     return None

@@ -35,3 +35,10 @@ class NarratorError(DevlogError):
 
 class CheckFailed(DevlogError):
     exit_code = 8
+
+
+class NothingToDraft(DevlogError):
+    """The range holds no beats: not a failure of devlog, but no post either (scripts can
+    tell it from a real failure by its own exit code)."""
+
+    exit_code = 9

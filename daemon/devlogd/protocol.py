@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import msgspec
 
-from devlogd.errors import DaemonError
+from devlogd.errors import DaemonError, DevlogError
 
 if TYPE_CHECKING:
     import asyncio
@@ -28,10 +28,42 @@ SET_CREDENTIALS = "devlog/setCredentials"  # CredentialsParams -> Ok
 ADD_NOTE = "devlog/addNote"  # NoteParams -> NoteReply
 BEAT_ADDED = "devlog/beatAdded"  # notification: one Beat
 DRAFT_TEXT = "devlog/draftText"  # notification: DraftText, the post as it streams
+DRAFT_PHASE = "devlog/draftPhase"  # notification: DraftPhase, for clients that draw their own bar
+
+# The phases of a draft, in order, with what each counts (a phase without a unit has no total).
+PHASE_UNITS = {"reading history": "", "journaling": "commits", "planning": "beats",
+               "writing": "chapters", "enriching": "beats"}
 
 
 class ProtocolError(DaemonError):
     """A message on the socket that is not what the protocol says."""
+
+
+class RequestFailed(DevlogError):
+    """The daemon did the work and it failed as it would have in this process (a bad range,
+    a broken config file, a narrator that was asked for and failed): said once, with the
+    same exit code, and never tried again in-process."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def failure_data(err: DevlogError) -> dict[str, Any]:
+    """What an error reply carries besides its sentence: the exit code the terminal uses."""
+    return {"exitCode": err.exit_code}
+
+
+def failure_from_reply(error: Any) -> DevlogError:
+    """The exception for a JSON-RPC error reply: :class:`RequestFailed` when the daemon says
+    the request itself failed, a :class:`DaemonError` (try in-process) otherwise."""
+    message = error.get("message") if isinstance(error, dict) else None
+    text = str(message or "the daemon reported an error")
+    data = error.get("data") if isinstance(error, dict) else None
+    code = data.get("exitCode") if isinstance(data, dict) else None
+    if isinstance(code, int) and not isinstance(code, bool) and code > 0:
+        return RequestFailed(text, code)
+    return DaemonError(text)
 
 
 # -- requests ------------------------------------------------------------------------------
@@ -63,6 +95,9 @@ class DraftOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     model: str | None = None  # the Claude model; default: [narrator] model in the user's config
     authors: list[str] = msgspec.field(default_factory=list)  # whose work; empty: the default
     all_authors: bool = False
+    # When Claude fails: "offline" writes the offline post instead (editors ask for it),
+    # "none" fails the draft. Default: "offline" for auto, "none" when Claude was asked for.
+    fallback: Literal["offline", "none"] | None = None
 
 
 class CredentialsParams(msgspec.Struct, rename="camel", omit_defaults=True):
@@ -129,6 +164,13 @@ class NoteReply(msgspec.Struct):
 class DraftText(msgspec.Struct):
     token: str
     text: str
+
+
+class DraftPhase(msgspec.Struct):
+    token: str
+    phase: str  # a key of PHASE_UNITS
+    done: int
+    total: int
 
 
 T = TypeVar("T")

@@ -119,6 +119,7 @@ def test_rejected_key_falls_back_to_the_offline_post(api: MessagesServer, story:
     code, out, err = draft(capsys, story)
     assert code == 0
     assert "rejected (401)" in err and "offline narrator wrote it instead" in err
+    assert err.count("Claude could not write the post") == 1  # said once
     assert out.startswith("---\ntitle:") and "handle_deleted_tweet" in out
     assert check_post(out) == []
 
@@ -126,9 +127,34 @@ def test_rejected_key_falls_back_to_the_offline_post(api: MessagesServer, story:
 def test_overloaded_past_every_retry(api: MessagesServer, story: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     api.default = Reply(status=529)
     code, out, err = draft(capsys, story)
-    assert "overloaded even after retrying" in err
+    assert "the API is overloaded; try again later (tried 4 times" in err
+    assert err.count("Claude could not write the post") == 1
+    # Each wait is said as it starts, with how long and which try comes next.
+    waits = [line for line in err.splitlines() if "trying again in" in line]
+    assert [w.split("(")[-1] for w in waits] == ["2 of 4)", "3 of 4)", "4 of 4)"]
+    assert all("overloaded (529)" in w for w in waits)
     assert out.startswith("---\ntitle:")
     assert len(api.message_requests) == 4  # the first try and three retries
+
+
+def test_an_explicit_claude_that_fails_exits_non_zero(api: MessagesServer, story: GitRepo,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    api.default = Reply(status=401)
+    code, out, err = draft(capsys, story, "--narrator", "claude")
+    assert code == 7 and out == ""
+    (sentence,) = [line for line in err.splitlines() if "Claude could not write the post" in line]
+    assert "rejected (401)" in sentence and "--fallback offline" in sentence
+    code, out, err = draft(capsys, story, "--narrator", "claude", "--fallback", "offline")
+    assert code == 0 and out.startswith("---\ntitle:")
+    assert err.count("Claude could not write the post") == 1
+
+
+def test_a_long_retry_after_is_not_waited_for(api: MessagesServer, story: GitRepo,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    api.default = Reply(status=429, headers={"retry-after-ms": "", "retry-after": "45"})
+    code, out, err = draft(capsys, story, "--narrator", "claude")
+    assert code == 7 and "rate-limited by the API (429)" in err
+    assert len(api.message_requests) == 1  # 45 s is past the bound on waiting: no retry
 
 
 def test_timeout(api: MessagesServer, story: GitRepo, capsys: pytest.CaptureFixture[str], isolated_home: Path) -> None:
@@ -142,8 +168,9 @@ def test_timeout(api: MessagesServer, story: GitRepo, capsys: pytest.CaptureFixt
 
 def test_malformed_body(api: MessagesServer, story: GitRepo, capsys: pytest.CaptureFixture[str], isolated_home: Path) -> None:
     api.default = Reply(malformed=True)
-    code, out, err = draft(capsys, story, "--narrator", "claude")
-    assert "Claude could not write the post" in err and out.startswith("---\ntitle:")
+    code, out, err = draft(capsys, story, "--narrator", "claude", "--fallback", "offline")
+    assert "Claude could not write the post" in err and "malformed" in err
+    assert out.startswith("---\ntitle:")
 
 
 def test_network_down(story: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
@@ -168,13 +195,29 @@ def test_a_draft_that_breaks_the_rules_is_repaired_once(api: MessagesServer, sto
     assert "mentions commits" in follow_up and repair.body["messages"][-2]["content"] == bad
 
 
-def test_dry_run_shows_the_request_and_sends_nothing(api: MessagesServer, story: GitRepo,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = draft(capsys, story, "--dry-run")
+def test_dry_run_shows_the_request_its_counted_size_and_cost(api: MessagesServer, story: GitRepo,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = draft(capsys, story, "--dry-run")
     request = json.loads(out)
     assert request["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert "handle_deleted_tweet" in request["messages"][0]["content"]
-    assert api.requests == []
+    assert [r.path for r in api.requests] == ["/v1/messages/count_tokens"]  # counted, never sent to a model
+    counted = len(json.dumps(api.requests[0].body)) // 4  # what the loopback server answers
+    (size,) = [line for line in err.splitlines() if "input tokens" in line]
+    assert f"the request is {counted:,} input tokens (counted by the API)" in size
+    assert "about $" in size and request["model"] in size
+
+
+def test_dry_run_without_a_key_estimates_locally(api: MessagesServer, story: GitRepo,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from devlogd.story.narrators.claude import estimate_tokens
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    code, out, err = draft(capsys, story, "--dry-run")
+    assert code == 0 and api.requests == []
+    estimate = estimate_tokens(json.loads(out))
+    assert f"the request is {estimate:,} input tokens (estimated here" in err and "about $" in err
 
 
 def test_no_key_means_nothing_leaves_the_machine(api: MessagesServer, story: GitRepo,
@@ -182,7 +225,9 @@ def test_no_key_means_nothing_leaves_the_machine(api: MessagesServer, story: Git
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     code, out, err = draft(capsys, story, "--narrator", "claude")
-    assert "no ANTHROPIC_API_KEY" in err and out.startswith("---\ntitle:")
+    assert code == 7 and out == "" and "no ANTHROPIC_API_KEY" in err
+    code, out, err = draft(capsys, story, "--narrator", "claude", "--fallback", "offline")
+    assert code == 0 and "no ANTHROPIC_API_KEY" in err and out.startswith("---\ntitle:")
     assert api.requests == []
 
 
@@ -205,6 +250,17 @@ def test_through_the_daemon_with_the_key_handed_over(api: MessagesServer, story:
     assert result.stdout == GOOD_POST
     assert "Catching the Vanishing Tweet" in result.stderr
     assert sent_key(api.message_requests[0].headers) == KEY
+
+
+def test_through_the_daemon_an_explicit_claude_that_fails_exits_non_zero(api: MessagesServer,
+                                                                         story: GitRepo) -> None:
+    from tests.daemonutil import devlog
+
+    api.default = Reply(status=401)
+    result = devlog(story.path, "draft", "--narrator", "claude", check=False)
+    assert result.returncode == 7 and result.stdout == ""
+    assert result.stderr.count("Claude could not write the post") == 1
+    assert "in-process" not in result.stderr
 
 
 def test_a_stream_that_stalls_midway_never_becomes_the_post(api: MessagesServer, story: GitRepo,

@@ -133,4 +133,27 @@ test("Generate devlog from the command palette opens a draft that devlog check a
   await page.screenshot({ path: join(artifacts, "generate-devlog.png") });
   // The same rules the CLI enforces.
   execFileSync(python, ["-m", "devlogd", "check", join(drafts, file)], { env, stdio: "inherit" });
+
+  // A new devlog.path takes effect without reloading the window: the client restarts on it.
+  const marker = join(work, "second-launcher-ran");
+  const second = join(work, "devlog-second");
+  writeFileSync(second, `#!/bin/sh\ntouch '${marker}'\nexec '${python}' -m devlogd "$@"\n`);
+  chmodSync(second, 0o755);
+  // Set as a person does: the Settings editor, searched for devlog.path.
+  try {
+    await page.keyboard.press("Control+Comma");
+    await page.waitForSelector(".settings-editor", { timeout: 30000 });
+    await page.keyboard.type("devlog.path");
+    const pathInput = page.locator('input[aria-label="devlog.path"]:visible').first();
+    await pathInput.waitFor({ timeout: 30000 });
+    await pathInput.fill(second);
+    await pathInput.press("Tab");
+    await waitFor(() => existsSync(marker), "the language client to restart with the new devlog.path", 60000);
+  } catch (err) {
+    const inputs = await page.locator("input, textarea").evaluateAll((els) =>
+      els.filter((e) => e.offsetParent !== null).map((e) => `${e.tagName} ${e.getAttribute("aria-label")} ${e.className} value=${e.value}`));
+    writeFileSync(join(artifacts, "restart-on-setting.txt"), inputs.join("\n"));
+    await page.screenshot({ path: join(artifacts, "restart-on-setting.png") });
+    throw err;
+  }
 });

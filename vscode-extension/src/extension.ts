@@ -4,7 +4,9 @@ import * as cp from "child_process";
 import * as path from "path";
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-languageclient/node";
-import { DraftBuffer, Executable, describe, findDevlog } from "./executable";
+import { DraftResult, DraftSession, isCancellation } from "./draftsession";
+import { Executable, describe, findDevlog } from "./executable";
+import { SECTION, Settings, draftOptions, needsRestart, readSettings } from "./settings";
 
 const SECRET_KEY = "devlog.anthropicApiKey";
 
@@ -18,7 +20,13 @@ const repos = new Map<string, Repo>();
 let output: vscode.OutputChannel;
 let status: vscode.StatusBarItem;
 let extensionContext: vscode.ExtensionContext;
-let activeDraft: { buffer: DraftBuffer; doc?: vscode.TextDocument } | undefined;
+let activeDraft: DraftSession | undefined;
+let currentExe: Executable | undefined;
+
+function settings(): Settings {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  return readSettings((key) => config.get(key));
+}
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   extensionContext = context;
@@ -37,7 +45,40 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     context.subscriptions.push(vscode.commands.registerCommand(name, () => guarded(handler)));
   }
   context.subscriptions.push(vscode.workspace.onDidChangeWorkspaceFolders(() => guarded(syncClients)));
+  // A new devlog.path means another server: restart the clients (as ruff-vscode does).
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (needsRestart((section) => event.affectsConfiguration(section))) {
+        void guarded(() => restartClients("devlog.path changed"));
+      }
+    }),
+  );
+  await watchInterpreter(context);
   await guarded(syncClients);
+}
+
+// The Python extension's selected interpreter is the last place devlog is looked for;
+// when it changes and that is where devlog came from (or nothing was found), restart.
+async function watchInterpreter(context: vscode.ExtensionContext): Promise<void> {
+  const api = await pythonApi();
+  const event = api?.environments?.onDidChangeActiveEnvironmentPath;
+  if (typeof event !== "function") return;
+  context.subscriptions.push(
+    event(() => {
+      if (!currentExe || currentExe.source === "python") {
+        void guarded(() => restartClients("the Python interpreter changed"));
+      }
+    }),
+  );
+}
+
+async function restartClients(why: string): Promise<void> {
+  output.appendLine(`${why}: restarting`);
+  const running = [...repos.values()];
+  repos.clear();
+  await Promise.all(running.map((repo) => repo.client.stop().catch(() => undefined)));
+  currentExe = undefined;
+  await syncClients();
 }
 
 export async function deactivate(): Promise<void> {
@@ -56,24 +97,30 @@ async function guarded(action: () => Promise<void>): Promise<void> {
   }
 }
 
-async function pythonInterpreter(): Promise<string | undefined> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the Python extension's API has no published types here
+async function pythonApi(): Promise<any> {
   const python = vscode.extensions.getExtension("ms-python.python");
   try {
-    if (python) {
-      const api = python.isActive ? python.exports : await python.activate();
-      const env = api?.environments?.getActiveEnvironmentPath?.();
-      const resolved = env ? await api.environments.resolveEnvironment(env) : undefined;
-      return resolved?.executable?.uri?.fsPath;
-    }
+    return python ? (python.isActive ? python.exports : await python.activate()) : undefined;
   } catch {
-    // The Python extension is optional; the other lookups still apply.
+    return undefined; // The Python extension is optional; the other lookups still apply.
   }
-  return undefined;
+}
+
+async function pythonInterpreter(): Promise<string | undefined> {
+  try {
+    const api = await pythonApi();
+    const env = api?.environments?.getActiveEnvironmentPath?.();
+    const resolved = env ? await api.environments.resolveEnvironment(env) : undefined;
+    return resolved?.executable?.uri?.fsPath;
+  } catch {
+    return undefined;
+  }
 }
 
 async function devlogExecutable(): Promise<Executable> {
   const exe = findDevlog({
-    setting: vscode.workspace.getConfiguration("devlog").get<string>("path"),
+    setting: settings().path,
     envPath: process.env.PATH,
     pythonInterpreter: await pythonInterpreter(),
   });
@@ -115,6 +162,7 @@ async function syncClients(): Promise<void> {
     return;
   }
   const exe = await devlogExecutable();
+  currentExe = exe;
   output.appendLine(`using ${describe(exe)}`);
   for (const root of roots) {
     if (!repos.has(root)) await startClient(root, exe);
@@ -142,7 +190,7 @@ async function startClient(root: string, exe: Executable): Promise<void> {
     refreshStatus();
   });
   client.onNotification("devlog/draftText", (params: { token: string; text: string }) => {
-    void appendDraftText(params.token, params.text);
+    void activeDraft?.stream(params.token, params.text);
   });
   await client.start();
   const key = await extensionContext.secrets.get(SECRET_KEY);
@@ -175,60 +223,65 @@ async function pickRepo(): Promise<Repo> {
   return repo;
 }
 
-async function appendDraftText(token: string, text: string): Promise<void> {
-  const draft = activeDraft;
-  if (!draft || !draft.buffer.accept(token, text) || !draft.doc) return;
-  const edit = new vscode.WorkspaceEdit();
-  const end = draft.doc.lineAt(draft.doc.lineCount - 1).range.end;
-  edit.insert(draft.doc.uri, end, text);
-  await vscode.workspace.applyEdit(edit);
-}
-
-function draftOptions(): Record<string, unknown> {
-  const config = vscode.workspace.getConfiguration("devlog");
-  const options: Record<string, unknown> = { narrator: config.get<string>("narrator") || "auto" };
-  const since = config.get<string>("since");
-  if (since) options.since = since;
-  const model = config.get<string>("model");
-  if (model) options.model = model;
-  const styles = config.get<string[]>("styleFiles") ?? [];
-  if (styles.length) options.style = styles;
-  return options;
-}
-
 async function generateDevlog(): Promise<void> {
   const repo = await pickRepo();
+  const options = draftOptions(settings());
   const doc = await vscode.workspace.openTextDocument({ language: "markdown", content: "" });
   await vscode.window.showTextDocument(doc);
-  activeDraft = { buffer: new DraftBuffer(), doc };
-  const result = (await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: "Devlog: writing your devlog", cancellable: true },
-    (_progress, token) =>
-      repo.client.sendRequest(
-        "workspace/executeCommand",
-        { command: "devlog.generateDraft", arguments: [draftOptions()] },
-        token,
-      ),
-  )) as { markdown: string; narrator: string; violations?: string[]; notes?: string[] };
-  activeDraft = undefined;
-  const whole = new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length));
-  const edit = new vscode.WorkspaceEdit();
-  edit.replace(doc.uri, whole, result.markdown);
-  await vscode.workspace.applyEdit(edit);
+  const session = new DraftSession({
+    append: async (text) => {
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(doc.uri, doc.lineAt(doc.lineCount - 1).range.end, text);
+      await vscode.workspace.applyEdit(edit);
+    },
+    replaceAll: async (text) => {
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), text);
+      await vscode.workspace.applyEdit(edit);
+    },
+    close: () => closeDocument(doc),
+  });
+  activeDraft = session;
+  let result: DraftResult;
+  try {
+    result = await session.run(() =>
+      Promise.resolve(
+        vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: "Devlog: writing your devlog", cancellable: true },
+          (_progress, token) =>
+            repo.client.sendRequest("workspace/executeCommand", { command: "devlog.generateDraft", arguments: [options] }, token),
+        ),
+      ).then((value) => value as DraftResult),
+    );
+  } catch (err) {
+    if (isCancellation(err)) {
+      output.appendLine("draft cancelled: its editor was closed");
+      return;
+    }
+    throw err;
+  } finally {
+    if (activeDraft === session) activeDraft = undefined;
+  }
   if (await saveToOutputFolder(repo, result.markdown)) {
     // The file holds the draft now; the streaming editor has done its job.
-    await vscode.window.showTextDocument(doc);
-    await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    await closeDocument(doc);
   }
   for (const note of result.notes ?? []) output.appendLine(`note: ${note}`);
   const problems = result.violations ?? [];
   const summary = `Devlog: draft written by the ${result.narrator} narrator` + (problems.length ? ` (${problems.length} rule warnings, see the log)` : "");
   problems.forEach((p) => output.appendLine(`check: ${p}`));
-  void vscode.window.showInformationMessage(summary);
+  const fellBack = (result.notes ?? []).find((note) => note.startsWith("Claude could not write the post"));
+  if (fellBack) void vscode.window.showWarningMessage(`Devlog: ${fellBack}`);
+  else void vscode.window.showInformationMessage(summary);
+}
+
+async function closeDocument(doc: vscode.TextDocument): Promise<void> {
+  await vscode.window.showTextDocument(doc);
+  await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
 }
 
 async function saveToOutputFolder(repo: Repo, markdown: string): Promise<boolean> {
-  const folder = vscode.workspace.getConfiguration("devlog").get<string>("outputFolder");
+  const folder = settings().outputFolder;
   if (!folder) return false;
   const dir = vscode.Uri.file(path.resolve(repo.root, folder));
   await vscode.workspace.fs.createDirectory(dir);

@@ -1,7 +1,9 @@
 """Drafting a post: plan the material, have it narrated (Claude, or offline), check it.
 
-Any failure of a model gives one sentence and the offline post instead, never a
-half-written one presented as done.
+A failure of Claude is one sentence, never a half-written post presented as done. When
+Claude was asked for by name (`--narrator claude`, `[narrator] narrator = "claude"`) the
+draft fails; chosen automatically (a key is set), or with `--fallback offline` (editors
+ask for it), the offline post is written instead and the sentence goes with it.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from devlogd.app.selection import DraftSelection, scrub_beat
 from devlogd.config import api_credentials
 from devlogd.errors import NarratorError, UsageError
 from devlogd.models import Beat
-from devlogd.protocol import DraftOptions, DraftResult
 from devlogd.pipeline.redact import redact
+from devlogd.protocol import DraftOptions, DraftResult
 from devlogd.story import identity, prompt
 from devlogd.story.checker import CheckContext, check_post
 from devlogd.story.drafting import Era, SummaryCache
@@ -33,7 +35,7 @@ from devlogd.story.material import Ask, Material, build_material
 
 log = logging.getLogger(__name__)
 
-DraftProgress = Callable[[float, str], None]
+DraftProgress = Callable[[str, int, int], None]  # phase, done, total (see protocol.PHASE_UNITS)
 Note = Callable[[str], None]
 
 
@@ -41,7 +43,7 @@ Note = Callable[[str], None]
 class DraftHooks:
     """How a draft talks back while it is written: progress, notes, streamed text."""
 
-    progress: DraftProgress = lambda fraction, message: None
+    progress: DraftProgress = lambda phase, done, total: None
     note: Note = lambda message: None
     text: Note = lambda chunk: None
     cancelled: threading.Event = field(default_factory=threading.Event)
@@ -52,8 +54,8 @@ def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
                 base_url: str | None = None) -> DraftResult:
     """Gather the material for a post about ``chosen`` and have it narrated.
 
-    Claude writes it when a key is available (or asked for); any failure there gives a
-    clear note and the offline post instead.
+    Claude writes it when a key is available (or asked for); a failure there raises
+    NarratorError, or, where falling back is allowed, gives the offline post with a note.
     """
     hooks = hooks or DraftHooks()
     cfg = project.config
@@ -69,34 +71,66 @@ def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
                            chapters=len(plan.chapters), sources=sources,
                            violations=violations or [], notes=notes or [])
 
-    if options.dry_run:
-        text = json.dumps(prompt.redact_request(request), indent=2, ensure_ascii=False) + "\n"
-        return result(text, "dry-run")
     credentials = api_credentials(cfg, api_key, base_url)
-    notes: list[str] = []
     # An explicit choice wins; otherwise the user's [narrator] narrator (DEVLOG_NARRATOR).
     choice = options.narrator if options.narrator != "auto" else cfg.narrator.narrator
+    if options.dry_run:
+        sent = prompt.redact_request(request)
+        text = json.dumps(sent, indent=2, ensure_ascii=False) + "\n"
+        counter = credentials if choice != "offline" else None
+        return result(text, "dry-run", notes=[_request_size(project, sent, counter)])
+    # Claude asked for by name fails loudly; chosen automatically, it may fall back.
+    fallback = options.fallback or ("none" if choice == "claude" else "offline")
     use_claude = choice == "claude" or (choice == "auto" and credentials is not None)
-    if use_claude and credentials is None:
-        notes.append("no ANTHROPIC_API_KEY: the offline narrator wrote this draft instead")
-    elif use_claude and credentials is not None:
+    notes: list[str] = []
+    if use_claude:
         try:
-            markdown, narrator = _narrate_with_claude(project, request, credentials, hooks, context)
+            if credentials is None:
+                raise NarratorError("no ANTHROPIC_API_KEY is set (export it, or put it in "
+                                    "~/.config/devlog/credentials with mode 0600)")
+            markdown, narrator = _narrate_with_claude(project, request, credentials, hooks, len(plan.chapters),
+                                                      context)
             return result(markdown, narrator, [str(v) for v in check_post(markdown, context)])
         except NarratorError as err:
-            notes.append(f"Claude could not write the post: {err}. The offline narrator wrote it instead.")
-            hooks.note(notes[-1])
+            if fallback != "offline":
+                raise NarratorError(f"Claude could not write the post: {err}; "
+                                    "`--fallback offline` writes the offline post instead") from err
+            # Said once: in the result's notes, which every front end shows.
+            notes.append(f"Claude could not write the post: {err}; the offline narrator wrote it instead")
     from devlogd.story.narrators.offline import write_post
 
-    hooks.progress(0.5, f"writing {len(plan.chapters)} chapters offline")
+    hooks.progress("writing", 0, len(plan.chapters))
     markdown = write_post(plan, cfg.phrases)
-    hooks.progress(0.95, "checking the storytelling rules")
+    hooks.progress("writing", len(plan.chapters), len(plan.chapters))
     return result(markdown, "offline", [str(v) for v in check_post(markdown, context)], notes)
+
+
+def _request_size(project: Project, request: dict[str, Any],
+                  credentials: tuple[str, str | None] | None) -> str:
+    """What a request costs: counted by the API when there is a key, estimated here
+    otherwise (or when the count fails)."""
+    from devlogd.story.narrators.claude import ClaudeNarrator, Credentials, estimate_cost, estimate_tokens
+
+    model = str(request["model"])
+    how = "estimated here; with a key, the API counts them"
+    tokens = estimate_tokens(request)
+    if credentials is not None:
+        narrator = ClaudeNarrator(Credentials(*credentials), timeout=min(project.config.narrator.timeout, 30.0),
+                                  max_retries=0)
+        try:
+            tokens, how = narrator.count_tokens(request), "counted by the API"
+        except NarratorError as err:
+            how = f"estimated here; the API could not count them: {err}"
+    reply = int(str(request["max_tokens"])) // 2
+    cost = estimate_cost(model, tokens, reply)
+    price = f"about ${cost:.3f} with {model}, for a reply of ~{reply:,} tokens" if cost else \
+        f"no price known for {model}"
+    return f"the request is {tokens:,} input tokens ({how}): {price}"
 
 
 def _material(project: Project, chosen: DraftSelection, options: DraftOptions, hooks: DraftHooks) -> Material:
     cfg = project.config.draft
-    hooks.progress(0.05, f"planning chapters from {len(chosen.beats)} beats")
+    hooks.progress("planning", 0, len(chosen.beats))
     where = project.paths.workdir or project.paths.common_dir
     beats = _canonical_authors(where, [scrub_beat(b, project.ignore) for b in chosen.beats])
     earlier = _canonical_authors(where, [scrub_beat(b, project.ignore) for b in chosen.earlier])
@@ -107,6 +141,7 @@ def _material(project: Project, chosen: DraftSelection, options: DraftOptions, h
                               tags=repofacts.tags_by_commit(where), max_chapters=cfg.max_chapters,
                               token_budget=cfg.token_budget, cache=cache)
     _save_summary_cache(project, cache)
+    hooks.progress("planning", len(chosen.beats), len(chosen.beats))
     if material.open_threads and beats:  # a TODO removed since is not open any more
         material.open_threads = [t for t in material.open_threads if " (in " not in t
                                  or repofacts.still_there(where, beats[-1].sha, t.rsplit(" (in ", 1)[0])]
@@ -153,27 +188,28 @@ def check_context(project: Project, name: str, beats: list[Beat]) -> CheckContex
 
 
 def _narrate_with_claude(project: Project, request: dict[str, Any], credentials: tuple[str, str | None],
-                         hooks: DraftHooks, context: CheckContext) -> tuple[str, str]:
+                         hooks: DraftHooks, chapters: int, context: CheckContext) -> tuple[str, str]:
     from devlogd.story.narrators.claude import ClaudeNarrator, Credentials, estimate_cost
 
     request = prompt.redact_request(request)
     model = str(request["model"])
     cfg = project.config.narrator
-    narrator = ClaudeNarrator(Credentials(*credentials), timeout=cfg.timeout, max_retries=cfg.max_retries)
-    hooks.progress(0.1, f"asking {model} for the size of the request")
+    narrator = ClaudeNarrator(Credentials(*credentials), timeout=cfg.timeout, max_retries=cfg.max_retries,
+                              on_retry=hooks.note)
+    hooks.progress("writing", 0, chapters)
     tokens = narrator.count_tokens(request)
     cost = estimate_cost(model, tokens, int(str(request["max_tokens"])) // 2)
     hooks.note(f"sending {tokens:,} input tokens to {model} (about ${cost:.3f} with the reply)")
-    hooks.progress(0.2, f"{model} is writing")
     first = narrator.narrate(request, hooks.text, hooks.cancelled)
     problems = [str(v) for v in check_post(first.text, context)]
     if not problems:
+        hooks.progress("writing", chapters, chapters)
         return first.text, f"claude ({model})"
     hooks.note(f"the draft broke {len(problems)} rule(s); asking for one repair")
-    hooks.progress(0.7, "repairing the draft")
     second = narrator.narrate(prompt.repair_request(request, first.text, problems), None, hooks.cancelled)
     if not second.text.strip():
         raise NarratorError("the repair came back empty")
+    hooks.progress("writing", chapters, chapters)
     return second.text, f"claude ({model}, repaired once)"
 
 

@@ -50,7 +50,7 @@ def enrich(project: Project, beats: list[Beat], batch: bool = False,
     else:
         answers = {}
         for index, (sha, request) in enumerate(requests.items()):
-            hooks.progress(index / len(requests), f"enriching {index + 1}/{len(requests)}")
+            hooks.progress("enriching", index, len(requests))
             try:
                 answers[sha] = narrator.complete(request)
             except NarratorError as err:

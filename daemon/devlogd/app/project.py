@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devlogd.config import BeatRule, Config, load_config
-from devlogd.paths import RepoPaths, find_repo
+from devlogd.paths import RepoPaths, config_home, find_repo
 from devlogd.pipeline.beats import DEFAULT_RULES
 from devlogd.pipeline.ignore import PathFilter
 from devlogd.pipeline.journal import Journal
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from devlogd.pipeline.gitread import GitReader
 
 
+Stamp = tuple[tuple[int, int, int] | None, ...]
+
+
 @dataclass
 class Project:
     """One repository with its configuration, ignore rules and journal."""
@@ -26,12 +29,27 @@ class Project:
     paths: RepoPaths
     config: Config
     ignore: PathFilter
+    config_stamp: Stamp = ()
 
     @classmethod
     def open(cls, path: Path | str | None = None) -> Project:
         paths = find_repo(path)
         ignore = PathFilter.from_file(paths.ignore_file) if paths.ignore_file else PathFilter()
-        return cls(paths, load_config(paths), ignore)
+        stamp = config_stamp(paths)  # taken before reading: a change while reading is seen next time
+        return cls(paths, load_config(paths), ignore, stamp)
+
+    def reload_config(self) -> bool:
+        """Read both config files again if either changed since they were read (a stat of
+        each: cheap enough for every request). True when the configuration was replaced;
+        ConfigError, every time it is asked until the file is fixed, when one is broken."""
+        stamp = config_stamp(self.paths)
+        if stamp == self.config_stamp:
+            return False
+        fresh = load_config(self.paths)
+        if fresh.git != self.config.git:
+            self.__dict__.pop("reader", None)  # the git reader was built with the old [git]
+        self.config, self.config_stamp = fresh, stamp
+        return True
 
     @cached_property
     def reader(self) -> GitReader:
@@ -57,3 +75,17 @@ class Project:
         """The repository's folder, the last resort for naming the project."""
         name = (self.paths.workdir or self.paths.common_dir).name
         return name[:-4] if name.endswith(".git") else name
+
+
+def config_stamp(paths: RepoPaths) -> Stamp:
+    """What identifies the contents of the two config files without reading them."""
+    files = [config_home() / "config.toml"] + ([paths.config_file] if paths.config_file else [])
+    stamps: list[tuple[int, int, int] | None] = []
+    for file in files:
+        try:
+            info = file.stat()
+        except OSError:
+            stamps.append(None)
+        else:
+            stamps.append((info.st_mtime_ns, info.st_size, info.st_ino))
+    return tuple(stamps)

@@ -102,6 +102,15 @@ class RepoState:
     def touch(self) -> None:
         self.last_activity = time.monotonic()
 
+    def refresh_config(self) -> None:
+        """Pick up edits to either config file: every request and every reconcile asks, so
+        the daemon never works from a configuration the user has since changed. A broken
+        file is a ConfigError for each request until it is fixed."""
+        if self.project.reload_config():
+            log.info("configuration read again")
+            if self.activity.last_error:
+                self.nudge("configuration changed")  # the last reconcile may have failed on it
+
     async def reconciler(self) -> None:
         assert self._nudged is not None
         while True:
@@ -133,6 +142,10 @@ class RepoState:
         delay, self._retry_delay = self._retry_delay, min(RETRY_MAX, self._retry_delay * 2)
         self._loop.call_later(delay, self.nudge, "retry")
 
+    @property
+    def reconciled_once(self) -> bool:
+        return self._reconciled.is_set()
+
     async def wait_reconciled(self, timeout: float = 30.0) -> None:
         """Wait for the first reconcile, so a fresh client sees a complete journal."""
         loop = asyncio.get_running_loop()
@@ -143,11 +156,12 @@ class RepoState:
     def reconcile_once(self) -> list[Beat]:
         started = time.perf_counter()
         project = self.project
-        queued = take_queue(project.paths.queue)
-        rewrites = queued.rewrites
-        reader = project.reader
         self.activity.reconciling = True
         try:
+            project.reload_config()  # before the queue is taken: a broken file loses no line of it
+            queued = take_queue(project.paths.queue)
+            rewrites = queued.rewrites
+            reader = project.reader
             with project.journal.writer(since=self.journal) as writer:
                 tips = reader.local_tips()
                 walked, reachable_set = self._walk(tips, writer.state)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from devlogd.app.project import Project
-from devlogd.errors import DevlogError, UsageError
+from devlogd.errors import DevlogError, NothingToDraft, UsageError
 from devlogd.models import Beat, Note
 from devlogd.pipeline.ignore import PathFilter
 from devlogd.pipeline.journal import JournalState
@@ -88,6 +88,60 @@ def for_draft(project: Project, state: JournalState, since: str | None, until: s
     earlier = sorted((b for b in state.beats if start is not None and b.time < start), key=lambda b: b.time)
     ranged = bool(since or until) or len(beats) < len(state.beats) and state.published is not None
     return DraftSelection(beats, earlier, list(state.notes), ranged)
+
+
+def require_beats(project: Project, journal: JournalState, selected: list[Beat],
+                  since: str | None, until: str | None) -> list[Beat]:
+    """``selected``, or :class:`NothingToDraft` with the one sentence that says what was
+    asked, what the journal holds and the command that would draft something."""
+    if selected:
+        return selected
+    if not journal.beats and not project.reader.local_tips():
+        raise NothingToDraft("this repository has no commits yet: commit some work, then run `devlog draft`")
+    raise NothingToDraft(empty_range_message(journal, since, until))
+
+
+_SUGGESTED_WIDTH = 14 * 86400  # when the asked range has no width of its own: two weeks
+
+
+def empty_range_message(journal: JournalState, since: str | None, until: str | None,
+                        now: float | None = None) -> str:
+    """Why a draft of ``since``..``until`` has nothing to tell, in one sentence."""
+    now = time.time() if now is None else now
+    beats = journal.beats
+    if not beats:
+        return ("the journal is empty although the repository has commits; "
+                "`devlog status` shows what went wrong, and `devlog backfill` reads them again")
+    first = min(b.time for b in beats)
+    last = max(b.time for b in beats)
+    holds = (f"the journal holds {len(beats):,} beat{'s' if len(beats) != 1 else ''} "
+             f"from {_local_day(first)} to {_local_day(last)}")
+    since_time = parse_date(since, now) if since else None
+    width = max(now - since_time, 86400.0) if since_time is not None else _SUGGESTED_WIDTH
+    command = f"`devlog draft --since {_local_day(last - width)}`"
+    if since or until:
+        asked = " ".join(part for part in (
+            f"since {_quoted(since, now)}" if since else "",
+            f"until {_quoted(until, now)}" if until else "") if part)
+        return f"nothing to draft {asked}: {holds}; {command} would tell the latest of them"
+    published = journal.published
+    marker = next((b for b in beats if published is not None and b.sha == published.until), None)
+    when = f" (it ends on {_local_day(marker.time)})" if marker else ""
+    return (f"nothing new since the post you marked published{when}: {holds}; "
+            f"{command} drafts the latest of them again")
+
+
+def _local_day(timestamp: float) -> str:
+    """A day as --since reads it back (dates are local midnights)."""
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d")
+
+
+def _quoted(text: str, now: float) -> str:
+    """What the user typed, with the date it meant when it is relative ("2 weeks ago")."""
+    moment = parse_date(text, now)
+    if moment is None or re.match(r"^\d{4}-\d{2}-\d{2}$", text.strip()):
+        return f"'{text}'" if " " in text else text
+    return f"'{text}' ({_local_day(moment)})"
 
 
 def _range_shas(project: Project, since: str | None, until: str | None) -> set[str]:

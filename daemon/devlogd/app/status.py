@@ -12,7 +12,9 @@ from devlogd.protocol import LastBeat, StatusReply
 def status_summary(project: Project, state: JournalState, beats: list[Beat],
                    api_key: str | None = None) -> StatusReply:
     paths = project.paths
-    last = max(beats, key=lambda b: b.time) if beats else None
+    # Commits made in the same second tie on time: the journal's order (parents before
+    # children) breaks the tie, so the newest is the last of them, not the first.
+    last = max(reversed(beats), key=lambda b: b.time) if beats else None
     try:
         queued = paths.queue.stat().st_size
     except OSError:

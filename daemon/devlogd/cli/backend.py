@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from devlogd.app.backfill import BackfillResult
     from devlogd.app.project import Project
     from devlogd.cli.client import Connection
-    from devlogd.cli.progress import LiveDraft
+    from devlogd.cli.progress import Progress
     from devlogd.pipeline.journal import JournalState
 
 T = TypeVar("T")
@@ -39,27 +39,35 @@ class Backend(Protocol):
 
     def journal(self, query: JournalQuery) -> str: ...
 
-    def draft(self, options: DraftOptions, live: LiveDraft) -> DraftResult: ...
+    def draft(self, options: DraftOptions) -> DraftResult: ...
 
     def note(self, params: NoteParams) -> NoteReply: ...
 
 
-def run(directory: Path, no_daemon: bool, action: Callable[[Backend], T]) -> T:
+def run(directory: Path, no_daemon: bool, action: Callable[[Backend], T],
+        display: Progress | None = None) -> T:
     """``action`` through the daemon, or in-process when asked to or when the daemon
-    cannot be reached (said once, on stderr)."""
+    cannot be reached (said once, on stderr). ``display`` shows the phases of the work."""
     if not no_daemon:
         try:
-            return action(DaemonBackend(directory))
+            return action(DaemonBackend(directory, display))
         except DaemonError as err:
             print(f"devlog: {err}; working in-process instead", file=sys.stderr)
-    return action(LocalBackend(directory))
+    return action(LocalBackend(directory, display))
+
+
+def _display(display: Progress | None) -> Progress:
+    from devlogd.cli.progress import Progress
+
+    return display or Progress()
 
 
 class DaemonBackend:
     """Asks the repository's daemon over its socket (started if nobody answers)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, display: Progress | None = None) -> None:
         self.paths = find_repo(directory)
+        self.display = display
 
     def _session(self, progress: bool = False) -> Connection:
         from devlogd.cli.client import open_session
@@ -81,18 +89,19 @@ class DaemonBackend:
             raw = conn.request(protocol.JOURNAL, protocol.to_plain(query))
         return protocol.decode_reply(raw, protocol.JournalView, "the journal query").markdown
 
-    def draft(self, options: DraftOptions, live: LiveDraft) -> DraftResult:
+    def draft(self, options: DraftOptions) -> DraftResult:
+        display = _display(self.display)
+
         def on_notification(method: str, params: Any) -> None:
             if not isinstance(params, dict):
                 return
-            if method == "$/progress":
-                value = params.get("value") or {}
-                if isinstance(value, dict) and value.get("percentage") is not None:
-                    live.progress(value["percentage"] / 100, str(value.get("message", "")))
+            if method == protocol.DRAFT_PHASE:
+                phase = protocol.decode_reply(params, protocol.DraftPhase, "a progress report")
+                display.phase(phase.phase, phase.done, phase.total)
             elif method == protocol.DRAFT_TEXT:
-                live.text(str(params.get("text", "")))
+                display.text(str(params.get("text", "")))
             elif method == "window/logMessage":
-                live.note(str(params.get("message", "")))
+                display.note(str(params.get("message", "")))
 
         with closing(self._session(progress=True)) as conn:
             key = os.environ.get("ANTHROPIC_API_KEY")
@@ -117,8 +126,9 @@ class LocalBackend:
     """Does the work in this process: journals what the branch has and the journal lacks
     first, so views never depend on a hook having run."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, display: Progress | None = None) -> None:
         self.directory = directory
+        self.display = display
 
     @cached_property
     def project(self) -> Project:
@@ -141,13 +151,14 @@ class LocalBackend:
         beats = self._select(query.since, query.until)
         return journal_markdown(beats, f"Devlog journal: {self.project.folder_name}")
 
-    def draft(self, options: DraftOptions, live: LiveDraft) -> DraftResult:
+    def draft(self, options: DraftOptions) -> DraftResult:
         from devlogd.app.drafts import DraftHooks, write_draft
+        from devlogd.app.selection import for_draft, require_beats
 
-        from devlogd.app.selection import for_draft
-
-        chosen = for_draft(self.project, self._visible(), options.since, options.until)
-        hooks = DraftHooks(progress=live.progress, note=live.note, text=live.text)
+        display = self.display = _display(self.display)
+        chosen = for_draft(self.project, self._visible, options.since, options.until)
+        require_beats(self.project, self._visible, chosen.beats, options.since, options.until)
+        hooks = DraftHooks(progress=display.phase, note=display.note, text=display.text)
         return write_draft(self.project, chosen, options, hooks)
 
     def note(self, params: NoteParams) -> NoteReply:
@@ -158,43 +169,49 @@ class LocalBackend:
     def _select(self, since: str | None, until: str | None, limit: int | None = None) -> list[Beat]:
         from devlogd.app.selection import select_beats
 
-        return select_beats(self.project, self._visible(), since, until, limit)
+        return select_beats(self.project, self._visible, since, until, limit)
 
+    @cached_property
     def _visible(self) -> JournalState:
-        """The journal, complete and as the user's branches see it."""
+        """The journal (what was missing journaled first) as far as the branches reach."""
         from devlogd.app import selection
 
-        state = journal_missing(self.project)
+        display = _display(self.display)
+        try:
+            state = journal_missing(self.project, display)
+        finally:
+            if self.display is None:
+                display.finish()  # a view's own display: its summary, before the view is printed
         return selection.visible_journal(state, selection.reachable_now(self.project))
 
 
-def journal_missing(project: Project) -> JournalState:
+def journal_missing(project: Project, display: Progress) -> JournalState:
     """Journal what the branch has and the journal lacks; the journal as it then is (read
     again only when something was added)."""
+    display.phase("reading history", 0, 0)
     shas = project.reader.first_parent_shas()
     state = project.journal.load()
     if any(s not in state.own and s not in state.rewrites for s in shas):
-        backfill_with_progress(project, None, None, label="reading history")
+        backfill_with_progress(project, None, None, display)
         state = project.journal.refresh(state)
     return state
 
 
 def backfill_with_progress(project: Project, spec: str | None, workers: int | None,
-                           label: str = "backfill") -> BackfillResult:
+                           display: Progress) -> BackfillResult:
+    """Backfill, shown as the "journaling" phase: the commits still to read, not those
+    the journal already had."""
     from devlogd.app.backfill import backfill
-    from devlogd.cli.progress import ProgressBar
 
-    bar: ProgressBar | None = None
+    base: int | None = None
 
     def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = ProgressBar(label, total)
-        bar.update(done)
+        nonlocal base
+        if base is None:
+            base = done  # the first report: what was journaled before
+        display.phase("journaling", done - base, total - base)
 
     result = backfill(project, spec, progress, workers)
-    if bar is not None:
-        bar.finish()
     for error in result.errors[:20]:
-        print(f"devlog: skipped {error}", file=sys.stderr)
+        display.note(f"skipped {error}")
     return result

@@ -21,7 +21,7 @@ from typing import Any
 from devlogd.errors import DaemonError
 from devlogd.handoff import daemon_command
 from devlogd.paths import RepoPaths
-from devlogd.protocol import FrameBuffer, FrameError, ProtocolError, frame
+from devlogd.protocol import FrameBuffer, FrameError, ProtocolError, RequestFailed, failure_from_reply, frame
 
 Notification = Callable[[str, Any], None]
 
@@ -97,9 +97,7 @@ class Connection:
             message = self.receive()
             if message.get("id") == msg_id and "method" not in message:
                 if "error" in message:
-                    error = message["error"]
-                    text = error.get("message") if isinstance(error, dict) else None
-                    raise DaemonError(str(text or "the daemon reported an error"))
+                    raise failure_from_reply(message["error"])
                 return message.get("result")
             if "method" in message and "id" in message:
                 # A request from the server (window/workDoneProgress/create): accept it.
@@ -131,29 +129,68 @@ def daemon_running(paths: RepoPaths) -> bool:
     return True
 
 
+# Exit codes of a daemon that stopped at start for a reason this process would meet too
+# (not a repository, an unreadable journal, a broken config file): trying in-process would
+# only say the same sentence again.
+_SHARED_FAILURES = (3, 4, 5)
+
+
 def start_daemon(paths: RepoPaths, wait: float = 10.0) -> None:
-    """Start the daemon detached and wait until its socket answers."""
+    """Start the daemon detached and wait until its socket answers, or until it exits: a
+    daemon that dies at start (a broken config file) is reported with its own sentence at
+    once, never after the whole wait."""
     directory = paths.workdir or paths.common_dir
     log_path = paths.ensure_state_dir() / "daemon.start.log"
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(
+        offset = log.tell()
+        daemon = subprocess.Popen(
             daemon_command([sys.executable, "-m", "devlogd"], directory),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
             start_new_session=True, cwd="/",
         )
-    # A long-lived starter (`devlog lsp` under an editor) reaps the daemon when it exits, so
-    # no zombie is left that `devlog daemon stop` would mistake for a live daemon.
-    threading.Thread(target=process.wait, name="devlog-reaper", daemon=True).start()
+    try:
+        _wait_until_serving(paths, daemon, log_path, offset, wait)
+    finally:
+        # A long-lived starter (`devlog lsp` under an editor) reaps the daemon when it
+        # exits, so no zombie is left that `devlog daemon stop` would mistake for a live
+        # daemon. Only now: a thread waiting on it would keep poll() above from seeing an
+        # early exit.
+        threading.Thread(target=daemon.wait, name="devlog-reaper", daemon=True).start()
+
+
+def _wait_until_serving(paths: RepoPaths, daemon: subprocess.Popen[bytes], log_path: Path, offset: int,
+                        wait: float) -> None:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if daemon_running(paths):
             return
+        code = daemon.poll()
+        if code:  # 0 is a daemon that found another one serving: wait for that one
+            said = _last_words(log_path, offset)
+            if code in _SHARED_FAILURES and said:
+                raise RequestFailed(said, code)
+            raise DaemonError(f"the daemon exited at start ({said or f'exit code {code}'}; see {log_path})")
         time.sleep(0.02)
-    raise DaemonError(f"the daemon did not start within {wait:.0f}s (see {paths.daemon_log})")
+    raise DaemonError(f"the daemon did not start within {wait:.0f}s (see {log_path})")
 
 
-def connect_or_start(paths: RepoPaths, timeout: float | None = 30.0) -> socket.socket:
-    """A connection to the daemon, starting it first only when nobody answers.
+def _last_words(log_path: Path, offset: int) -> str:
+    """The last message a daemon wrote to the start log since ``offset``."""
+    try:
+        with open(log_path, "rb") as log:
+            log.seek(offset)
+            text = log.read(65536).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    said = [line.removeprefix("devlog: ") for line in lines if line.startswith("devlog: ")]
+    return said[-1] if said else (lines[-1] if lines else "")
+
+
+def connect_or_start(paths: RepoPaths, timeout: float | None = 30.0,
+                     announce: bool = False) -> socket.socket:
+    """A connection to the daemon, starting it first only when nobody answers; with
+    ``announce``, a daemon started here is said once on stderr (a person is reading it).
 
     Connecting is the test: a separate probe would cost a second connection on every
     command (and the daemon a whole LSP server for it)."""
@@ -161,26 +198,44 @@ def connect_or_start(paths: RepoPaths, timeout: float | None = 30.0) -> socket.s
         return connect(paths, timeout)
     except DaemonError:
         start_daemon(paths)
+        if announce:
+            print(started_message(paths), file=sys.stderr)
         return connect(paths, timeout)
 
 
-def open_session(paths: RepoPaths, progress: bool = False) -> Connection:
-    conn = Connection(connect_or_start(paths))
+def started_message(paths: RepoPaths) -> str:
+    try:
+        pid = f" (pid {int(paths.daemon_pid.read_text().strip())})"
+    except (OSError, ValueError):
+        pid = ""
+    return (f"devlog: started a background daemon for this repository{pid}: it journals each "
+            "new commit and exits when idle; `devlog daemon stop` ends it now")
+
+
+def open_session(paths: RepoPaths, progress: bool = False, announce: bool = True) -> Connection:
+    conn = Connection(connect_or_start(paths, announce=announce))
     conn.initialize(paths.workdir, progress)
     return conn
 
 
 def forward_stdio(paths: RepoPaths) -> int:
-    """`devlog lsp`: pipe an editor's stdio to the daemon's socket, byte for byte."""
+    """`devlog lsp`: pipe an editor's stdio to the daemon's socket, byte for byte.
+
+    The editor's side is read with ``os.read`` on the file descriptor, never through
+    ``sys.stdin.buffer``: after ``exit`` the daemon closes the connection while the editor
+    still holds stdin open, and a thread blocked inside a buffered read holds that buffer's
+    lock, which makes interpreter shutdown abort ("Fatal Python error", exit 134).
+    """
     import threading
 
     sock = connect_or_start(paths, timeout=None)
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdin_fd = sys.stdin.fileno()
+    stdout = sys.stdout.buffer
 
     def upstream() -> None:
         try:
             while True:
-                chunk = stdin.read1(65536) if hasattr(stdin, "read1") else stdin.read(65536)
+                chunk = os.read(stdin_fd, 65536)
                 if not chunk:
                     break
                 sock.sendall(chunk)
@@ -200,7 +255,7 @@ def forward_stdio(paths: RepoPaths) -> int:
                 break
             stdout.write(data)
             stdout.flush()
-    except (OSError, BrokenPipeError):
+    except OSError:  # BrokenPipeError included: the editor went away
         pass
     finally:
         sock.close()

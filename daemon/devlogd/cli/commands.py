@@ -17,8 +17,8 @@ from devlogd.paths import RepoPaths, find_repo
 
 if TYPE_CHECKING:
     from devlogd.app.project import Project
+    from devlogd.protocol import DraftResult, StatusReply
     from devlogd.story.checker import CheckContext
-    from devlogd.protocol import DraftResult
 
 
 def _project(directory: Path) -> Project:
@@ -29,11 +29,19 @@ def _project(directory: Path) -> Project:
 
 def cmd_backfill(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.cli.backend import backfill_with_progress
+    from devlogd.cli.progress import Progress
 
-    result = backfill_with_progress(_project(directory), args.range, args.workers)
+    display = Progress(summary=False)  # the line below is the summary
+    try:
+        result = backfill_with_progress(_project(directory), args.range, args.workers, display)
+    finally:
+        display.finish()
     print(
-        f"journaled {result.added} new beat{'s' if result.added != 1 else ''} "
-        f"({result.already} already there, {len(result.errors)} skipped) in {result.seconds:.2f}s",
+        f"journaled {result.added:,} new beat{'s' if result.added != 1 else ''} "
+        f"({result.already:,} already there, {len(result.errors)} skipped) in {result.seconds:.2f}s, "
+        f"from the {result.total:,} commits of {args.range or 'this branch'}'s first-parent line "
+        "(merged branches count as their merge; the daemon and `devlog status` count every "
+        "commit reachable from your branches)",
         file=sys.stderr,
     )
     return 0
@@ -66,18 +74,19 @@ def cmd_journal(args: argparse.Namespace, directory: Path) -> int:
 
 def cmd_draft(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.cli import backend
-    from devlogd.cli.progress import LiveDraft
+    from devlogd.cli.progress import Progress
     from devlogd.protocol import DraftOptions
 
     options = DraftOptions(since=args.since, until=args.until, narrator=args.narrator or "auto",
                            style=[str(p) for p in args.style or []], dry_run=args.dry_run,
-                           model=args.model, authors=args.author or [], all_authors=args.all_authors)
+                           model=args.model, fallback=args.fallback, authors=args.author or [],
+                           all_authors=args.all_authors)
     out = _output_path(args.out, directory)
-    live = LiveDraft()
+    display = Progress()
     try:
-        result = backend.run(directory, args.no_daemon, lambda b: b.draft(options, live))
+        result = backend.run(directory, args.no_daemon, lambda b: b.draft(options), display)
     finally:
-        live.finish()
+        display.finish()
     _deliver(result, out)
     return 0
 
@@ -148,17 +157,17 @@ def cmd_enrich(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.app.drafts import DraftHooks
     from devlogd.app.enrich import enrich
     from devlogd.cli.backend import LocalBackend
-    from devlogd.cli.progress import LiveDraft
+    from devlogd.cli.progress import Progress
     from devlogd.protocol import BeatsQuery
 
-    local = LocalBackend(directory)
-    beats = local.beats(BeatsQuery(since=args.since, until=args.until, limit=args.limit))
-    live = LiveDraft("enriching")
+    display = Progress(summary=False)  # the line below is the summary
+    local = LocalBackend(directory, display)
     try:
+        beats = local.beats(BeatsQuery(since=args.since, until=args.until, limit=args.limit))
         result = enrich(local.project, beats, batch=args.batch,
-                        hooks=DraftHooks(progress=live.progress, note=live.note))
+                        hooks=DraftHooks(progress=display.phase, note=display.note))
     finally:
-        live.finish()
+        display.finish()
     for failure in result.failed[:20]:
         print(f"devlog: not enriched: {failure}", file=sys.stderr)
     print(f"enriched {result.enriched} beat{'s' if result.enriched != 1 else ''} "
@@ -209,8 +218,8 @@ def cmd_status(args: argparse.Namespace, directory: Path) -> int:
         return 0
     print(f"repository: {info.repository}")
     print(f"daemon:     {'pid ' + str(info.pid) if info.pid else 'not running'}")
-    corrupt = f" ({info.corrupt_lines} corrupt lines skipped)" if info.corrupt_lines else ""
-    print(f"beats:      {info.beats}{corrupt}")
+    corrupt = f", {info.corrupt_lines} corrupt lines skipped" if info.corrupt_lines else ""
+    print(f"beats:      {info.beats:,} ({counted(info)}{corrupt})")
     if info.backlog:
         print(f"journaling: {info.backlog} commits to go")
     if info.last_beat:
@@ -220,6 +229,14 @@ def cmd_status(args: argparse.Namespace, directory: Path) -> int:
         print(f"last error: {info.last_error}")
     print(f"journal:    {paths.journal}")
     return 0
+
+
+def counted(info: StatusReply) -> str:
+    """What the beat count of `devlog status` counts, beside what `devlog backfill` counts."""
+    if info.pid:
+        return ("every commit reachable from your branches, merged branches included; "
+                "`devlog backfill` counts only the current branch's first-parent line")
+    return "all the journal holds; the daemon journals every commit reachable from your branches"
 
 
 def cmd_install(args: argparse.Namespace, directory: Path) -> int:
@@ -242,10 +259,14 @@ def cmd_install(args: argparse.Namespace, directory: Path) -> int:
 def cmd_uninstall(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.app import hooks as hookinstall
 
+    from devlogd.server.daemon import read_pid
+
     paths = find_repo(directory)
     where = hookinstall.hooks_dir(paths)
     for change in hookinstall.uninstall(paths):
         print(f"{where}/{change}", file=sys.stderr)
+    if read_pid(paths) is not None:  # nothing will start it again: stop it now
+        _daemon_stop(paths)
     return 0
 
 
@@ -313,7 +334,7 @@ def _daemon_stop(paths: RepoPaths) -> int:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            print(f"stopped (pid {pid})", file=sys.stderr)
+            print(f"stopped the daemon (pid {pid})", file=sys.stderr)
             return 0
         time.sleep(0.02)
     raise DaemonError(f"the daemon (pid {pid}) did not stop within 10s")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn, TextIO
 
 from devlogd import __version__
 from devlogd.errors import DevlogError, UsageError
@@ -15,90 +17,191 @@ from devlogd.errors import DevlogError, UsageError
 log = logging.getLogger("devlogd")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class Parser(argparse.ArgumentParser):
+    """argparse with a did-you-mean for mistyped commands, choices and options."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: {error_word()} {with_suggestion(message)}\n")
+
+
+def build_parser() -> Parser:
+    parser = Parser(
         prog="devlog",
         description="Turn your commits into story beats and your journal into a devlog post.",
+        epilog="`devlog help COMMAND` (or `devlog COMMAND --help`) describes one command.",
     )
     parser.add_argument("-C", dest="directory", metavar="PATH", action="append",
                         help="run as if devlog was started in PATH (like git -C)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more messages on stderr")
     parser.add_argument("--no-daemon", action="store_true",
                         help="work in this process instead of asking the repository's daemon")
-    parser.add_argument("--version", action="version", version=f"devlog {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"devlog {__version__}",
+                        help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
-    p = sub.add_parser("backfill", help="journal the commits of a branch or range (default: current branch)")
-    p.add_argument("range", nargs="?", help="a revision or A..B range (first-parent history)")
-    p.add_argument("--workers", type=int, help="processes to read commits with (default: one per core)")
+    def command(name: str, summary: str, details: str = "") -> Parser:
+        description = summary[:1].upper() + summary[1:] + "." + (f" {details}" if details else "")
+        made: Parser = sub.add_parser(name, help=summary, description=description)
+        return made
 
-    p = sub.add_parser("beats", help="list story beats")
+    p = command("draft", "write a devlog post from the journal",
+                "The post goes to stdout (or --out); progress and notes go to stderr. With no range, "
+                "it covers what came after the last post you marked with `devlog publish`.")
     _range_args(p)
-    p.add_argument("--limit", type=int, help="only the last N beats")
-    p.add_argument("--json", action="store_true", help="one JSON object per line")
-
-    p = sub.add_parser("journal", help="the journal as readable markdown, grouped by day")
-    _range_args(p)
-
-    p = sub.add_parser("draft", help="write a devlog post from the journal")
-    _range_args(p)
-    p.add_argument("--narrator", choices=("auto", "offline", "claude"), help="who writes the post")
+    p.add_argument("--narrator", choices=("auto", "offline", "claude"),
+                   help="who writes the post (default auto: Claude when a key is set)")
+    p.add_argument("--fallback", choices=("offline", "none"),
+                   help="if Claude fails: write the offline post instead (default with auto), "
+                        "or fail with a non-zero exit (default with --narrator claude)")
     p.add_argument("--model", help="the Claude model to write with (default: [narrator] model)")
     p.add_argument("--style", type=Path, action="append", metavar="FILE",
                    help="a post of yours whose tone to follow (repeatable)")
-    p.add_argument("--out", type=Path, help="write the post to FILE instead of stdout")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write the post to FILE instead of stdout")
     p.add_argument("--dry-run", action="store_true",
-                   help="print, as JSON, the request the narrator would send, and send nothing")
+                   help="print, as JSON, the request the narrator would send, its size and cost; send nothing")
     p.add_argument("--author", action="append", metavar="WHO",
                    help="tell this author's work: a name or e-mail fragment (repeatable; "
                         "default: yours, else the main author's)")
     p.add_argument("--all-authors", action="store_true", help="tell everyone's work, as \"we\"")
 
-    p = sub.add_parser("note", help="add your own words to the journal: a motive, a result, a number "
-                                       "the history cannot hold")
+    p = command("note", "add your own words to the journal: a motive, a result, a number the history cannot hold",
+                "Notes are told beside the work they are nearest in time to, marked as your words.")
     p.add_argument("text", help="the note, in quotes")
     p.add_argument("--at", metavar="WHEN", help="when it is about: a date or '2 days ago' (default: now)")
 
-    p = sub.add_parser("enrich", help="have Claude's cheaper model retell interesting beats "
-                                         "(one call each, or --batch at half the price)")
+    p = command("status", "what devlog knows about this repository")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of text")
+
+    p = command("beats", "list story beats, oldest first")
     _range_args(p)
-    p.add_argument("--limit", type=int, help="only the last N beats")
+    p.add_argument("--limit", type=int, metavar="N", help="only the last N beats")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    p = command("journal", "the journal as readable markdown, grouped by day")
+    _range_args(p)
+
+    p = command("backfill", "journal the commits of a branch or range (default: the current branch)",
+                "Reads the first-parent line only (the commits a branch made, merges as one); "
+                "the daemon journals everything reachable from your branches.")
+    p.add_argument("range", nargs="?", help="a revision or A..B range (first-parent history)")
+    p.add_argument("--workers", type=int, metavar="N", help="processes to read commits with (default: one per core)")
+
+    p = command("install", "journal every commit: install the git hooks, start the daemon")
+    p.add_argument("--no-start", action="store_true", help="do not start the daemon now")
+    command("uninstall", "remove devlog's git hooks (restoring any hook they chained) and stop the daemon")
+
+    p = command("enrich", "have Claude's cheaper model retell interesting beats",
+                "One call per beat, or --batch for one Message Batch at half the price.")
+    _range_args(p)
+    p.add_argument("--limit", type=int, metavar="N", help="only the last N beats")
     p.add_argument("--batch", action="store_true", help="one Message Batch: cheaper, slower")
 
-    p = sub.add_parser("publish", help="mark a draft (written with --out) as published: "
-                                          "the next draft starts after it")
-    p.add_argument("file", type=Path)
+    p = command("publish", "mark a draft (written with --out) as published: the next draft starts after it")
+    p.add_argument("file", type=Path, help="the post, with its FILE.sources.json beside it")
 
-    p = sub.add_parser("check", help="check a post against the storytelling rules")
-    p.add_argument("file", type=Path)
+    p = command("check", "check a post against the storytelling rules")
+    p.add_argument("file", type=Path, help="the post to check (markdown)")
 
-    p = sub.add_parser("status", help="what devlog knows about this repository")
-    p.add_argument("--json", action="store_true")
-
-    p = sub.add_parser("install", help="journal every commit: install the git hooks, start the daemon")
-    p.add_argument("--no-start", action="store_true", help="do not start the daemon now")
-    sub.add_parser("uninstall", help="remove devlog's git hooks, restoring any hook they chained")
-
-    p = sub.add_parser("daemon", help="the repository's background daemon")
-    p.add_argument("action", choices=("run", "start", "stop", "status"))
+    p = command("daemon", "the repository's background daemon")
+    p.add_argument("action", choices=("run", "start", "stop", "status"),
+                   help="run (in the foreground), start, stop, or status")
     p.add_argument("--quiet", action="store_true", help="log to the daemon log only")
 
-    sub.add_parser("lsp", help="speak LSP on stdio for an editor (forwards to the daemon)")
+    command("lsp", "speak LSP on stdio for an editor (forwards to the daemon)")
+
+    p = command("help", "describe a command")
+    p.add_argument("topic", nargs="?", metavar="COMMAND", help="the command to describe")
     return parser
 
 
 def _range_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--since", help="a date (2026-01-31, '2 weeks ago') or a revision")
-    parser.add_argument("--until", help="a date or a revision")
+    parser.add_argument("--since", metavar="WHEN", help="a date (2026-01-31, '2 weeks ago') or a revision")
+    parser.add_argument("--until", metavar="WHEN", help="a date or a revision")
+
+
+_CHOICE = re.compile(r"argument (?P<argument>[^:]+): invalid choice: '(?P<given>[^']*)' "
+                     r"\(choose from (?P<choices>.*)\)")
+
+
+def with_suggestion(message: str) -> str:
+    """argparse's message, shorter, with the closest valid choice named."""
+    found = _CHOICE.search(message)
+    if not found:
+        return message
+    given, argument = found.group("given"), found.group("argument")
+    choices = re.findall(r"'([^']*)'", found.group("choices"))
+    hint = did_you_mean(given, choices)
+    if argument == "COMMAND":
+        return f"unknown command {given!r}" + (hint or "; `devlog help` lists the commands")
+    return f"{argument}: {given!r} is not one of {', '.join(choices)}{hint}"
+
+
+def did_you_mean(given: str, choices: Sequence[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(given, choices, n=1, cutoff=0.6)
+    return f"; did you mean {emphasis(repr(close[0]))}?" if close else ""
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, Parser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _refuse_unknown(parser: Parser, args: argparse.Namespace, extras: list[str]) -> NoReturn:
+    """Unknown arguments, said by the parser they were meant for, with a suggestion."""
+    target = _subcommands(parser).get(args.command or "", parser)
+    # The command's own options first, then devlog's (`devlog --verbos status`).
+    options = [o for part in (target, parser) for action in part._actions for o in action.option_strings]
+    first = extras[0]
+    if first.startswith("-"):
+        name = first.split("=", 1)[0]
+        target.error(f"unrecognized option {name!r}{did_you_mean(name, options)}")
+    target.error(f"unrecognized argument{'s' if len(extras) > 1 else ''}: {' '.join(extras)}")
+
+
+def _help(parser: Parser, topic: str | None) -> int:
+    commands = _subcommands(parser)
+    if topic is None:
+        parser.print_help()
+        return 0
+    if topic not in commands:
+        parser.error(f"argument COMMAND: invalid choice: {topic!r} (choose from "
+                     + ", ".join(repr(c) for c in commands) + ")")
+    commands[topic].print_help()
+    return 0
+
+
+def emphasis(text: str) -> str:
+    return paint(text, "1")
+
+
+def error_word() -> str:
+    return paint("error:", "1;31")
+
+
+def paint(text: str, sgr: str, stream: TextIO | None = None) -> str:
+    """``text`` in colour on a terminal; plain when piped, with NO_COLOR or TERM=dumb."""
+    stream = stream or sys.stderr
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb" or not stream.isatty():
+        return text
+    return f"\x1b[{sgr}m{text}\x1b[0m"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        _refuse_unknown(parser, args, extras)
     _configure_logging(args.verbose)
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    if args.command == "help":
+        return _help(parser, args.topic)
     try:
         directory = _directory(args.directory)
         return _dispatch(args, directory)

@@ -217,7 +217,8 @@ def diff_headline(facts: CommitFacts) -> str:
     if statuses["R"] == len(files):
         first = files[0]
         return f"Renamed {first.old_path} to {first.path}"
-    return f"Changed {where}" if len(files) == 1 else f"Changed {where} and {len(files) - 1} more files"
+    others = len(files) - 1
+    return f"Changed {where}" if not others else f"Changed {where} and {others} more file{'s' if others != 1 else ''}"
 
 
 def _noise_headline(files: Sequence[FileChange]) -> str:

@@ -56,7 +56,6 @@ class Daemon:
         self.paths = project.paths
         self.state = RepoState(project)
         self.serve = serve
-        self.idle_timeout = project.config.daemon.idle_timeout
         self._stop: asyncio.Event | None = None
         self._connections: set[asyncio.Task[None]] = set()
 
@@ -133,14 +132,15 @@ class Daemon:
     async def _idle_watch(self) -> None:
         assert self._stop is not None
         while True:
+            idle_timeout = self.project.config.daemon.idle_timeout  # as last read: edits count
             idle_for = time.monotonic() - self.state.last_activity
             busy = self.state.clients > 0 or self.state.activity.reconciling
-            if not busy and idle_for >= self.idle_timeout:
+            if not busy and idle_for >= idle_timeout:
                 log.info("idle for %.0fs with no clients: exiting", idle_for)
                 self._stop.set()
                 return
             # Sleep until the earliest moment we could be idle long enough: no polling.
-            await asyncio.sleep(max(1.0, self.idle_timeout - idle_for) if not busy else self.idle_timeout)
+            await asyncio.sleep(max(1.0, idle_timeout - idle_for) if not busy else idle_timeout)
 
 
 def _remove_quietly(path: Path) -> None:

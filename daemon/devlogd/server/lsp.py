@@ -35,8 +35,8 @@ from devlogd.app.status import status_summary
 from devlogd.errors import DevlogError
 from devlogd.models import Beat
 from devlogd.pipeline.journal import JournalState
-from devlogd.protocol import (BeatsQuery, CredentialsParams, DraftOptions, DraftText, JournalQuery,
-                              JournalView, NoteParams, Ok, StatusReply)
+from devlogd.protocol import (BeatsQuery, CredentialsParams, DraftOptions, DraftPhase, DraftText,
+                              JournalQuery, JournalView, NoteParams, Ok, StatusReply)
 from devlogd.story.journal_view import journal_markdown
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,11 @@ def create_server(state: RepoState) -> DevlogServer:
         # A daemon that has just started has not read the journal against git yet; a
         # moment's wait beats reporting "0 beats" (a long backfill shows as a backlog).
         await ls.state.wait_reconciled(timeout=2.0)
-        return protocol.to_plain(status_info(ls.state, ls.api_key))
+        try:
+            ls.state.refresh_config()
+            return protocol.to_plain(status_info(ls.state, ls.api_key))
+        except DevlogError as err:
+            raise user_error(err) from err
 
     @server.command(protocol.CMD_GENERATE_DRAFT)
     async def generate_draft(ls: DevlogServer, *args: Any) -> Any:
@@ -120,6 +124,12 @@ def create_server(state: RepoState) -> DevlogServer:
     return server
 
 
+def user_error(err: DevlogError) -> JsonRpcInvalidParams:
+    """A DevlogError as the error reply the terminal turns back into the same sentence and
+    exit code (editors show the sentence)."""
+    return JsonRpcInvalidParams(str(err), data=protocol.failure_data(err))
+
+
 def plain(value: Any) -> Any:
     """pygls hands custom params over as namedtuples; the handlers want plain JSON data."""
     if value is None:
@@ -157,6 +167,10 @@ def _params(raw: Any, kind: type[T], what: str) -> T:
 
 
 async def _visible(state: RepoState) -> JournalState:
+    try:
+        state.refresh_config()
+    except DevlogError as err:
+        raise user_error(err) from err
     await state.wait_reconciled()
     # Other writers (devlog enrich, publish, note) append too: pick up what they added, cheaply.
     state.journal = await state.in_git_thread(state.project.journal.refresh, state.journal)
@@ -168,7 +182,7 @@ async def _in_git_thread(state: RepoState, fn: Callable[[], T]) -> T:
     try:
         return await state.in_git_thread(fn)
     except DevlogError as err:
-        raise JsonRpcInvalidParams(str(err)) from err
+        raise user_error(err) from err
 
 
 async def _select(state: RepoState, since: str | None, until: str | None, limit: int | None) -> list[Beat]:
@@ -185,11 +199,14 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
         progress.add_done_callback(lambda _: cancelled.set())
     loop = asyncio.get_running_loop()
 
-    def report(fraction: float, message: str) -> None:
+    def report(phase: str, done: int, total: int) -> None:
         if cancelled.is_set():
             raise DevlogError("the draft was cancelled")
+        loop.call_soon_threadsafe(ls.protocol.notify, protocol.DRAFT_PHASE,
+                                  protocol.to_plain(DraftPhase(token=token, phase=phase, done=done, total=total)))
         if progress is not None:
-            value = types.WorkDoneProgressReport(message=message, percentage=int(fraction * 100))
+            value = types.WorkDoneProgressReport(message=phase_message(phase, done, total),
+                                                 percentage=phase_percentage(phase, done, total))
             loop.call_soon_threadsafe(ls.work_done_progress.report, token, value)
 
     def note(message: str) -> None:
@@ -202,20 +219,56 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
 
     hooks = drafts.DraftHooks(progress=report, note=note, text=text, cancelled=cancelled)
     try:
+        await _show_first_reconcile(state, report)
         journal = await _visible(state)
-        chosen = await _in_git_thread(state, lambda: selection.for_draft(state.project, journal, options.since,
-                                                                         options.until))
+
+        def choose() -> selection.DraftSelection:
+            chosen = selection.for_draft(state.project, journal, options.since, options.until)
+            selection.require_beats(state.project, journal, chosen.beats, options.since, options.until)
+            return chosen
+
+        chosen = await _in_git_thread(state, choose)
         result = await state.in_work_thread(drafts.write_draft, state.project, chosen, options, hooks,
                                             ls.api_key, ls.base_url)
     except asyncio.CancelledError:
         cancelled.set()  # $/cancelRequest: stop the narrator thread too
         raise
     except DevlogError as err:
-        raise JsonRpcInvalidParams(str(err)) from err
+        raise user_error(err) from err
     finally:
         if progress is not None:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
     return result
+
+
+# Where each phase sits in an editor's one progress bar (LSP percentages may only rise).
+_PHASE_SPAN = {"reading history": (0, 5), "journaling": (5, 40), "planning": (40, 50), "writing": (50, 100)}
+
+
+def phase_percentage(phase: str, done: int, total: int) -> int:
+    low, high = _PHASE_SPAN.get(phase, (0, 100))
+    return low + (high - low) * min(done, total) // total if total > 0 else low
+
+
+def phase_message(phase: str, done: int, total: int) -> str:
+    unit = protocol.PHASE_UNITS.get(phase, "")
+    return f"{phase} {done:,}/{total:,} {unit}".rstrip() if total > 0 else phase
+
+
+async def _show_first_reconcile(state: RepoState, report: drafts.DraftProgress) -> None:
+    """A daemon that has just started journals the history first (seconds, on a long one):
+    shown as "reading history" and "journaling N/M commits", not as a bar stuck at 0."""
+    shown = False
+    while not state.reconciled_once:
+        activity = state.activity
+        if activity.backlog:
+            report("journaling", activity.done, activity.backlog)
+        else:
+            report("reading history", 0, 0)
+        shown = True
+        await asyncio.sleep(0.1)
+    if shown and state.activity.backlog:
+        report("journaling", state.activity.backlog, state.activity.backlog)
 
 
 async def _begin_progress(ls: DevlogServer, token: str) -> Any:

@@ -161,7 +161,7 @@ def fit(chapters: list[Chapter], max_chapters: int, budget: int, recent: int = 2
     (a post tells the latest work whole), then the most important of the rest (a chapter
     too big as a whole keeps its most important beats). A small stretch gets fewer
     chapters: about one for every four changes."""
-    max_chapters = max(2, min(max_chapters, sum(len(c.beats) for c in chapters) // 4))
+    max_chapters = max(min(2, max_chapters), min(max_chapters, sum(len(c.beats) for c in chapters) // 4))
     newest = list(range(len(chapters)))[-recent:][::-1]
     ranked = newest + sorted((i for i in range(len(chapters)) if i not in newest),
                              key=lambda i: (-chapters[i].importance, -i))

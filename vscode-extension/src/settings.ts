@@ -1,0 +1,48 @@
+// Every `devlog.*` setting is read here and nowhere else. Pure: the caller passes how to
+// read one value (VS Code's WorkspaceConfiguration.get), so it is tested without VS Code.
+
+export const SECTION = "devlog";
+
+export interface Settings {
+  path: string;
+  narrator: "auto" | "offline" | "claude";
+  model: string;
+  since: string;
+  outputFolder: string;
+  styleFiles: string[];
+}
+
+export type Read = <T>(key: string) => T | undefined;
+
+const NARRATORS = ["auto", "offline", "claude"] as const;
+
+export function readSettings(read: Read): Settings {
+  const narrator = read<string>("narrator") ?? "auto";
+  const styles = read<unknown>("styleFiles");
+  return {
+    path: (read<string>("path") ?? "").trim(),
+    narrator: (NARRATORS as readonly string[]).includes(narrator) ? (narrator as Settings["narrator"]) : "auto",
+    model: (read<string>("model") ?? "").trim(),
+    since: (read<string>("since") ?? "").trim(),
+    outputFolder: (read<string>("outputFolder") ?? "").trim(),
+    styleFiles: Array.isArray(styles) ? styles.filter((s): s is string => typeof s === "string" && s !== "") : [],
+  };
+}
+
+// The argument of `devlog.generateDraft`. An editor always asks for the offline post when
+// Claude fails: a notification that says why beats an empty editor.
+export function draftOptions(settings: Settings): Record<string, unknown> {
+  const options: Record<string, unknown> = { narrator: settings.narrator, fallback: "offline" };
+  if (settings.since) options.since = settings.since;
+  if (settings.model) options.model = settings.model;
+  if (settings.styleFiles.length) options.style = settings.styleFiles;
+  return options;
+}
+
+// Settings that change which server runs: the language clients restart when one changes.
+// The rest are read afresh for each draft.
+export const RESTART_SETTINGS = ["path"];
+
+export function needsRestart(affects: (section: string) => boolean): boolean {
+  return RESTART_SETTINGS.some((key) => affects(`${SECTION}.${key}`));
+}

@@ -1,0 +1,30 @@
+// The one settings module: what the draft asks for, and which changes restart the server.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const { readSettings, draftOptions, needsRestart } = require("../dist/settings.js");
+
+const reader = (values) => (key) => values[key];
+
+test("defaults when nothing is set", () => {
+  assert.deepEqual(readSettings(reader({})), {
+    path: "", narrator: "auto", model: "", since: "", outputFolder: "", styleFiles: [],
+  });
+});
+
+test("a draft from the editor falls back to the offline post when Claude fails", () => {
+  const options = draftOptions(readSettings(reader({ narrator: "claude", since: " 2 weeks ago ", styleFiles: ["a.md", ""] })));
+  assert.deepEqual(options, { narrator: "claude", fallback: "offline", since: "2 weeks ago", style: ["a.md"] });
+});
+
+test("an unknown narrator is read as auto, not sent to the server", () => {
+  assert.equal(readSettings(reader({ narrator: "bard" })).narrator, "auto");
+});
+
+test("a new devlog.path restarts the clients; a new default range does not", () => {
+  assert.equal(needsRestart((section) => section === "devlog.path"), true);
+  assert.equal(needsRestart((section) => section === "devlog.since"), false);
+  assert.equal(needsRestart(() => false), false);
+});
