@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from devlogd.models import Hunk
-from devlogd.pipeline.redact import redact
+from devlogd.pipeline.redact import redact_files
+
+LINE_WIDTH = 161  # characters of a diff line an excerpt shows
 
 
 def best_hunks(scored: list[tuple[int, Hunk]], limit: int) -> list[Hunk]:
@@ -12,11 +14,11 @@ def best_hunks(scored: list[tuple[int, Hunk]], limit: int) -> list[Hunk]:
     chosen = [hunk for _, (_, hunk) in sorted(ranked[:limit], key=lambda pair: pair[0])]
     if not chosen:
         return []
-    # One redaction pass over all kept lines; a line never spans two hunks.
-    lines = redact("\n".join(line for hunk in chosen for line in hunk.lines)).split("\n")
-    out: list[Hunk] = []
+    # The kept lines are redacted whole, knowing their file's syntax; only then are they cut
+    # to the width an excerpt shows.
+    by_path: dict[str, list[str]] = {}
     for hunk in chosen:
-        count = len(hunk.lines)
-        out.append(Hunk(path=hunk.path, header=hunk.header, lines=lines[:count]))
-        lines = lines[count:]
-    return out
+        by_path.setdefault(hunk.path, []).extend(hunk.lines)
+    redacted = {path: iter(lines) for path, lines in redact_files(by_path, LINE_WIDTH).items()}
+    return [Hunk(path=hunk.path, header=hunk.header, lines=[next(redacted[hunk.path]) for _ in hunk.lines])
+            for hunk in chosen]

@@ -13,6 +13,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from devlogd.pipeline.redact import LINE_BOUND
+
 # Definitions and constants, written once and compiled for a single line and for the
 # added (+) and removed (-) lines of a whole patch, scanned in one pass.
 _DEF_BODY = r"""(?:
@@ -208,7 +210,7 @@ def _first_changed_lines(body: str, limit: int) -> list[str]:
     for match in _CHANGED_LINE.finditer(body):
         if body.count("\n", 0, match.start() + 1) > limit * 4:
             break
-        kept.append(match.group(1)[:161])
+        kept.append(match.group(1)[:LINE_BOUND])  # cut to its shown width after redaction
         if len(kept) >= limit:
             break
     return kept

@@ -9,17 +9,26 @@ from pathlib import Path
 
 IGNORE_FILE = ".devlogignore"
 
-# Files whose *contents* never go into a diff excerpt, even without a .devlogignore: they are
-# where secrets live. Their names and line counts are still facts.
+# Files whose *contents* never reach a beat, even without a .devlogignore: no excerpt, no
+# names, no constants. They are where secrets live. Their names and line counts are facts.
 SENSITIVE_CONTENT = (
     ".env",
     ".env.*",
+    "*.env",
+    ".envrc",
     "*.pem",
     "*.key",
     "*.p12",
     "*.pfx",
     "id_rsa*",
     "id_ed25519*",
+    "id_ecdsa*",
+    "id_dsa*",
+    "*.ppk",
+    "*.jks",
+    ".htpasswd",
+    ".pgpass",
+    ".git-credentials",
     "*.keystore",
     "credentials*",
     "secrets.*",
