@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from devlogd.app.project import Project
-from devlogd.app.selection import scrub_beat
+from devlogd.app.selection import scrub_beats
 from devlogd.config import api_credentials
 from devlogd.errors import NarratorError, UsageError
 from devlogd.models import Beat
@@ -53,7 +53,7 @@ def write_draft(project: Project, beats: list[Beat], options: DraftOptions,
     """
     hooks = hooks or DraftHooks()
     cfg = project.config
-    plan = _plan(project, [scrub_beat(b, project.ignore) for b in beats], hooks)
+    plan = _plan(project, scrub_beats(project, beats), hooks)
     sources = {f"chapter {i + 1}": [b.sha for b in c.beats] for i, c in enumerate(plan.chapters)}
     request = prompt.build_request(plan, options.model or cfg.narrator.model, cfg.narrator.max_tokens,
                                    [_read_style(path) for path in options.style])

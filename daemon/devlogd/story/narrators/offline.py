@@ -8,6 +8,7 @@ among phrasings by a hash of the beat, so the same journal always gives the same
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections import Counter
@@ -16,6 +17,7 @@ from datetime import datetime, timezone
 
 from devlogd.story.drafting import Chapter, DraftPlan
 from devlogd.models import Beat
+from devlogd.story.escape import code_span, escape_prose, fence_for, front_matter_text
 from devlogd.story.style import GENERIC_HEADINGS, meta_reference
 
 # Imperative subjects ("Add X", "Fix Y") become first-person past ("I added X").
@@ -76,9 +78,10 @@ def _pick(key: str, options: Sequence[str]) -> str:
 
 
 def _clean(text: str) -> str:
-    """Drop sentences that would reveal the source material; keep the rest verbatim."""
+    """Drop sentences that would reveal the source material; keep the rest verbatim, as text
+    (commit text can hold HTML or markdown that must not render: story/escape.py)."""
     kept = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s and meta_reference(s) is None]
-    return " ".join(kept)
+    return escape_prose(" ".join(kept))
 
 
 def _lower_first(text: str) -> str:
@@ -141,14 +144,14 @@ def _as_clause(headline: str) -> str:
 
 
 def heading_for(chapter: Chapter, used: set[str]) -> str:
-    text = _clean(chapter.lead.headline).rstrip(".") or chapter.lead.headline.rstrip(".")
+    text = _clean(chapter.lead.headline).rstrip(".") or escape_prose(chapter.lead.headline).rstrip(".")
     text = re.sub(r"\s+", " ", text)
     if len(text) > 72:
-        text = text[:72].rsplit(" ", 1)[0] + "…"
+        text = re.sub(r"(?:&[#\w]*|\\)$", "", text[:72].rsplit(" ", 1)[0]) + "…"  # no half entity
     if not text or GENERIC_HEADINGS.match(text) or meta_reference(text):
-        text = f"Reworking `{chapter.topic}`" if chapter.topic else "Reworking the code"
+        text = f"Reworking {code_span(chapter.topic)}" if chapter.topic else "Reworking the code"
     if text.lower() in used and chapter.lead.identifiers:
-        text = f"{text} in `{chapter.lead.identifiers[0]}`"  # two fixes of one kind: say where
+        text = f"{text} in {code_span(chapter.lead.identifiers[0])}"  # two fixes of one kind: say where
     base, n = text, 2
     while text.lower() in used:
         text = f"{base} ({n})"
@@ -158,7 +161,7 @@ def heading_for(chapter: Chapter, used: set[str]) -> str:
 
 
 def _code_name(name: str) -> str:
-    return name if name.startswith("`") or " " in name else f"`{name}`"
+    return escape_prose(name) if " " in name else code_span(name.strip("`"))
 
 
 def _fresh(text: str, said: set[str]) -> str:
@@ -199,7 +202,7 @@ def beat_paragraph(beat: Beat, lead: bool = False) -> str:
         parts.append(_sentence(intro.format(w=body)))
     numbers = [n for n in beat.numbers if n not in beat.headline and n not in what]
     if numbers:
-        parts.append(f"The numbers that mattered: {', '.join(numbers[:4])}.")
+        parts.append(f"The numbers that mattered: {escape_prose(', '.join(numbers[:4]))}.")
     if insight:
         intro = _pick(beat.sha + "i", ("The insight:", "That was the moment it clicked:", "What I took away:"))
         parts.append(f"{intro} {_sentence(insight)}")
@@ -217,8 +220,9 @@ def _excerpt_block(beat: Beat) -> str:
     for hunk in hunks:
         lines = [line for line in hunk.lines if not meta_reference(line[1:])]
         if len(lines) >= 2:
-            where = f"{hunk.path}" + (f", in `{hunk.header}`" if hunk.header else "")
-            return f"Here is the heart of it ({where}):\n\n```diff\n" + "\n".join(lines[:8]) + "\n```"
+            where = escape_prose(hunk.path) + (f", in {code_span(hunk.header)}" if hunk.header else "")
+            fence = fence_for(lines[:8])  # a line of the excerpt cannot close the block
+            return f"Here is the heart of it ({where}):\n\n{fence}diff\n" + "\n".join(lines[:8]) + f"\n{fence}"
     return ""
 
 
@@ -269,7 +273,7 @@ def tags_for(plan: DraftPlan) -> list[str]:
     counts: Counter[str] = Counter()
     for chapter in plan.chapters:
         for beat in chapter.beats:
-            counts.update(a.strip("/") for a in beat.areas[:2])
+            counts.update(escape_prose(a.strip("/")) for a in beat.areas[:2])
     tags = [plan.project] + [t for t, _ in counts.most_common(4) if t and t != plan.project]
     return list(dict.fromkeys(tags))
 
@@ -290,7 +294,7 @@ def hook_paragraphs(plan: DraftPlan) -> list[str]:
         days = max(1, round((beats[-1].time - beats[0].time) / 86400))
         files = sum(b.stats.files for b in beats)
         areas = Counter(a for b in beats for a in b.areas[:1])
-        where = ", ".join(f"`{a}`" for a, _ in areas.most_common(3))
+        where = ", ".join(code_span(a) for a, _ in areas.most_common(3))
         kinds = Counter(b.kind for b in beats)
         fixes = kinds.get("fix", 0)
         built = kinds.get("feature", 0)
@@ -322,7 +326,7 @@ def ending(plan: DraftPlan) -> list[str]:
     out += [f"## Next Up for {plan.project}", ""]
     if latest:
         last = latest[-1]
-        areas = ", ".join(f"`{a}`" for a in last.areas[:2])
+        areas = ", ".join(code_span(a) for a in last.areas[:2])
         out.append(f"The latest piece of work was {gerund(_clean(last.headline).rstrip('.'))}"
                    + (f", in {areas}" if areas else "") + ". That is where I pick up next: "
                    "what it opened up still needs to be tested in real use and tightened.")
@@ -336,6 +340,7 @@ def ending(plan: DraftPlan) -> list[str]:
 
 
 def write_post(plan: DraftPlan) -> str:
+    plan = dataclasses.replace(plan, project=escape_prose(plan.project))  # a folder name is text too
     if not plan.chapters:
         return _empty_post(plan)
     beats = [b for c in plan.chapters for b in c.beats]
@@ -343,10 +348,10 @@ def write_post(plan: DraftPlan) -> str:
     description = _sentence(first_person(_clean(plan.chapters[0].lead.headline)) or _clean(plan.chapters[0].lead.headline))
     lines = [
         "---",
-        f"title: {_quote(title)}",
+        f"title: {_quote(front_matter_text(title))}",
         f"date: {_quote(_date(beats[-1].time))}",
-        f"description: {_quote(description)}",
-        "tags: [" + ", ".join(_quote(t) for t in tags_for(plan)) + "]",
+        f"description: {_quote(front_matter_text(description))}",
+        "tags: [" + ", ".join(_quote(front_matter_text(t)) for t in tags_for(plan)) + "]",
         "published: false",
         "---",
         "",
@@ -366,10 +371,10 @@ def write_post(plan: DraftPlan) -> str:
 def _empty_post(plan: DraftPlan) -> str:
     return (
         "---\n"
-        f"title: {_quote(plan.project + ': Nothing to Tell Yet')}\n"
+        f"title: {_quote(front_matter_text(plan.project) + ': Nothing to Tell Yet')}\n"
         f"date: {_quote(datetime.now(timezone.utc).strftime('%Y-%m-%d'))}\n"
         'description: "An empty journal."\n'
-        f"tags: [{_quote(plan.project)}]\n"
+        f"tags: [{_quote(front_matter_text(plan.project))}]\n"
         "published: false\n"
         "---\n\n"
         f"I haven't written any code in {plan.project} that the journal knows about yet. "
