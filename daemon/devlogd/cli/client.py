@@ -135,7 +135,7 @@ def start_daemon(paths: RepoPaths, wait: float = 10.0) -> None:
     directory = paths.workdir or paths.common_dir
     log_path = paths.ensure_state_dir() / "daemon.start.log"
     with open(log_path, "ab") as log:
-        subprocess.Popen(
+        process = subprocess.Popen(
             daemon_command([sys.executable, "-m", "devlogd"], directory),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
             start_new_session=True, cwd="/",
@@ -144,8 +144,18 @@ def start_daemon(paths: RepoPaths, wait: float = 10.0) -> None:
     while time.monotonic() < deadline:
         if daemon_running(paths):
             return
+        if process.poll():  # it failed (a broken configuration): no need to wait it out
+            raise DaemonError(f"the daemon could not start: {_last_line(log_path)}")
         time.sleep(0.02)
     raise DaemonError(f"the daemon did not start within {wait:.0f}s (see {paths.daemon_log})")
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = path.read_bytes()[-2000:].decode("utf-8", "replace").strip().splitlines()
+    except OSError:
+        return f"see {path}"
+    return lines[-1].removeprefix("devlog: ") if lines else f"see {path}"
 
 
 def connect_or_start(paths: RepoPaths, timeout: float | None = 30.0) -> socket.socket:
