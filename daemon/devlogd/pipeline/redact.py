@@ -97,10 +97,19 @@ def redact_commit(message: str, files: list[FileChange], hunks: list[tuple[int, 
     texts = [text for group in names for text in group]
     texts += [part for change in files for part in (change.path, change.old_path or "")]
     texts += [part for _, hunk in hunks for part in (hunk.path, hunk.header)]
-    joined = [text.replace("\n", " ").replace("\r", " ") for text in texts]
+    # The same paths and functions come back commit after commit: one found clean once is
+    # not read again (each name is a line of its own, redacted alone).
+    fresh = list(dict.fromkeys(t for t in texts if t not in _CLEAN_NAMES))
+    joined = [text.replace("\n", " ").replace("\r", " ") for text in fresh]
     clean = redact("\n".join([*joined, message])).split("\n")
-    if clean[: len(joined)] != joined:  # rare: a secret in a name
-        pieces = iter(clean)
+    redacted = {}
+    for name, before, after in zip(fresh, joined, clean):
+        if after == before:
+            _remember_clean(name)
+        else:
+            redacted[name] = after
+    if redacted:  # rare: a secret in a name
+        pieces = iter([redacted.get(text, text) for text in texts])
         for group in names:
             group[:] = [next(pieces) for _ in group]
         files[:] = [msgspec.structs.replace(change, path=next(pieces), old_path=next(pieces) or None)
@@ -108,6 +117,15 @@ def redact_commit(message: str, files: list[FileChange], hunks: list[tuple[int, 
         hunks[:] = [(score, msgspec.structs.replace(hunk, path=next(pieces), header=next(pieces)))
                     for score, hunk in hunks]
     return "\n".join(clean[len(joined):])
+
+
+_CLEAN_NAMES: dict[str, None] = {}
+
+
+def _remember_clean(name: str) -> None:
+    if len(_CLEAN_NAMES) >= 100_000:
+        _CLEAN_NAMES.clear()
+    _CLEAN_NAMES[name] = None
 
 
 def redact_strings(value: Any) -> Any:
@@ -170,6 +188,7 @@ def _apply(text: str, spans: list[Span]) -> str:
 
 _RUN = re.compile(r"[A-Za-z0-9_\-.~+/=]{16,}")
 _SEPARATOR = re.compile(r"[_\-.~+/=]+")
+_INNER_HEADS = re.compile(r"[_\-.~+/=]([A-Za-z0-9]{2})")  # the two characters after a separator
 _BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_")
 _HEX = frozenset("0123456789abcdefABCDEF")
 _QUOTES = "\"'`"
@@ -202,6 +221,8 @@ def _run_spans(text: str, rules: RuleSet, spans: list[Span]) -> None:
 
 def _provider(text: str, start: int, chunk: str, rules: RuleSet, spans: list[Span]) -> bool:
     """Provider tokens starting where ``chunk`` starts or after a separator inside it."""
+    if rules.heads.isdisjoint(_INNER_HEADS.findall(chunk)) and chunk[:2] not in rules.heads:
+        return False  # nearly every identifier and path: no prefix starts anywhere in it
     found = _provider_at(text, start, chunk, 0, rules, spans)
     last = len(chunk) - 8
     for separator in _SEPARATOR.finditer(chunk, 0, last):

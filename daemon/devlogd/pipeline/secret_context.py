@@ -20,14 +20,15 @@ weak names such as `cache_key`, anything that does not look generated.
 from __future__ import annotations
 
 import re
+from devlogd.pipeline.secret_layers import finds
 from devlogd.pipeline.secret_rules import Profile, RuleSet, Span, line_bounds, rule_set
 from devlogd.pipeline.secret_values import (
     PLAIN_WORDY, credential_like, is_benign, is_expression, is_format, is_placeholder, password_like,
     placeholder, prose_word,
 )
 
-_STEMS = ("pass", "pw", "secret", "token", "key", "cred", "auth", "bearer", "dsn", "conn",
-          "sas", "sig", "cookie", "pincode")
+# Every secret-like name holds one of these ("bearer <token>" is a provider rule's).
+_STEMS = ("pass", "pw", "secret", "token", "key", "cred", "auth", "dsn", "conn", "sig", "cookie", "pincode")
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")
 _MAX_NAME = 64
 _MAX_OCCURRENCES = 20_000
@@ -78,12 +79,7 @@ def context_spans(text: str, lowered: str, profile: Profile, spans: list[Span]) 
 
 
 def _occurrences(lowered: str) -> list[int]:
-    found: list[int] = []
-    for stem in _STEMS:
-        at = lowered.find(stem)
-        while at != -1 and len(found) < _MAX_OCCURRENCES:
-            found.append(at)
-            at = lowered.find(stem, at + 1)
+    found = [at for stem in _STEMS if stem in lowered for at in finds(lowered, stem)][:_MAX_OCCURRENCES]
     found.sort()
     return found
 

@@ -69,6 +69,7 @@ class RuleSet:
     # prefix[:2] -> (prefix, rule) pairs: a run of token characters is tested only against
     # the rules whose prefix starts like it.
     by_head: dict[str, tuple[tuple[str, TokenRule], ...]]
+    heads: frozenset[str]
     gated: tuple[tuple[str, tuple[TokenRule, ...]], ...]  # gate word -> the rules it wakes
     rules: tuple[TokenRule, ...]
     strong_names: frozenset[str]
@@ -103,6 +104,7 @@ def build(data: bytes) -> RuleSet:
     names, values = spec.names, spec.values
     return RuleSet(
         by_head={head: tuple(entries) for head, entries in heads.items()},
+        heads=frozenset(heads),
         gated=tuple((gate, tuple(rule for token, rule in compiled if gate in token.gates))
                     for gate in dict.fromkeys(g for token, _ in compiled for g in token.gates)),
         rules=tuple(rule for _, rule in compiled),
