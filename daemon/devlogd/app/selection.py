@@ -121,8 +121,12 @@ def _touches_private(beat: Beat, ignore: PathFilter) -> bool:
     files = beat.files + [hunk.path for hunk in beat.excerpt]
     if any(SENSITIVE.ignored(path) or (ignore and ignore.ignored(path)) for path in files):
         return True
-    # Only the largest files are listed: with ignore rules, a longer list may hide one.
-    return bool(ignore) and beat.stats.files > len(beat.files)
+    # A beat lists its eight largest files (the ones ignored when it was told are not
+    # listed at all): with ignore rules, a full list may hide one that is ignored now.
+    return bool(ignore) and len(beat.files) >= _LISTED_FILES and beat.stats.files > len(beat.files)
+
+
+_LISTED_FILES = 8  # pipeline/beats.py: files=[...][:8]
 
 
 def _retell(project: Project, beats: list[Beat]) -> dict[str, Beat]:
