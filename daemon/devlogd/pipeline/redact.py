@@ -144,7 +144,7 @@ _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-.~+/=]{1,64}\Z")
 
 def drop_partial_token(text: str) -> str:
     """``text`` without a run of token characters at its end (the end of a cut)."""
-    tail = _TOKEN_TAIL.search(text)
+    tail = _TOKEN_TAIL.search(text, max(0, len(text) - 64))
     return text[: tail.start()] if tail else text
 
 

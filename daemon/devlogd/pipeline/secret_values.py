@@ -33,6 +33,8 @@ _CONFIG_SUFFIXES = frozenset(
     ".service .sh .bash .zsh .fish .ps1 .bat .cmd .mk .dockerfile .envrc .gradle .sbt .vars".split()
 )
 _PROSE_SUFFIXES = frozenset(".md .markdown .rst .txt .adoc .org .text .rtf .html .htm".split())
+_PROSE_NAMES = frozenset("readme license licence changelog changes authors notice copying contributing "
+                         "history news todo".split())
 _CODE_SUFFIXES = frozenset(
     ".py .pyi .js .mjs .cjs .ts .tsx .jsx .go .rs .java .kt .kts .scala .rb .php .cs .c .h .cc "
     ".cpp .hpp .hh .m .mm .swift .dart .lua .pl .pm .r .jl .ex .exs .erl .clj .hs .ml .fs .vb "
@@ -49,7 +51,7 @@ def profile_for(path: str | None) -> Profile:
     suffix = name[dot:] if dot > 0 else ""
     if suffix in _CODE_SUFFIXES:
         return "code"
-    if suffix in _PROSE_SUFFIXES:
+    if suffix in _PROSE_SUFFIXES or name.split(".")[0] in _PROSE_NAMES:
         return "prose"
     if suffix in _CONFIG_SUFFIXES or name.startswith(".env") or not suffix:
         return "config"  # .env.local, netrc, credentials, Dockerfile, Makefile
