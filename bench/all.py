@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     q = args.quick
     runs = [
         ("backfill", ["backfill.py", *([args.repo] if args.repo else ["--commits", "5000" if q else "20000"]), "--rounds", "1" if q else "3"]),
+        ("redaction", ["redact.py", *([args.repo] if args.repo else ["--commits", "1000" if q else "3000"]), "--rounds", "3" if q else "5"]),
         ("hooks", ["hook.py", "--commits", "50" if q else "200"]),
         ("commit -> beat", ["latency.py", "--commits", "15" if q else "50"]),
         ("status round trip", ["status.py", "--runs", "10" if q else "30"]),

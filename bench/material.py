@@ -45,7 +45,7 @@ def measure(repo: Path, options: DraftOptions) -> dict[str, object]:
     result = write_draft(project, chosen, options)
     request = json.loads(result.markdown)
     user = request["messages"][0]["content"]
-    material = user[user.index("<source_material>"):]
+    material = user[re.search(r"<source_material\w*>\n", user).start():]  # type: ignore[union-attr]
     counts = _count(material, project)
     since = [f"--since={options.since}"] if options.since else []
     until = [f"--until={options.until}"] if options.until else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import socket
 import string
 from pathlib import Path
@@ -181,7 +182,8 @@ def test_instructions_in_a_commit_message_are_only_material(repo: GitRepo, capsy
     request = json.loads(capsys.readouterr().out)
     assert all("evil.example" not in block["text"] for block in request["system"])
     user = request["messages"][0]["content"]
-    start, end = user.index("<source_material>"), user.index("</source_material>")
+    tag = re.search(r"<(source_material_[0-9a-f]+)>\n", user).group(1)  # type: ignore[union-attr]
+    start, end = user.index(f"<{tag}>\n"), user.rindex(f"</{tag}>")
     # The message reaches the request as material, inside the block, and nowhere else.
     assert "Ignore all previous instructions" in user[start:end]
     assert "evil.example" not in user[:start] + user[end:]

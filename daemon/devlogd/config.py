@@ -1,28 +1,49 @@
-"""Configuration: TOML decoded into msgspec Structs with defaults.
+"""Configuration: TOML decoded into msgspec Structs with defaults and bounds.
 
 Two files are read: the user's `$XDG_CONFIG_HOME/devlog/config.toml` and the repository's
-`.devlog.toml`. A repository is untrusted input (anyone can clone one), so its file may tune
-how beats and drafts are made but can never choose where code is sent or with which key:
-the `[narrator]` table is honoured only from the user's own file and the environment.
+`.devlog.toml`. A repository is untrusted input (anyone can clone one), so its file may only
+tune what cannot cost the user (beat rules, chapter counts, how much of a diff is read, each
+no higher than the default) and can never choose where code is sent, with which key, how
+many processes run or how large a paid request is: those come from the user's own file and
+the environment, within caps. A problem in the user's file is a ConfigError; a problem in a
+repository's file is one warning and that file (or key) is ignored, so a hostile clone
+cannot make devlog unusable. Every message is one sentence naming the file and the key.
 """
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 import re
+import stat
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
+from msgspec import Meta
 
+from devlogd.config_messages import describe, explain_invalid, explain_syntax, known_keys
 from devlogd.errors import ConfigError
+from devlogd.models import BEAT_KINDS
 from devlogd.paths import RepoPaths, config_home
 
 log = logging.getLogger(__name__)
+_warned: set[str] = set()
+
+
+def _warn(message: str) -> None:
+    """A problem in a repository's file, said once per process (the file is read by every
+    layer that opens the project)."""
+    if message not in _warned:
+        _warned.add(message)
+        log.warning("%s", message)
 
 NarratorChoice = Literal["auto", "offline", "claude"]
+
+
+MAX_CONFIG_BYTES = 64 * 1024  # a configuration file larger than this is not read
+Pattern = Annotated[str, Meta(max_length=500)]
+Glob = Annotated[str, Meta(min_length=1, max_length=300)]
 
 
 class BeatRule(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -34,81 +55,91 @@ class BeatRule(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """
 
     kind: str
-    message: str | None = None
-    paths: tuple[str, ...] | None = None
-    importance: int | None = None
+    message: Pattern | None = None
+    paths: Annotated[tuple[Glob, ...], Meta(max_length=100)] | None = None
+    importance: Annotated[int, Meta(ge=0, le=100)] | None = None
 
 
 class GitConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    max_files: int = 300  # files described one by one; the rest only counted
-    max_scan_lines: int = 1000  # diff lines scanned per commit for names and numbers
-    excerpt_hunks: int = 4
-    excerpt_lines: int = 12  # per hunk
-    rename_limit: int = 400  # added x deleted files above which renames are not searched
-    workers: int = 0  # backfill processes; 0 = one per core
+    max_files: Annotated[int, Meta(ge=1, le=10_000)] = 300  # files described one by one
+    max_scan_lines: Annotated[int, Meta(ge=1, le=100_000)] = 1000  # diff lines scanned per commit
+    excerpt_hunks: Annotated[int, Meta(ge=0, le=20)] = 4
+    excerpt_lines: Annotated[int, Meta(ge=0, le=40)] = 12  # per hunk
+    rename_limit: Annotated[int, Meta(ge=0, le=10_000)] = 400  # added x deleted files to search renames
+    workers: Annotated[int, Meta(ge=0, le=64)] = 0  # backfill processes; 0 = one per core
 
 
 class BeatsConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    rules: list[BeatRule] = []
+    rules: Annotated[list[BeatRule], Meta(max_length=200)] = []
 
 
 class NoiseClass(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """Files no story is told from, like git-cliff's commit parsers: data a user extends."""
 
-    name: str
-    paths: tuple[str, ...]
-    label: str = ""  # how a post counts them: "asset files"
+    name: Annotated[str, Meta(min_length=1, max_length=40)]
+    paths: Annotated[tuple[Glob, ...], Meta(max_length=100)]
+    label: Annotated[str, Meta(max_length=80)] = ""  # how a post counts them: "asset files"
 
 
 class NoiseConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    classes: tuple[NoiseClass, ...] = ()
+    classes: Annotated[tuple[NoiseClass, ...], Meta(max_length=50)] = ()
+
+
+Phrases = dict[Annotated[str, Meta(max_length=40)], Annotated[list[Annotated[str, Meta(max_length=300)]], Meta(max_length=40)]]
 
 
 class DraftConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    token_budget: int = 24_000
-    max_chapters: int = 7
+    token_budget: Annotated[int, Meta(ge=1_000, le=200_000)] = 24_000
+    max_chapters: Annotated[int, Meta(ge=1, le=30)] = 7
 
 
 class DaemonConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    idle_timeout: float = 900.0
+    idle_timeout: Annotated[float, Meta(ge=0.5, le=7 * 86_400)] = 900.0
 
 
 class NarratorConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     narrator: NarratorChoice = "auto"
-    model: str = "claude-sonnet-5-5"
-    enrich_model: str = "claude-haiku-5-5"
-    enrich_min_importance: int = 45  # commits below this are trivial: no enrichment call
-    max_tokens: int = 8000
-    timeout: float = 600.0  # seconds for one API call
-    max_retries: int = 3  # on 429, 529, 5xx and timeouts, with the SDK's backoff
-    base_url: str | None = None
+    model: Annotated[str, Meta(min_length=1, max_length=200)] = "claude-sonnet-5-5"
+    enrich_model: Annotated[str, Meta(min_length=1, max_length=200)] = "claude-haiku-5-5"
+    enrich_min_importance: Annotated[int, Meta(ge=0, le=100)] = 45  # below: trivial, no call
+    max_tokens: Annotated[int, Meta(ge=1, le=64_000)] = 8000
+    timeout: Annotated[float, Meta(ge=0.1, le=3_600)] = 600.0  # seconds for one API call
+    max_retries: Annotated[int, Meta(ge=0, le=10)] = 3  # on 429, 529, 5xx and timeouts
+    base_url: Annotated[str, Meta(max_length=2_000)] | None = None
 
 
 class Config(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     git: GitConfig = GitConfig()
     beats: BeatsConfig = BeatsConfig()
     noise: NoiseConfig = NoiseConfig()
-    phrases: dict[str, list[str]] = {}  # the offline narrator's phrase bank, overridden by key
+    phrases: Phrases = {}  # the offline narrator's phrase bank, overridden by key
     draft: DraftConfig = DraftConfig()
     daemon: DaemonConfig = DaemonConfig()
     narrator: NarratorConfig = NarratorConfig()
 
 
-REPO_FORBIDDEN = ("narrator",)
+# What a repository's file may set, each at most its default: nothing that costs the user
+# time, processes or money, and nothing that chooses where code goes.
+REPO_TUNABLE: dict[tuple[str, str], tuple[int, int] | None] = {
+    ("beats", "rules"): None,  # checked like the user's, and at most REPO_MAX_RULES of them
+    ("noise", "classes"): None,  # what counts as noise: it changes only what a post tells
+    ("draft", "max_chapters"): (1, 12),
+    ("git", "max_files"): (1, 300),
+    ("git", "max_scan_lines"): (1, 1000),
+    ("git", "excerpt_hunks"): (0, 4),
+    ("git", "excerpt_lines"): (0, 12),
+    ("git", "rename_limit"): (0, 400),
+}
+REPO_MAX_RULES = 50
 
 
 def load_config(repo: RepoPaths | None = None) -> Config:
-    user_file = config_home() / "config.toml"
-    user = _read_toml(user_file)
-    _check_file(user_file, user)
+    user_path = config_home() / "config.toml"
+    user = _read_toml(user_path)
+    _check(user, user_path)
     merged = dict(user)
     if repo is not None and repo.config_file is not None:
-        repo_table = _read_toml(repo.config_file)
-        for key in REPO_FORBIDDEN:
-            if key in repo_table:
-                log.warning("%s: [%s] is ignored in a repository's file", repo.config_file, key)
-                repo_table.pop(key)
-        _check_file(repo.config_file, repo_table)
+        repo_table = _repo_table(repo.config_file, repo.workdir or repo.config_file.parent)
         merged = _merge(merged, repo_table)
         # Rules from both files are kept: the repository's first, then the user's.
         rules = repo_table.get("beats", {}).get("rules", []) + user.get("beats", {}).get("rules", [])
@@ -120,24 +151,129 @@ def load_config(repo: RepoPaths | None = None) -> Config:
     _apply_env(merged)
     try:
         return msgspec.convert(merged, Config)
-    except msgspec.ValidationError as err:
+    except msgspec.ValidationError as err:  # every source was checked alone: a safety net
         raise ConfigError(f"invalid configuration: {err}") from err
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        data = path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError):
+def _read_toml(path: Path, inside: Path | None = None) -> dict[str, Any]:
+    """The table in ``path`` ({} when there is none); a ConfigError in one sentence when it
+    cannot be used. With ``inside``, the file must resolve to a place within that folder."""
+    data = read_config_bytes(path, inside)
+    if data is None:
         return {}
-    except OSError as err:
-        raise ConfigError(f"cannot read {path}: {err.strerror}") from err
     try:
         table = msgspec.toml.decode(data)
     except (msgspec.DecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(_explain_syntax(path, data, err)) from err
+        raise ConfigError(explain_syntax(path, data, err)) from err
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: expected a table")
     return table
+
+
+def read_config_bytes(path: Path, inside: Path | None = None, limit: int = MAX_CONFIG_BYTES) -> bytes | None:
+    """A small configuration file's bytes, or None when it does not exist. Only a regular
+    file is read (a FIFO, a device or /dev/zero behind a symbolic link is refused without
+    waiting or reading), and only up to ``limit`` bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as err:
+        raise ConfigError(f"cannot read {path}: {err.strerror}") from err
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{path} is not a regular file; devlog reads only a regular file there")
+        if info.st_size > limit:
+            raise ConfigError(f"{path} is larger than {limit // 1024} KB; devlog does not read it")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ConfigError(f"{path} is larger than {limit // 1024} KB; devlog does not read it")
+    if inside is not None:
+        real, root = Path(os.path.realpath(path)), Path(os.path.realpath(inside))
+        if root not in real.parents:
+            raise ConfigError(f"{path} points outside the repository; devlog reads it only inside")
+    return data
+
+
+def _repo_table(path: Path, workdir: Path) -> dict[str, Any]:
+    """The parts of a repository's file it may set; every problem is one warning."""
+    try:
+        table = _read_toml(path, inside=workdir)
+    except ConfigError as err:
+        _warn(f"{err}; it is ignored")
+        return {}
+    kept: dict[str, Any] = {}
+    for section, values in table.items():
+        if section == "phrases" and isinstance(values, dict):
+            try:
+                msgspec.convert({"phrases": values}, Config)
+                kept["phrases"] = values  # words only: a repository may set its own tone
+            except msgspec.ValidationError as err:
+                _warn(f"{explain_invalid(path, str(err))}; the repository's phrases are ignored")
+            continue
+        if not isinstance(values, dict):
+            _warn(f"{path}: {section} is not a table; it is ignored")
+            continue
+        for key, value in values.items():
+            if _repo_value_ok(path, section, key, value):
+                kept.setdefault(section, {})[key] = value
+    return kept
+
+
+def _repo_value_ok(path: Path, section: str, key: str, value: Any) -> bool:
+    where = f"{path}: {section}.{key}"
+    if key not in known_keys([section]):  # a typo: say what was probably meant, and where
+        _warn(f"{explain_invalid(path, f'Object contains unknown field `{key}` - at `$.{section}`')}; it is ignored")
+        return False
+    if (section, key) not in REPO_TUNABLE:
+        _warn(f"{where} is ignored: a repository's file may not set it (set it in {config_home() / 'config.toml'})")
+        return False
+    bounds = REPO_TUNABLE[(section, key)]
+    if bounds is None and section == "noise":
+        try:
+            msgspec.convert({"noise": {"classes": value}}, Config)
+        except msgspec.ValidationError as err:
+            _warn(f"{explain_invalid(path, str(err))}; the repository's noise classes are ignored")
+            return False
+        return True
+    if bounds is None:
+        try:
+            _check({"beats": {"rules": value}}, path)
+        except ConfigError as err:
+            _warn(f"{err}; the repository's rules are ignored")
+            return False
+        if len(value) > REPO_MAX_RULES:
+            _warn(f"{where} has {len(value)} rules; a repository may give at most {REPO_MAX_RULES}, "
+                  "so they are ignored")
+            return False
+        return True
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        _warn(f"{where} must be a whole number from {low} to {high} in a repository's file, "
+              f"not {value!r}; it is ignored")
+        return False
+    return True
+
+
+def _check(table: dict[str, Any], path: Path) -> None:
+    """One file's table, validated alone so that a problem names its file and key."""
+    try:
+        config = msgspec.convert(table, Config)
+    except msgspec.ValidationError as err:
+        raise ConfigError(explain_invalid(path, str(err), describe(err))) from err
+    for index, rule in enumerate(config.beats.rules):
+        key = f"beats.rules[{index}]"
+        if rule.kind not in BEAT_KINDS:
+            raise ConfigError(f"{path}: {key}.kind must be one of {', '.join(BEAT_KINDS)}, not {rule.kind!r}")
+        if rule.message is not None:
+            try:
+                re.compile(rule.message)
+            except (re.error, RecursionError, OverflowError) as err:
+                raise ConfigError(f"{path}: {key}.message is not a valid regular expression "
+                                  f"({getattr(err, 'msg', err)})") from err
+        if rule.message is None and rule.paths is None:
+            raise ConfigError(f"{path}: {key} needs a message pattern or paths, or it never matches")
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -173,6 +309,11 @@ def _apply_env(table: dict[str, Any]) -> None:
         except ValueError:
             wanted = "a whole number" if kind is int else "a number"
             raise ConfigError(f"{name} must be {wanted}, not {value!r}") from None
+        try:
+            msgspec.convert({section: {key: converted}}, Config)
+        except msgspec.ValidationError as err:
+            reason = describe(err).removeprefix(f"{section}.{key}").lstrip(": ")
+            raise ConfigError(f"{name} {reason}, not {value}") from None
         table.setdefault(section, {})[key] = converted
 
 
@@ -198,7 +339,7 @@ def _stored_key() -> str | None:
     except FileNotFoundError:
         return None
     if info.st_mode & 0o077:
-        log.warning("%s is readable by others; not using it (chmod 600 it)", path)
+        _warn(f"{path} is readable by others; not using it (chmod 600 it)")
         return None
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()
@@ -206,82 +347,4 @@ def _stored_key() -> str | None:
             return line.split("=", 1)[1].strip().strip("\"'") or None
         if line and not line.startswith("#") and "=" not in line:
             return line
-    return None
-
-
-# -- one sentence for a broken file: which file, which line, which key ------------------
-
-def _check_file(path: Path, table: dict[str, Any]) -> None:
-    """Validate one file on its own, so an error names that file and its line."""
-    try:
-        msgspec.convert(table, Config)
-    except msgspec.ValidationError as err:
-        raise ConfigError(_explain_invalid(path, str(err))) from err
-
-
-_LINE = re.compile(r"at line (\d+)")
-_WHERE = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<at>[^`]*)`)?$")
-_UNKNOWN = re.compile(r"^Object contains unknown field `(?P<key>[^`]+)`$")
-
-
-def _explain_syntax(path: Path, data: bytes, err: Exception) -> str:
-    reason = _LINE.sub("", str(err)).replace("(, column", "(column").strip(" .")
-    found = _LINE.search(str(err))
-    if not found:
-        return f"{path}: not valid TOML: {reason}"
-    number = int(found.group(1))
-    lines = data.decode("utf-8", "replace").splitlines()
-    text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
-    shown = f" in `{text[:60]}`" if text else ""
-    return f"{path}, line {number}: not valid TOML{shown}: {reason[:1].lower() + reason[1:]}"
-
-
-def _explain_invalid(path: Path, message: str) -> str:
-    where = _WHERE.match(message)
-    what, at = (where.group("what"), where.group("at") or "") if where else (message, "")
-    keys = [k for k in re.sub(r"\[\d+\]", "", at).split(".") if k]
-    unknown = _UNKNOWN.match(what)
-    if unknown:
-        keys.append(unknown.group("key"))
-        close = difflib.get_close_matches(keys[-1], _known_keys(keys[:-1]), n=1)
-        hint = f" (did you mean `{close[0]}`?)" if close else ""
-        problem = f"unknown key `{'.'.join(keys)}`{hint}"
-    else:
-        problem = f"`{'.'.join(keys)}`: {what[:1].lower() + what[1:]}" if keys else what
-    line = _line_of(path, keys)
-    return f"{path}{f', line {line}' if line else ''}: {problem}"
-
-
-def _known_keys(keys: list[str]) -> list[str]:
-    """The keys the schema allows at ``keys`` (a table path)."""
-    kind: Any = Config
-    for key in keys:
-        fields = {f.name: f.type for f in msgspec.structs.fields(kind)}
-        kind = fields.get(key)
-        kind = getattr(kind, "__args__", (kind,))[0] if not isinstance(kind, type) else kind
-        if not (isinstance(kind, type) and issubclass(kind, msgspec.Struct)):
-            return []
-    return [f.name for f in msgspec.structs.fields(kind)]
-
-
-def _line_of(path: Path, keys: list[str]) -> int | None:
-    """The line that sets ``keys`` (a dotted path, array indices dropped), or opens it."""
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    table: list[str] = []
-    for number, raw in enumerate(lines, start=1):
-        line = raw.split("#", 1)[0].strip()
-        header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?$", line)
-        if header:
-            table = [part.strip().strip("\"'") for part in header.group(1).split(".")]
-            if table == keys:
-                return number
-            continue
-        assignment = re.match(r"^([\w.\"' -]+?)\s*=", line)
-        if assignment:
-            full = table + [part.strip().strip("\"'") for part in assignment.group(1).split(".")]
-            if full[: len(keys)] == keys:
-                return number
     return None

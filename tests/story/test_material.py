@@ -22,7 +22,9 @@ def request(capsys: pytest.CaptureFixture[str], repo: GitRepo, *extra: str) -> s
     """The source material of the dry-run request."""
     assert main(["-C", str(repo.path), "--no-daemon", "draft", "--dry-run", *extra]) == 0
     user = json.loads(capsys.readouterr().out)["messages"][0]["content"]
-    return user[user.index("<source_material>"):]
+    start = re.search(r"<source_material\w*>\n", user)
+    assert start is not None
+    return user[start.start():]
 
 
 def chapters(material: str) -> str:

@@ -24,7 +24,7 @@ from devlogd.errors import DevlogError
 from devlogd.models import Beat
 from devlogd.paths import RepoPaths
 from devlogd.pipeline.beats import DEFAULT_RULES, make_beat
-from devlogd.pipeline.ignore import PathFilter
+from devlogd.pipeline.ignore import PathFilter, ignore_lines
 from devlogd.pipeline.journal import JournalWriter
 from devlogd.pipeline.noise import noise_filter
 
@@ -174,9 +174,4 @@ def _beats_in_workers(project: Project, shas: Sequence[str], branch: str,
 
 
 def _ignore_lines(paths: RepoPaths) -> list[str]:
-    if paths.ignore_file is None:
-        return []
-    try:
-        return paths.ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-    except FileNotFoundError:
-        return []
+    return ignore_lines(paths.ignore_file) if paths.ignore_file is not None else []

@@ -21,7 +21,7 @@ import msgspec
 
 from devlogd.app import repofacts
 from devlogd.app.project import Project
-from devlogd.app.selection import DraftSelection, scrub_beat
+from devlogd.app.selection import DraftSelection, scrub_beats
 from devlogd.config import api_credentials
 from devlogd.errors import NarratorError, UsageError
 from devlogd.models import Beat
@@ -132,8 +132,8 @@ def _material(project: Project, chosen: DraftSelection, options: DraftOptions, h
     cfg = project.config.draft
     hooks.progress("planning", 0, len(chosen.beats))
     where = project.paths.workdir or project.paths.common_dir
-    beats = _canonical_authors(where, [scrub_beat(b, project.ignore) for b in chosen.beats])
-    earlier = _canonical_authors(where, [scrub_beat(b, project.ignore) for b in chosen.earlier])
+    beats = _canonical_authors(where, scrub_beats(project, chosen.beats))
+    earlier = _canonical_authors(where, scrub_beats(project, chosen.earlier))
     ask = Ask(ranged=chosen.ranged, authors=tuple(options.authors), all_authors=options.all_authors,
               user_email=_user_email(where))
     cache = _load_summary_cache(project)

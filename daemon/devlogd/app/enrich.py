@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from devlogd.app.drafts import DraftHooks
 from devlogd.app.project import Project
-from devlogd.app.selection import scrub_beat
+from devlogd.app.selection import scrub_beats
 from devlogd.config import api_credentials
 from devlogd.errors import NarratorError
 from devlogd.models import Beat, Enriched
@@ -41,8 +41,8 @@ def enrich(project: Project, beats: list[Beat], batch: bool = False,
     result = EnrichResult(skipped=len(beats) - len(chosen))
     if not chosen:
         return result
-    requests = {b.sha: prompt.redact_request(prompt.enrich_request(scrub_beat(b, project.ignore), cfg.enrich_model))
-                for b in chosen}
+    requests = {b.sha: prompt.redact_request(prompt.enrich_request(b, cfg.enrich_model))
+                for b in scrub_beats(project, chosen)}
     narrator = ClaudeNarrator(Credentials(*credentials), timeout=cfg.timeout, max_retries=cfg.max_retries)
     if batch:
         hooks.note(f"sending {len(requests)} enrichment requests as one Message Batch to {cfg.enrich_model}")

@@ -14,7 +14,9 @@ import msgspec
 from devlogd.app.project import Project
 from devlogd.errors import DevlogError, NothingToDraft, UsageError
 from devlogd.models import Beat, Note
-from devlogd.pipeline.ignore import PathFilter
+from devlogd.pipeline.beats import clean_subject, make_beat
+from devlogd.pipeline.extract import message_texts
+from devlogd.pipeline.ignore import SENSITIVE, PathFilter
 from devlogd.pipeline.journal import JournalState
 
 _RELATIVE = re.compile(r"^(\d+)\s*(minute|hour|day|week|month|year)s?(?:\s+ago)?$", re.IGNORECASE)
@@ -178,12 +180,64 @@ def reachable_now(project: Project) -> set[str]:
     return set(reader.reachable_shas(reader.local_tips()))
 
 
-def scrub_beat(beat: Beat, ignore: PathFilter) -> Beat:
-    """Apply today's .devlogignore to a beat journaled before it said so."""
-    if not ignore:
-        return beat
+def scrub_beats(project: Project, beats: list[Beat]) -> list[Beat]:
+    """Today's privacy rules applied to beats journaled before them.
+
+    A beat whose files include a path that `.devlogignore` ignores now, or a file whose
+    contents are never read (.env, keys), may carry names, constants and numbers from it:
+    such a beat is told again from its commit with today's rules. A commit that is gone
+    keeps only what its message says.
+    """
+    if not beats:
+        return beats
+    stale = [b for b in beats if _touches_private(b, project.ignore)]
+    if not stale:
+        return beats
+    retold = _retell(project, stale)
+    return [retold.get(beat.sha, beat) for beat in beats]
+
+
+def _touches_private(beat: Beat, ignore: PathFilter) -> bool:
+    files = beat.files + [hunk.path for hunk in beat.excerpt]
+    if any(SENSITIVE.ignored(path) or (ignore and ignore.ignored(path)) for path in files):
+        return True
+    # A beat lists its eight largest files (the ones ignored when it was told are not
+    # listed at all): with ignore rules, a full list may hide one that is ignored now.
+    return bool(ignore) and len(beat.files) >= _LISTED_FILES and beat.stats.files > len(beat.files)
+
+
+_LISTED_FILES = 8  # pipeline/beats.py: files=[...][:8]
+
+
+def _retell(project: Project, beats: list[Beat]) -> dict[str, Beat]:
+    from devlogd.pipeline.gitread import GitReader  # pygit2: only when a beat needs it
+
+    # A reader of its own: drafts run beside the daemon's git thread, and a pygit2
+    # repository is not shared between threads.
+    reader = GitReader(project.paths.workdir or project.paths.common_dir, project.config.git, project.ignore)
+    out: dict[str, Beat] = {}
+    for beat in beats:
+        try:
+            facts = reader.facts(beat.sha)
+        except DevlogError:
+            out[beat.sha] = _message_only(beat, project.ignore)
+            continue
+        told = make_beat(facts, project.rules, beat.branch)
+        out[beat.sha] = msgspec.structs.replace(told, time=beat.time)
+    return out
+
+
+def _message_only(beat: Beat, ignore: PathFilter) -> Beat:
+    """What a beat can still say when its commit is gone: its message, and no file's names."""
     files = [f for f in beat.files if not ignore.ignored(f)]
-    excerpt = [h for h in beat.excerpt if not ignore.ignored(h.path)]
-    if len(files) == len(beat.files) and len(excerpt) == len(beat.excerpt):
-        return beat
-    return msgspec.structs.replace(beat, files=files, excerpt=excerpt)
+    excerpt = [h for h in beat.excerpt if not ignore.ignored(h.path) and not SENSITIVE.ignored(h.path)]
+    said = message_texts(beat.message)
+    subject = beat.message.split("\n", 1)[0].strip()
+    return msgspec.structs.replace(
+        beat, files=files, excerpt=excerpt, areas=[], origin="facts",
+        identifiers=[i for i in beat.identifiers if i in said.identifiers],
+        numbers=[n for n in beat.numbers if n in said.numbers],
+        headline=clean_subject(subject) or "Changed a few files",
+        what=f"Touched {len(files)} file{'s' if len(files) != 1 else ''}.",
+        why="", tension="", insight="",
+    )

@@ -47,7 +47,14 @@ class Backend(Protocol):
 def run(directory: Path, no_daemon: bool, action: Callable[[Backend], T],
         display: Progress | None = None) -> T:
     """``action`` through the daemon, or in-process when asked to or when the daemon
-    cannot be reached (said once, on stderr). ``display`` shows the phases of the work."""
+    cannot be reached (said once, on stderr). ``display`` shows the phases of the work.
+
+    The configuration is read here first, whichever runs the command: a problem in the
+    user's file stops it with one sentence, and one in the repository's file is said here
+    (the daemon's warnings go to its log) and that file is ignored."""
+    from devlogd.config import load_config
+
+    load_config(find_repo(directory))
     if not no_daemon:
         try:
             return action(DaemonBackend(directory, display))

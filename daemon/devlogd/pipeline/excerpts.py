@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass
 
 from devlogd.models import Hunk
-from devlogd.pipeline.redact import redact
+from devlogd.pipeline.redact import LINE_BOUND, redact_files
 
-LINE_CAP = 160  # characters of one excerpt line, after redaction
-_KEEP_RAW = 600  # characters kept before redaction: room for a secret to be seen whole
+
+LINE_CAP = 161  # characters of one excerpt line, after redaction
+_KEEP_RAW = LINE_BOUND  # characters kept before redaction: room for a secret to be seen whole
 
 _PROSE_FILE = re.compile(r"(?:\.(?:md|mdx|markdown|rst|txt|adoc|org|tex)$|(?:^|/)(?:docs?|documentation)/)", re.I)
 _CONFIG_FILE = re.compile(
@@ -166,11 +167,11 @@ def _reindented(lines: list[str]) -> set[int]:
     """Indexes of removed and added lines that differ only in white space: a reflow."""
     removed: dict[str, list[int]] = {}
     for index, line in enumerate(lines):
-        if line[0] == "-":
+        if line[:1] == "-":
             removed.setdefault("".join(line[1:].split()), []).append(index)
     moved: set[int] = set()
     for index, line in enumerate(lines):
-        if line[0] == "+":
+        if line[:1] == "+":
             twins = removed.get("".join(line[1:].split()))
             if twins:
                 moved.add(index)
@@ -200,19 +201,11 @@ def best_hunks(scored: list[tuple[float, Hunk]], limit: int) -> list[Hunk]:
     chosen = [hunk for _, (_, hunk) in sorted(good[:limit], key=lambda pair: pair[0])]
     if not chosen:
         return []
-    # One redaction pass over all kept lines; should a rule ever change the line count,
-    # each line is redacted on its own rather than shifting lines between hunks.
-    raw = [line for hunk in chosen for line in hunk.lines]
-    lines = redact("\n".join(raw)).split("\n")
-    if len(lines) != len(raw):
-        lines = [redact(line).replace("\n", " ") for line in raw]
-    out: list[Hunk] = []
+    # The kept lines are redacted whole, knowing their file's syntax; only then are they cut
+    # to the width an excerpt shows, so no secret straddles the cut.
+    by_path: dict[str, list[str]] = {}
     for hunk in chosen:
-        count = len(hunk.lines)
-        out.append(Hunk(path=hunk.path, header=hunk.header, lines=[_cut(line) for line in lines[:count]]))
-        lines = lines[count:]
-    return out
-
-
-def _cut(line: str) -> str:
-    return line if len(line) <= LINE_CAP else line[: LINE_CAP - 1] + "…"
+        by_path.setdefault(hunk.path, []).extend(hunk.lines)
+    redacted = {path: iter(lines) for path, lines in redact_files(by_path, LINE_CAP).items()}
+    return [Hunk(path=hunk.path, header=hunk.header, lines=[next(redacted[hunk.path]) for _ in hunk.lines])
+            for hunk in chosen]

@@ -23,7 +23,7 @@ from devlogd.config import GitConfig
 from devlogd.errors import DevlogError, NotARepositoryError
 from devlogd.pipeline.ignore import SENSITIVE, PathFilter
 from devlogd.models import CommitFacts, FileChange, Hunk
-from devlogd.pipeline.redact import redact
+from devlogd.pipeline.redact import redact_commit
 
 log = logging.getLogger(__name__)
 
@@ -181,9 +181,12 @@ class GitReader:
         if not isinstance(commit, pygit2.Commit):
             raise RevisionError(f"{sha[:12]} is not a commit")
         encoding = _python_codec(commit.message_encoding)
-        message = redact(_decode(commit.raw_message, encoding))
         author = commit.author
-        scan = self._scan_diff(commit, topic_words(message))
+        raw_message = _decode(commit.raw_message, encoding)
+        scan = self._scan_diff(commit, topic_words(raw_message))  # the words only score lines
+        found = scan.found  # names and file names are redacted with the message, in one pass
+        message = redact_commit(raw_message, scan.files, scan.hunks,
+                                (found.constants, found.definitions, found.removed, found.functions, scan.notes))
         texts = extract.message_texts(message)
         return CommitFacts(
             sha=str(commit.id),
@@ -202,7 +205,7 @@ class GitReader:
             definitions=_unique(scan.found.definitions, 20),
             removed_definitions=_unique(scan.found.removed, 10),
             identifiers=_unique(texts.identifiers, 20),
-            constants=[redact(c) for c in _unique(scan.found.constants, 12)],
+            constants=_unique(scan.found.constants, 12),
             numbers=_unique(texts.numbers, 12),
             excerpt=best_hunks(scan.hunks, self.config.excerpt_hunks),
             notes=scan.notes,
@@ -321,6 +324,8 @@ class GitReader:
             self._scan_text(text, path, scan)
 
     def _scan_text(self, text: str, path: str, scan: _Scan) -> None:
+        if SENSITIVE.ignored(path):
+            return  # .env and key files: their names and line counts are facts, nothing inside
         found = scan.found
         finds = extract.scan_patch(text, self._limits, found, path, scan.topic)
         found.lines += finds.lines
@@ -330,8 +335,6 @@ class GitReader:
         found.definitions += finds.definitions
         found.removed += finds.removed
         found.constants += finds.constants
-        if SENSITIVE.ignored(path):
-            return  # names are facts; the contents of key files never are
         for hunk in finds.hunks:
             # Redacted later, once the best hunks are chosen: most are never stored.
             scan.hunks.append((hunk.score, Hunk(path=path, header=hunk.context, lines=hunk.lines)))

@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from devlogd.config import read_config_bytes
+from devlogd.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
 IGNORE_FILE = ".devlogignore"
 
-# Files whose *contents* never go into a diff excerpt, even without a .devlogignore: they are
-# where secrets live. Their names and line counts are still facts.
+# Files whose *contents* never reach a beat, even without a .devlogignore: no excerpt, no
+# names, no constants. They are where secrets live. Their names and line counts are facts.
 SENSITIVE_CONTENT = (
     ".env",
     ".env.*",
+    "*.env",
+    ".envrc",
     "*.pem",
     "*.key",
     "*.p12",
     "*.pfx",
     "id_rsa*",
     "id_ed25519*",
+    "id_ecdsa*",
+    "id_dsa*",
+    "*.ppk",
+    "*.jks",
+    ".htpasswd",
+    ".pgpass",
+    ".git-credentials",
     "*.keystore",
     "credentials*",
     "secrets.*",
@@ -61,13 +76,13 @@ def _translate(glob: str) -> str:
             i += 1
         elif c == "[":
             end = glob.find("]", i + 2)
-            if end == -1:
+            body = glob[i + 1 : end].replace("\\", "\\\\") if end != -1 else ""
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            if end == -1 or not _valid_class(body):  # `[z-a]`: a literal, never a crash
                 out.append(re.escape(c))
                 i += 1
             else:
-                body = glob[i + 1 : end].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
                 out.append(f"[{body}]")
                 i = end + 1
         elif c == "\\" and i + 1 < len(glob):
@@ -78,6 +93,14 @@ def _translate(glob: str) -> str:
             i += 1
     prefix = "" if anchored else "(?:.*/)?"
     return f"{prefix}{''.join(out)}"
+
+
+def _valid_class(body: str) -> bool:
+    try:
+        re.compile(f"[{body}]")
+    except re.error:
+        return False
+    return True
 
 
 def _compile(line: str) -> _Pattern | None:
@@ -108,10 +131,7 @@ class PathFilter:
 
     @classmethod
     def from_file(cls, path: Path) -> PathFilter:
-        try:
-            return cls(path.read_text(encoding="utf-8", errors="replace").splitlines())
-        except FileNotFoundError:
-            return cls()
+        return cls(ignore_lines(path))
 
     def ignored(self, path: str) -> bool:
         if not self._patterns:
@@ -144,3 +164,15 @@ class PathFilter:
 
 
 SENSITIVE = PathFilter(SENSITIVE_CONTENT)
+MAX_IGNORE_BYTES = 1 << 20
+
+
+def ignore_lines(path: Path) -> list[str]:
+    """The lines of an ignore file: only a regular file, at most 1 MB (a clone's
+    `.devlogignore -> /dev/zero` is refused with one warning, not read forever)."""
+    try:
+        data = read_config_bytes(path, limit=MAX_IGNORE_BYTES)
+    except ConfigError as err:
+        log.warning("%s; no path is ignored until it is fixed", err)
+        return []
+    return [] if data is None else data.decode("utf-8", "replace").splitlines()

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from itertools import groupby
 
 from devlogd.models import Beat
+from devlogd.story.escape import escape_prose
 
 
 def utc_day(timestamp: int) -> str:
@@ -28,10 +29,11 @@ def journal_markdown(beats: Sequence[Beat], title: str = "Devlog journal") -> st
     for day, group in groupby(ordered, key=lambda b: utc_day(b.time)):
         lines += [f"## {day}", ""]
         for beat in group:
-            lines.append(f"- {_KIND_MARK.get(beat.kind, '•')} **{beat.headline}** ({beat.kind}, {beat.sha[:8]})")
+            headline = escape_prose(beat.headline)  # commit text renders as text
+            lines.append(f"- {_KIND_MARK.get(beat.kind, '•')} **{headline}** ({beat.kind}, {beat.sha[:8]})")
             for label, text in (("what", beat.what), ("why", beat.why), ("tension", beat.tension),
                                 ("insight", beat.insight)):
                 if text:
-                    lines.append(f"  - {label}: {text}")
+                    lines.append(f"  - {label}: {escape_prose(text)}")
         lines.append("")
     return "\n".join(lines)

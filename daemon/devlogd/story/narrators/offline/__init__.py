@@ -25,6 +25,7 @@ from devlogd.story.narrators.offline.lexicon import Chooser, frames_with
 from devlogd.story.narrators.offline.telling import (LANGUAGES, ChapterTeller, _gap_phrase, _plain, facts_clause,
                                                     named_in, tellable)
 from devlogd.story.relations import Relation
+from devlogd.story.escape import front_matter_text
 from devlogd.story.style import meta_reference
 from devlogd.story.timeline import local_time, part_of_day
 
@@ -59,8 +60,9 @@ class _Writer:
 
     def front_matter(self) -> str:
         last = self.m.told[-1]
-        lines = ["---", f"title: {_quote(self.title())}", f"date: {_quote(local_time(last).strftime('%Y-%m-%d'))}",
-                 f"description: {_quote(self.description())}",
+        lines = ["---", f"title: {_quote(front_matter_text(self.title()))}",
+                 f"date: {_quote(local_time(last).strftime('%Y-%m-%d'))}",
+                 f"description: {_quote(front_matter_text(self.description()))}",
                  "tags: [" + ", ".join(_quote(t) for t in self.tags()) + "]", "published: false", "---"]
         return "\n".join(lines)
 
@@ -93,14 +95,14 @@ class _Writer:
             text = " ".join(s if s.lower().startswith(self.m.project.lower()) else english.sentence(s) for s in summary)
             if self.m.project.lower() not in text.lower():
                 text = f"This is {self.m.project}. {text}"
-            paragraphs.append(english.mark_code(text))
+            paragraphs.append(english.words(text))
         opener = self._first_problem()
         rhythm = self._rhythm()
         paragraphs.append(" ".join(s for s in (opener, rhythm) if s))
         if self.m.notes:
             early = [p.note.text for p in self.m.notes if p.beside is None or p.beside is self.m.told[0]]
             if early:
-                paragraphs.append(english.sentence(early[0]))
+                paragraphs.append(english.sentence(english.words(early[0])))
         else:
             paragraphs.append(f"<!-- devlog: why did you start {self.m.project}? A sentence of motive opens this "
                               "post best, and only you know it. -->")
@@ -158,7 +160,7 @@ class _Writer:
         blocks = list(told.blocks)
         for placed in self.m.notes:
             if placed.beside is not None and placed.beside in chapter.beats and placed.beside is not self.m.told[0]:
-                blocks.insert(1 if len(blocks) > 1 else len(blocks), english.sentence(placed.note.text))
+                blocks.insert(1 if len(blocks) > 1 else len(blocks), english.sentence(english.words(placed.note.text)))
         return blocks
 
     # -- the ending ---------------------------------------------------------------------------
@@ -171,7 +173,7 @@ class _Writer:
         for beat in self.m.told:
             for text in (beat.insight, beat.tension):
                 if text and len(points) < 4:
-                    points.append(english.sentence(english.mark_code(text)))
+                    points.append(english.sentence(english.words(text)))
         points = list(dict.fromkeys(points))[:4]
         if not points:
             return []
@@ -206,7 +208,7 @@ class _Writer:
 
     def _open(self, thread: str) -> str:
         if " (in " in thread:  # a TODO in the code
-            return self.say("open", text=english.mark_code(thread))
+            return self.say("open", text=english.words(thread))
         headline = understand(english.mark_code(_plain(thread)))
         text = english.lower_first(english.gerund(headline)) if headline.form == "verb" else english.lower_first(headline.text)
         return self.say("unfinished", text=text)
@@ -242,7 +244,7 @@ def _lesson(relation: Relation) -> str:
     """What a hard part showed, as a sentence of facts."""
     thing = named_in(relation)
     if relation.kind == "struggle":
-        return english.sentence(english.mark_code(relation.evidence))
+        return english.sentence(english.words(relation.evidence))
     if relation.kind == "reverts" and relation.earlier is not None:
         gap = _gap_phrase(relation.later.time - relation.earlier.time)
         what = thing or english.noun_phrase(_plain(relation.earlier.headline))

@@ -214,6 +214,14 @@ _CODEISH = re.compile(r"(?<![`\w])([A-Za-z_][\w.]*\(\)|[A-Za-z_][\w]*(?:_\w+)+|[
                       r"[\w./-]+\.(?:py|c|h|rs|go|js|ts|tsx|lua|rb|java|cs|cpp|toml|json|ya?ml|md|sh|p8))(?![`\w(])")
 
 
+def words(text: str) -> str:
+    """Somebody's words (a commit message, a README, a note) as markdown prose that renders
+    as written: no HTML, no links, no stray code span; names of code marked as code."""
+    from devlogd.story.escape import escape_prose
+
+    return mark_code(escape_prose(text))
+
+
 def mark_code(text: str) -> str:
     """Names that are code (snake_case, camelCase, file.ext, call()) in backticks, once."""
     parts = re.split(r"(`[^`]*`)", text)

@@ -24,6 +24,7 @@ from devlogd.story.narrators.offline import english
 from devlogd.story.narrators.offline.english import Headline, code, join, understand
 from devlogd.story.narrators.offline.lexicon import Chooser
 from devlogd.story.relations import Relation
+from devlogd.story.escape import escape_prose, fence_for
 from devlogd.story.style import meta_reference
 
 TOLD_ONE_BY_ONE = 4  # changes of a chapter told in sentences of their own; the rest together
@@ -133,7 +134,7 @@ class ChapterTeller:
         out: list[str] = []
         for key, text in (("tension", beat.tension), ("why", beat.why), ("insight", beat.insight)):
             if text and tellable(text) and not any(same_thought(text, s) for s in said + self.told):
-                out.append(self.say(key, text=english.sentence(english.mark_code(text))))
+                out.append(self.say(key, text=english.sentence(english.words(text))))
                 said.append(text)
                 self.told.append(text)
         if not out and beat.importance >= 45:  # the author's own words, for changes that matter
@@ -141,7 +142,7 @@ class ChapterTeller:
                     if not is_filler(s) and tellable(s) and not any(same_thought(s, t) for t in said)]
             rest = [r for r in rest if not any(same_thought(r, t) for t in self.told)]
             if rest:
-                quote = _clip(" ".join(rest[:2]), 220)
+                quote = english.words(_clip(" ".join(rest[:2]), 220))
                 out.append(self.say("said", text=quote))
                 self.told += rest[:2]
         return out
@@ -151,7 +152,7 @@ class ChapterTeller:
         if relation.kind == "fixes" and earlier is not None:
             return self.say("fixes", evidence=named_in(relation) or english.noun_phrase(_plain(earlier.headline)))
         if relation.kind == "pivot":
-            return self.say("pivot", evidence=english.mark_code(relation.evidence))
+            return self.say("pivot", evidence=english.words(relation.evidence))
         return ""
 
     def _taken_back(self, relation: Relation) -> str:
@@ -167,7 +168,7 @@ class ChapterTeller:
         evidence = relation.evidence
         if relation.kind == "built-on":
             evidence = join([code(d) for d in evidence.split(", ")])
-        return self.say(key, evidence=english.mark_code(evidence))
+        return self.say(key, evidence=english.words(evidence) if relation.kind != "built-on" else evidence)
 
     def _together(self, beats: list[Beat]) -> str:
         phrases = []
@@ -215,7 +216,8 @@ class ChapterTeller:
         added_only = all(l.startswith("+") for l in lines)
         language = LANGUAGES.get(_suffix(hunk.path), "") if added_only else "diff"
         body = "\n".join(l[1:] for l in lines) if added_only else "\n".join(lines)
-        return [intro, f"```{language}\n{_dedent(body) if added_only else body}\n```"]
+        fence = fence_for(lines)  # a line of the excerpt cannot close the block early
+        return [intro, f"{fence}{language}\n{_dedent(body) if added_only else body}\n{fence}"]
 
 
 def _setting(constant: str) -> str:
@@ -328,7 +330,7 @@ _COMMIT_WORDS = ((re.compile(r"(?<![-\w])commit(s?)\b(?!-)", re.I), r"change\1")
 def _plain(text: str) -> str:
     """A headline as a post can say it: no markdown or HTML that could break the page, and
     no word that gives away where the story came from ("4 per commit" -> "4 per change")."""
-    text = re.sub(r"<[^>]*>", "", text).replace("*", "").strip()
+    text = text.replace("*", "").strip()  # HTML is escaped below: shown as text, never rendered
     text = "".join(c for c in text if c.isprintable())
     if text.count("`") % 2:
         text = text.replace("`", "")  # a lone backtick would swallow the rest of the paragraph as code
@@ -336,7 +338,7 @@ def _plain(text: str) -> str:
     text = re.sub(r"(?<![\w/#-])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b", "", text).strip()  # hashes
     for pattern, replacement in _COMMIT_WORDS:
         text = pattern.sub(replacement, text)
-    return text
+    return escape_prose(text)
 
 
 def _body(message: str) -> str:

@@ -1,0 +1,82 @@
+"""Untrusted text kept as text: commit subjects in a post, and the material in a request.
+
+Anyone who can commit to a repository writes the text devlog retells: subjects, bodies,
+file names, comments. In a markdown post that text must render as written (no raw HTML,
+no tracking images, no links it did not ask for); in a model request it must stay inside
+its block (it cannot close the block or open a new one).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+_CODE_SPAN = re.compile(r"(`[^`\n]{1,200}`)")
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_MARKDOWN = re.compile(r"([\[\]`\\])")
+_LINE_START = re.compile(r"^([#>+*=|-]|\d{1,9}[.)])(?=\s|$)")
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+
+
+def escape_prose(text: str) -> str:
+    """``text`` as one line of markdown prose that renders exactly as written.
+
+    HTML is escaped (`<script>`, `<img src=...>` show as text), brackets and stray
+    backticks are escaped (no links, no images, no code spans left open), and a leading
+    `#`, `>`, `-` or `1.` cannot start a heading, a quote or a list. Balanced `code spans`
+    stay: subjects name identifiers that way, and markdown shows a span's content as is.
+    """
+    text = _SPACES.sub(" ", text)
+    pieces = _CODE_SPAN.split(text)
+    out = [piece if index % 2 else _MARKDOWN.sub(r"\\\1", piece.translate(_HTML))
+           for index, piece in enumerate(pieces)]
+    return _LINE_START.sub(_defuse_marker, "".join(out))
+
+
+def _defuse_marker(match: re.Match[str]) -> str:
+    marker = match.group(1)
+    return marker[:-1] + "\\" + marker[-1] if marker[0].isdigit() else "\\" + marker  # 1\. or \#
+
+
+def front_matter_text(text: str) -> str:
+    """Prose from `escape_prose` for a YAML value (a title): HTML stays escaped, markdown's
+    backslashes go (front matter is data), and brackets become parentheses, so a theme
+    that renders the title as markdown finds no link or image in it."""
+    return re.sub(r"\\([\[\]`\\#>+*=|.)-])", r"\1", text).translate(_BRACKETS)
+
+
+_BRACKETS = str.maketrans("[]", "()")
+
+
+def code_span(text: str) -> str:
+    """``text`` as an inline code span that cannot be closed early."""
+    return "`" + _SPACES.sub(" ", text).replace("`", "'") + "`"
+
+
+def fence_for(lines: list[str]) -> str:
+    """A code fence longer than any run of backticks in ``lines``: a line of the excerpt
+    cannot close the block and turn the rest into markdown."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+# -- the material of a model request --------------------------------------------------------
+
+_DELIMITER_LIKE = re.compile(r"<(?=[ \t]{0,8}/?[ \t]{0,8}(?:source[_ -]{0,2}material|change)(?![A-Za-z]))",
+                             re.IGNORECASE)
+
+
+def escape_material(text: str) -> str:
+    """``text`` with every tag that looks like a delimiter of ours (`</source_material>`,
+    `<change>`) defused: its `<` becomes `&lt;`. Nothing else changes: code excerpts keep
+    their `<` and `>`."""
+    return _DELIMITER_LIKE.sub("&lt;", text)
+
+
+def boundary(name: str, *texts: str) -> str:
+    """A tag name for this request alone (``name`` and a random suffix) that none of
+    ``texts`` contains: the material cannot close a block whose name it cannot know."""
+    while True:
+        tag = f"{name}_{secrets.token_hex(4)}"
+        if not any(tag in text for text in texts):
+            return tag

@@ -1,0 +1,36 @@
+"""Checking a surface for the corpus's secrets, and committing a case to a real repository."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from tests.gitrepo import GitRepo
+from tests.secrets.cases import Case
+
+
+def fragments(secret: str) -> set[str]:
+    width = min(len(secret), 10)
+    return {secret[i : i + width].lower() for i in range(len(secret) - width + 1)}
+
+
+def visible(text: str) -> str:
+    """What a reader of ``text`` sees: markers removed, JSON and HTML escapes undone."""
+    text = re.sub(r"\[REDACTED:[a-z0-9-]+\]", "", text)
+    return html.unescape(text.replace("\\/", "/").replace('\\"', '"')).lower()
+
+
+def leaks(surface: str, text: str, cases: list[Case]) -> list[str]:
+    seen = visible(text)
+    return [f"{surface}: {case.id}: {sorted(fragments(secret))[0]!r}…"
+            for case in cases for secret in case.secrets if any(f in seen for f in fragments(secret))]
+
+
+def commit_case(repo: GitRepo, case: Case) -> str:
+    if case.before:
+        repo.commit(f"Prepare the {case.id.replace('-', ' ')} files", case.before)
+    if case.rename:
+        old, new = case.rename
+        (repo.path / new).parent.mkdir(parents=True, exist_ok=True)
+        repo.git("mv", old, new)
+    return repo.commit(case.subject, case.files, allow_empty=not case.files and not case.rename)
