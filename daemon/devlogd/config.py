@@ -210,7 +210,7 @@ def _repo_table(path: Path, workdir: Path) -> dict[str, Any]:
                 msgspec.convert({"phrases": values}, Config)
                 kept["phrases"] = values  # words only: a repository may set its own tone
             except msgspec.ValidationError as err:
-                _warn(f"{explain_invalid(path, str(err))}; the repository's phrases are ignored")
+                _warn(f"{explain_invalid(path, str(err), Config)}; the repository's phrases are ignored")
             continue
         if not isinstance(values, dict):
             _warn(f"{path}: {section} is not a table; it is ignored")
@@ -223,8 +223,8 @@ def _repo_table(path: Path, workdir: Path) -> dict[str, Any]:
 
 def _repo_value_ok(path: Path, section: str, key: str, value: Any) -> bool:
     where = f"{path}: {section}.{key}"
-    if key not in known_keys([section]):  # a typo: say what was probably meant, and where
-        _warn(f"{explain_invalid(path, f'Object contains unknown field `{key}` - at `$.{section}`')}; it is ignored")
+    if key not in known_keys(Config, [section]):  # a typo: say what was probably meant, and where
+        _warn(f"{explain_invalid(path, f'Object contains unknown field `{key}` - at `$.{section}`', Config)}; it is ignored")
         return False
     if (section, key) not in REPO_TUNABLE:
         _warn(f"{where} is ignored: a repository's file may not set it (set it in {config_home() / 'config.toml'})")
@@ -234,7 +234,7 @@ def _repo_value_ok(path: Path, section: str, key: str, value: Any) -> bool:
         try:
             msgspec.convert({"noise": {"classes": value}}, Config)
         except msgspec.ValidationError as err:
-            _warn(f"{explain_invalid(path, str(err))}; the repository's noise classes are ignored")
+            _warn(f"{explain_invalid(path, str(err), Config)}; the repository's noise classes are ignored")
             return False
         return True
     if bounds is None:
@@ -261,7 +261,7 @@ def _check(table: dict[str, Any], path: Path) -> None:
     try:
         config = msgspec.convert(table, Config)
     except msgspec.ValidationError as err:
-        raise ConfigError(explain_invalid(path, str(err), describe(err))) from err
+        raise ConfigError(explain_invalid(path, str(err), Config, describe(err))) from err
     for index, rule in enumerate(config.beats.rules):
         key = f"beats.rules[{index}]"
         if rule.kind not in BEAT_KINDS:

@@ -52,14 +52,16 @@ def explain_syntax(path: Path, data: bytes, err: Exception) -> str:
     return f"{path}, line {number}: not valid TOML{shown}: {reason[:1].lower() + reason[1:]}"
 
 
-def explain_invalid(path: Path, message: str, described: str = "") -> str:
+def explain_invalid(path: Path, message: str, schema: type, described: str = "") -> str:
+    """msgspec's message about one file as a sentence; ``schema`` is the configuration's
+    Struct, for the keys that were probably meant."""
     where = _WHERE.match(message)
     what, at = (where.group("what"), where.group("at") or "") if where else (message, "")
     keys = [k for k in re.sub(r"\[\d+\]", "", at).split(".") if k]
     unknown = _UNKNOWN.match(what)
     if unknown:
         keys.append(unknown.group("key"))
-        close = difflib.get_close_matches(keys[-1], known_keys(keys[:-1]), n=1)
+        close = difflib.get_close_matches(keys[-1], known_keys(schema, keys[:-1]), n=1)
         hint = f" (did you mean `{close[0]}`?)" if close else ""
         problem = f"unknown key `{'.'.join(keys)}`{hint}"
     elif described:
@@ -70,11 +72,9 @@ def explain_invalid(path: Path, message: str, described: str = "") -> str:
     return f"{path}{f', line {line}' if line else ''}: {problem}"
 
 
-def known_keys(keys: list[str]) -> list[str]:
+def known_keys(schema: type, keys: list[str]) -> list[str]:
     """The keys the schema allows at ``keys`` (a table path)."""
-    from devlogd.config import Config
-
-    kind: Any = Config
+    kind: Any = schema
     for key in keys:
         fields = {f.name: f.type for f in msgspec.structs.fields(kind)}
         kind = fields.get(key)
