@@ -72,7 +72,14 @@ async def test_one_clients_exit_leaves_the_other_served(story: GitRepo) -> None:
 async def test_beat_added_reaches_every_client(story: GitRepo) -> None:
     one, two = await start_client(story), await start_client(story)
     try:
-        await one.workspace_execute_command_async(types.ExecuteCommandParams(command="devlog.status"))
+        expected = len(story.git("rev-list", "HEAD").split())
+        for _ in range(200):  # a loaded machine: the first journaling may outlast status's wait
+            info = await one.workspace_execute_command_async(types.ExecuteCommandParams(command="devlog.status"))
+            beats = info.beats if hasattr(info, "beats") else info["beats"]
+            busy = info.reconciling if hasattr(info, "reconciling") else info["reconciling"]
+            if beats == expected and not busy:
+                break
+            await asyncio.sleep(0.1)
         waits = [asyncio.ensure_future(c.wait_for_notification("devlog/beatAdded")) for c in (one, two)]
         sha = story.commit("Add the rate limiter", {"limits.py": "MAX_TWEETS_PER_MINUTE = 30\n"})
         got = await asyncio.wait_for(asyncio.gather(*waits), timeout=20)

@@ -180,7 +180,7 @@ def _ending(post: Post, context: CheckContext, rule: Rule) -> Iterator[tuple[int
 # -- what a reader notices --------------------------------------------------------------------------------
 
 _SLOTS = re.compile(r"(?<=\w) [.,;:](?!\w)|: ;|, ,|\(\s*\)|``|\b(?:to|and|the|a|an|of|in|with|by) [.;:,]"
-                    r"|\b(?:to|and|the|a|an|of|in|with|by)\.$|\S  +\S")
+                    r"|\b(?:to|and|the|a|an|of)\.$|\S  +\S")
 
 
 def _empty_slots(post: Post, context: CheckContext, rule: Rule) -> Iterator[tuple[int, str]]:

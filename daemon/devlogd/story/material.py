@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from devlogd.models import Beat, Note
 from devlogd.story.drafting import (QUIET_KINDS, Chapter, Era, SummaryCache, beat_tokens, era_tokens, fit,
@@ -145,7 +146,12 @@ def _span(beats: Sequence[Beat]) -> str:
 def author_key(beat: Beat) -> str:
     """One key per person: the same name under two addresses (a laptop and the web editor)
     is one author; .mailmap, applied before, joins what names alone cannot."""
-    return re.sub(r"[^a-z0-9]", "", beat.author.lower()) or beat.author_email.lower()
+    return _person(beat.author, beat.author_email)
+
+
+@lru_cache(maxsize=4096)
+def _person(name: str, email: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower()) or email.lower()
 
 
 def choose_authors(beats: Sequence[Beat], ask: Ask) -> tuple[Authorship, list[Beat], list[Beat]]:

@@ -258,9 +258,13 @@ def _lesson(relation: Relation) -> str:
 
 def _headings(chapters: list[Chapter]) -> list[str]:
     used: set[str] = set()
+    subjects = {b.message.split("\n", 1)[0].strip().rstrip(".").lower() for c in chapters for b in c.beats}
     out = []
     for chapter in chapters:
         heading = _heading(chapter)
+        if heading.lower().strip("`") in subjects:  # never a subject line as it was written
+            names = chapter.lead.added[:1] or chapter.lead.touched[:1]
+            heading = f"{heading} in {code(names[0])}" if names else f"Working on {english.lower_first(heading)}"
         base, n = heading, 2
         while heading.lower() in used:
             heading = f"{base}, again" if n == 2 else f"{base} ({n})"

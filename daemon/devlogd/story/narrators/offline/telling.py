@@ -111,9 +111,9 @@ class ChapterTeller:
             clause = english.lower_first(headline.text)
             return self.say("broken" if beat.kind == "fix" else "stated", clause=clause)
         if headline.form == "noun":
-            key = "noun_first" if start == "first" else "noun"
+            key = {"first": "noun_first", "opens": "noun_opens"}.get(start, "noun")
             return self.say(key, np=english.noun_phrase(headline.text)) + self._which(beat, headline.text)
-        return self.say("facts", facts=facts_clause(beat))
+        return self.say("facts_opens" if start else "facts", facts=facts_clause(beat))
 
     def _added(self, beat: Beat, said: str) -> str:
         new = [n for n in beat.added if n not in said][:3]
