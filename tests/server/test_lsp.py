@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncio
 import sys
 
@@ -80,11 +82,16 @@ async def test_beat_added_reaches_every_client(story: GitRepo) -> None:
             if beats == expected and not busy:
                 break
             await asyncio.sleep(0.1)
-        waits = [asyncio.ensure_future(c.wait_for_notification("devlog/beatAdded")) for c in (one, two)]
         sha = story.commit("Add the rate limiter", {"limits.py": "MAX_TWEETS_PER_MINUTE = 30\n"})
-        got = await asyncio.wait_for(asyncio.gather(*waits), timeout=20)
-        for params in got:
-            assert params.sha == sha if hasattr(params, "sha") else params["sha"] == sha
+
+        async def heard(client: Any) -> None:
+            # A client may still hold notifications of the first journaling: skip to this one.
+            while True:
+                params = await client.wait_for_notification("devlog/beatAdded")
+                if (params.sha if hasattr(params, "sha") else params["sha"]) == sha:
+                    return
+
+        await asyncio.wait_for(asyncio.gather(heard(one), heard(two)), timeout=20)
     finally:
         await one.shutdown_session()
         await two.shutdown_session()
