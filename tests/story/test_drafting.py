@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from devlogd.story.checker import check_post
@@ -117,3 +118,19 @@ def test_twenty_thousand_beats_fit_the_budget_and_the_cache_is_reused() -> None:
     again = build_material(beats, Identity("big", "folder"), token_budget=24_000, cache=cache)
     assert [e.key for e in again.eras] == [e.key for e in plan.eras]
     assert again.eras[0].highlights == ("told from the cache",)
+
+
+def _beat(index: int, hours: float, headline: str, importance: int, area: str) -> Beat:
+    return Beat(sha=f"{index:040x}", time=1_600_000_000 + int(hours * 3600), kind="feature", headline=headline,
+                what="", areas=[area], files=[f"{area}/x.rs"], identifiers=[f"{area}_{index}"], importance=importance)
+
+
+def test_a_small_first_commit_hours_before_the_work_opens_its_chapter_not_one_of_its_own() -> None:
+    from devlogd.story.drafting import group_chapters
+
+    scaffold = _beat(0, 0, "Initial commit", 49, "scaffold")
+    work = [_beat(i, 9 + i, f"Dump the process, step {i}", 70, "src") for i in range(1, 4)]
+    assert [len(c.beats) for c in group_chapters([scaffold, *work])] == [4]
+    # A first commit weeks before the work is its own beginning.
+    later = [msgspec.structs.replace(b, time=b.time + 30 * 86400) for b in work]
+    assert [len(c.beats) for c in group_chapters([scaffold, *later])] == [1, 3]

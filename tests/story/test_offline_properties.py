@@ -68,6 +68,8 @@ def test_any_journal_gives_a_post_a_reader_can_finish(beats: list[Beat], voice: 
     found = [str(v) for v in check_post(post) if v.rule in ("empty slot", "repeated opener")]
     assert not found, found
     assert "<script>" not in post
+    for heading, first in re.findall(r"^## (.*)\n\n(.*)$", post, flags=re.M):
+        assert not re.match(r"(Then|Next|After that)\b(?! came a pause)", first), (heading, first)  # a chapter opens, it never continues
     known = _known(beats, "propertyproj")
     for name in re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", post, flags=re.S)):
         assert name in known or name.strip("()") in known, name

@@ -120,16 +120,19 @@ def _merge_small(groups: list[list[Beat]]) -> list[list[Beat]]:
     merged: list[list[Beat]] = []
     for group in groups:
         close = bool(merged) and group[0].time - merged[-1][-1].time < 72 * 3600
-        minor = len(group) == 1 and (group[0].importance < 45 or close and group[0].importance < 60)
-        if merged and (minor or _minor(merged[-1]) and len(merged) == 1) and len(merged[-1]) < MAX_CHAPTER:
+        minor = len(group) == 1 and _minor(group[0], close)
+        opening = len(merged) == 1 and len(merged[0]) == 1 and _minor(merged[0][0], close)
+        if merged and (minor or opening) and len(merged[-1]) < MAX_CHAPTER:
             merged[-1].extend(group)
         else:
             merged.append(group)
     return merged
 
 
-def _minor(group: list[Beat]) -> bool:
-    return len(group) == 1 and group[0].importance < 45
+def _minor(beat: Beat, close: bool) -> bool:
+    # A small beat close to its neighbour (a scaffold a few hours before the real work)
+    # reads as part of that work, not as a chapter of its own.
+    return beat.importance < 45 or close and beat.importance < 60
 
 
 def _join_related(groups: list[list[Beat]], relations: Sequence[Relation]) -> list[list[Beat]]:

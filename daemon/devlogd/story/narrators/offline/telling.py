@@ -109,7 +109,7 @@ class ChapterTeller:
             return self.say("next", vp=vp)
         if headline.form == "clause":
             clause = english.lower_first(headline.text)
-            return self.say("broken" if beat.kind == "fix" else "stated", clause=clause)
+            return self.say("broken" if beat.kind == "fix" else "stated_opens" if start else "stated", clause=clause)
         if headline.form == "noun":
             key = {"first": "noun_first", "opens": "noun_opens"}.get(start, "noun")
             return self.say(key, np=english.noun_phrase(headline.text)) + self._which(beat, headline.text)
