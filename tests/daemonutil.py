@@ -43,7 +43,7 @@ def wait_settled(repo: Path, expect: int | None = None, timeout: float = 60.0) -
 
 def daemon_pid(repo: Path) -> int | None:
     try:
-        return int((repo / ".git" / "devlog" / "daemon.pid").read_text())
+        return int((repo / ".git" / "devlog" / "daemon.pid").read_text().split()[0])
     except (OSError, ValueError):
         return None
 

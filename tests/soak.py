@@ -36,7 +36,7 @@ class SoakReport:
 
 def _daemon_pid(repo: GitRepo) -> int | None:
     try:
-        pid = int((repo.common_dir / "devlog" / "daemon.pid").read_text())
+        pid = int((repo.common_dir / "devlog" / "daemon.pid").read_text().split()[0])
         os.kill(pid, 0)
         return pid
     except (OSError, ValueError):

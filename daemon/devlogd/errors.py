@@ -35,3 +35,10 @@ class NarratorError(DevlogError):
 
 class CheckFailed(DevlogError):
     exit_code = 8
+
+
+class StateError(DevlogError):
+    """devlog's state folder or one of its files is not what devlog left there (a symbolic
+    link, a FIFO, another user's file): refused rather than followed."""
+
+    exit_code = 9

@@ -31,6 +31,7 @@ T = TypeVar("T")
 DEBOUNCE = 0.1  # a commit touches several refs and logs; journal once, after it is done
 FLUSH_EVERY = 256  # beats between fsyncs while reconciling
 RETRY_FIRST, RETRY_MAX = 1.0, 60.0  # after a failed reconcile (disk full, read-only journal)
+LOCK_WAIT = 20.0  # for a backfill holding the journal; then say so in the status, and retry
 
 
 @dataclass
@@ -148,7 +149,7 @@ class RepoState:
         reader = project.reader
         self.activity.reconciling = True
         try:
-            with project.journal.writer(since=self.journal) as writer:
+            with project.journal.writer(wait=LOCK_WAIT, since=self.journal) as writer:
                 tips = reader.local_tips()
                 walked, reachable_set = self._walk(tips, writer.state)
                 extra = [sha for sha in queued.commits if sha not in reachable_set and reader.exists(sha)]

@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import gc
 import logging
 import os
@@ -21,11 +19,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import IO
 
 import msgspec
 
 from devlogd.errors import JournalError
+from devlogd.statefiles import check_private_dir, exclusive_lock, open_state_file
 from devlogd.models import SCHEMA_VERSION, Beat, Enriched, Published, Record, Rewrite
 
 log = logging.getLogger(__name__)
@@ -197,7 +195,7 @@ class Journal:
             except FileNotFoundError:
                 return JournalState()
         try:
-            with open(self.path, "rb") as handle:
+            with os.fdopen(open_state_file(self.path, os.O_RDONLY), "rb") as handle:
                 handle.seek(start)
                 data = handle.read()
         except FileNotFoundError:
@@ -230,11 +228,13 @@ class Journal:
         return state
 
     @contextmanager
-    def writer(self, wait: bool = True, since: JournalState | None = None) -> Iterator[JournalWriter]:
-        """Hold the journal for appending. ``since``, a state read earlier, saves reading
-        again what it already holds."""
+    def writer(self, wait: float | None = None, since: JournalState | None = None) -> Iterator[JournalWriter]:
+        """Hold the journal for appending. ``wait``: seconds to wait for another devlog
+        process to finish with it (None: as long as it lives). ``since``, a state read
+        earlier, saves reading again what it already holds."""
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with _locked(self.lock_path, wait):
+        check_private_dir(self.path.parent)
+        with exclusive_lock(self.lock_path, "the journal", wait):
             self._repair_tail()
             writer = JournalWriter(self.path, self.refresh(since))
             try:
@@ -244,7 +244,7 @@ class Journal:
 
     def _repair_tail(self) -> None:
         try:
-            with open(self.path, "rb+") as handle:
+            with os.fdopen(open_state_file(self.path, os.O_RDWR), "rb+") as handle:
                 size = handle.seek(0, os.SEEK_END)
                 if size == 0:
                     return
@@ -271,24 +271,8 @@ class Journal:
 
 
 def _keep_torn(path: Path, tail: bytes) -> None:
-    with open(path.with_suffix(".torn"), "ab") as torn:
+    with os.fdopen(open_state_file(path.with_suffix(".torn"), os.O_WRONLY | os.O_APPEND | os.O_CREAT), "ab") as torn:
         torn.write(tail + b"\n")
-
-
-@contextmanager
-def _locked(lock_path: Path, wait: bool) -> Iterator[IO[bytes]]:
-    handle = open(lock_path, "ab+")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as err:
-            if err.errno not in (errno.EAGAIN, errno.EACCES) or not wait:
-                raise JournalError(f"the journal is locked by another devlog process ({lock_path})") from err
-            log.info("waiting for another devlog process to release the journal")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        yield handle
-    finally:
-        handle.close()
 
 
 class JournalWriter:
@@ -300,7 +284,7 @@ class JournalWriter:
         # A re-keyed beat does not count as journaled: its new commit still gets its own.
         self.known: set[str] = state.own | set(state.rewrites)
         self._pending: list[bytes] = []
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._fd = open_state_file(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
 
     def has(self, sha: str) -> bool:
         return sha in self.known

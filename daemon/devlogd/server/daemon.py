@@ -10,8 +10,6 @@ after ``idle_timeout`` seconds with no clients and no events.
 from __future__ import annotations
 
 import asyncio
-import errno
-import fcntl
 import logging
 import os
 import signal
@@ -20,12 +18,14 @@ import struct
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from devlogd.app.project import Project
 from devlogd.app.repostate import RepoState
 from devlogd.errors import DaemonError
+from devlogd.handoff import read_pid_file, write_pid_file
 from devlogd.paths import RepoPaths
+from devlogd.statefiles import lock_or_none, unlock
 
 log = logging.getLogger(__name__)
 
@@ -152,34 +152,18 @@ def _remove_quietly(path: Path) -> None:
 
 # -- lifecycle -------------------------------------------------------------------------
 
-def acquire_lock(paths: RepoPaths) -> IO[bytes] | None:
+def acquire_lock(paths: RepoPaths) -> int | None:
     """The daemon lock, or None when another daemon holds it."""
     paths.ensure_state_dir()
-    handle = open(paths.daemon_lock, "ab+")
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return lock_or_none(paths.daemon_lock)
     except OSError as err:
-        handle.close()
-        if err.errno in (errno.EAGAIN, errno.EACCES):
-            return None
         raise DaemonError(f"cannot lock {paths.daemon_lock}: {err.strerror}") from err
-    return handle
 
 
 def read_pid(paths: RepoPaths) -> int | None:
-    try:
-        pid = int(paths.daemon_pid.read_text().strip() or 0)
-    except (OSError, ValueError):
-        return None
-    if pid <= 0:
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return None  # alive, but not ours
-    return pid
+    """The running daemon's pid, confirmed (see :func:`handoff.read_pid_file`)."""
+    return read_pid_file(paths.daemon_pid)
 
 
 def run_daemon(project: Project, serve: Serve) -> int:
@@ -196,9 +180,9 @@ def run_daemon(project: Project, serve: Serve) -> int:
     except OSError:
         pass
     try:
-        pid_file.write_text(f"{os.getpid()}\n")
+        write_pid_file(pid_file, os.getpid())
         asyncio.run(Daemon(project, serve).run())
     finally:
         _remove_quietly(pid_file)
-        lock.close()
+        unlock(lock)
     return 0
