@@ -259,5 +259,5 @@ def _command(pid: int | None) -> str:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, TypeError):
         return "?"
-    words = [w.decode(errors="replace") for w in raw.split(b"\0") if w]
-    return " ".join(words)[:80] or "?"
+    words = " ".join(w.decode(errors="replace") for w in raw.split(b"\0") if w).split()
+    return " ".join(words)[:80] or "?"  # one line, however the command was written

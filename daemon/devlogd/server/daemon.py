@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import struct
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -185,4 +186,24 @@ def run_daemon(project: Project, serve: Serve) -> int:
     finally:
         _remove_quietly(pid_file)
         unlock(lock)
+    _leave_stuck_threads()
     return 0
+
+
+STOP_GRACE = 3.0  # seconds a stopping daemon gives its threads to finish
+
+
+def _leave_stuck_threads() -> None:
+    """A stop must stop: work still running in a thread after a short grace (a reconcile
+    waiting for a backfill's lock, a model call mid-stream) is abandoned, not waited for
+    at exit. Nothing is lost: what it had not journaled, the next reconcile finds."""
+    deadline = time.monotonic() + STOP_GRACE
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is not current and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in threading.enumerate() if t is not current and not t.daemon and t.is_alive()]
+    if stuck:
+        log.warning("stopped with work still running in %s", ", ".join(stuck))
+        logging.shutdown()
+        os._exit(0)
