@@ -50,7 +50,8 @@ def select_beats(project: Project, state: JournalState, since: str | None = None
     """
     beats = list(state.beats)
     if after_published and not since and not until and state.published is not None:
-        marker = next((b for b in beats if b.sha == state.published.until), None)
+        last = state.rewrites.get(state.published.until, state.published.until)  # amended since?
+        marker = next((b for b in beats if b.sha == last), None)
         if marker is not None:
             beats = [b for b in beats if b.time > marker.time]
     since_time = parse_date(since) if since else None

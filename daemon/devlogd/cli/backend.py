@@ -148,7 +148,7 @@ class LocalBackend:
         project = self.project
         state = journal_missing(project)
         visible = JournalState(beats=selection.visible_beats(state, selection.reachable_now(project)),
-                               published=state.published)
+                               published=state.published, rewrites=state.rewrites)
         return selection.select_beats(project, visible, since, until, limit, after_published)
 
 
@@ -157,7 +157,7 @@ def journal_missing(project: Project) -> JournalState:
     again only when something was added)."""
     shas = project.reader.first_parent_shas()
     state = project.journal.load()
-    if any(s not in state.own and s not in state.rewrites for s in shas):
+    if any(s not in state.own for s in shas):
         backfill_with_progress(project, None, None, label="reading history")
         state = project.journal.refresh(state)
     return state

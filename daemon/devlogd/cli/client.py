@@ -84,6 +84,8 @@ class Connection:
             chunk = self.sock.recv(65536)
         except socket.timeout as err:
             raise DaemonError("the daemon did not answer in time") from err
+        except OSError as err:  # it died mid-answer (killed, out of memory)
+            raise DaemonError(f"the daemon closed the connection ({err.strerror or err})") from err
         if not chunk:
             raise DaemonError("the daemon closed the connection")
         self._frames.feed(chunk)

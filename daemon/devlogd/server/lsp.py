@@ -149,10 +149,11 @@ def _params(raw: Any, kind: type[T], what: str) -> T:
 
 async def _select(state: RepoState, since: str | None, until: str | None, limit: int | None,
                   after_published: bool = False) -> list[Beat]:
-    await state.wait_reconciled()
+    await state.reconciled_now()
     # Other writers (devlog enrich, publish) append too: pick up what they added, cheaply.
     state.journal = await state.in_git_thread(state.project.journal.refresh, state.journal)
-    journal = JournalState(beats=state.visible(), published=state.journal.published)
+    journal = JournalState(beats=state.visible(), published=state.journal.published,
+                           rewrites=state.journal.rewrites)
 
     def select() -> list[Beat]:
         return selection.select_beats(state.project, journal, since, until, limit, after_published)
