@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "daemon" / "devlogd"
 
 # Each layer may import itself and the layers below it (shared at the bottom).
 LAYERS = ["shared", "pipeline", "story", "app", "server", "cli", "__main__"]
-SHARED = {"models", "errors", "config", "paths", "statefiles", "protocol", "handoff", "__init__"}
+SHARED = {"models", "errors", "config", "paths", "statefiles", "patterns", "protocol", "handoff", "__init__"}
 # story may use the privacy filters of the pipeline: what goes out is redacted again there.
 EXCEPTIONS = {("story", "pipeline.redact"), ("story", "pipeline.ignore")}
 # cli runs the daemon in `devlog daemon run`: the one place a face starts another.
@@ -20,6 +20,7 @@ THIRD_PARTY_HOMES = {
     "anthropic": {"story.narrators.claude"},
     "watchdog": {"server.watcher"},
     "pygls": {"server.lsp"},
+    "re2": {"patterns"},
     "lsprotocol": {"server.lsp"},
 }
 

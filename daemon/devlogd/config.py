@@ -17,6 +17,7 @@ import msgspec
 
 from devlogd.errors import ConfigError
 from devlogd.paths import RepoPaths, config_home
+from devlogd.patterns import user_regex
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +83,13 @@ REPO_FORBIDDEN = ("narrator",)
 
 
 def load_config(repo: RepoPaths | None = None) -> Config:
-    user = _read_toml(config_home() / "config.toml")
+    user_file = config_home() / "config.toml"
+    user = _read_toml(user_file)
+    _check_rules(user, user_file)
     merged = dict(user)
     if repo is not None and repo.config_file is not None:
         repo_table = _read_toml(repo.config_file)
+        _check_rules(repo_table, repo.config_file)
         for key in REPO_FORBIDDEN:
             if key in repo_table:
                 log.warning("%s: [%s] is ignored in a repository's file", repo.config_file, key)
@@ -100,6 +104,16 @@ def load_config(repo: RepoPaths | None = None) -> Config:
         return msgspec.convert(merged, Config)
     except msgspec.ValidationError as err:
         raise ConfigError(f"invalid configuration: {err}") from err
+
+
+def _check_rules(table: dict[str, Any], path: Path) -> None:
+    """Each rule's pattern must run on RE2 (see devlogd.patterns); said with the file."""
+    beats = table.get("beats")
+    rules = beats.get("rules") if isinstance(beats, dict) else None
+    for number, rule in enumerate(rules if isinstance(rules, list) else [], start=1):
+        message = rule.get("message") if isinstance(rule, dict) else None
+        if isinstance(message, str):
+            user_regex(message, f"{path}: [[beats.rules]] #{number} message")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
