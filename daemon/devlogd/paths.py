@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,10 +91,10 @@ class RepoPaths:
 
 
 def _tmp_fallback() -> str:
-    """A per-user folder under /tmp for sockets when $XDG_RUNTIME_DIR is not set. /tmp is
-    everyone's: a name someone else took first is passed over for the next, so another
-    user cannot make every command wait on a folder devlog may not use."""
-    base = f"/tmp/devlog-{os.getuid()}"
+    """A per-user folder under /tmp ($TMPDIR) for sockets when $XDG_RUNTIME_DIR is not
+    set. /tmp is everyone's: a name someone else took first (or a link) is passed over for
+    the next, so another user cannot make every command wait on a folder devlog may not use."""
+    base = os.path.join(tempfile.gettempdir(), f"devlog-{os.getuid()}")
     for candidate in [base, *(f"{base}-{n}" for n in range(1, 8))]:
         try:
             info = os.lstat(candidate)

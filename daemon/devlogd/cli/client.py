@@ -21,6 +21,7 @@ from devlogd.errors import DaemonError
 from devlogd.handoff import daemon_command
 from devlogd.paths import RepoPaths
 from devlogd.protocol import FrameBuffer, FrameError, ProtocolError, frame
+from devlogd.statefiles import check_private_dir, open_state_file
 
 Notification = Callable[[str, Any], None]
 
@@ -136,7 +137,9 @@ def start_daemon(paths: RepoPaths, wait: float = 10.0) -> None:
     """Start the daemon detached and wait until its socket answers."""
     directory = paths.workdir or paths.common_dir
     log_path = paths.ensure_state_dir() / "daemon.start.log"
-    with open(log_path, "ab") as log:
+    if paths.socket.parent.exists():  # one the daemon would refuse: say so now, not in 10 s
+        check_private_dir(paths.socket.parent, tighten=False)
+    with os.fdopen(open_state_file(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT), "ab") as log:
         subprocess.Popen(
             daemon_command([sys.executable, "-m", "devlogd"], directory),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,

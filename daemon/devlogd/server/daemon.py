@@ -26,7 +26,7 @@ from devlogd.app.repostate import RepoState
 from devlogd.errors import DaemonError
 from devlogd.handoff import read_pid_file, write_pid_file
 from devlogd.paths import RepoPaths
-from devlogd.statefiles import lock_or_none, unlock
+from devlogd.statefiles import check_private_dir, lock_or_none, unlock
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def peer_uid(sock: socket.socket) -> int:
 
 def prepare_socket_path(path: Path) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
+    check_private_dir(path.parent)  # a folder someone else made (under /tmp) is refused
     try:
         path.unlink()  # stale: we hold the lock, so no live daemon owns it
     except FileNotFoundError:
