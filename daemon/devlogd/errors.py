@@ -33,6 +33,13 @@ class NarratorError(DevlogError):
     exit_code = 7
 
 
+class Cancelled(DevlogError):
+    """The client that asked for the work cancelled it or went away: stop, fall back to
+    nothing (no offline post, no repair call)."""
+
+    exit_code = 130
+
+
 class CheckFailed(DevlogError):
     exit_code = 8
 

@@ -20,7 +20,7 @@ import msgspec
 from devlogd.app.project import Project
 from devlogd.app.selection import scrub_beat
 from devlogd.config import api_credentials
-from devlogd.errors import NarratorError, UsageError
+from devlogd.errors import Cancelled, NarratorError, UsageError
 from devlogd.models import Beat
 from devlogd.protocol import DraftOptions, DraftResult
 from devlogd.story import prompt
@@ -111,6 +111,8 @@ def _narrate_with_claude(project: Project, request: dict[str, Any], credentials:
     narrator = ClaudeNarrator(Credentials(*credentials), timeout=cfg.timeout, max_retries=cfg.max_retries)
     hooks.progress(0.1, f"asking {model} for the size of the request")
     tokens = narrator.count_tokens(request)
+    if hooks.cancelled.is_set():
+        raise Cancelled("the draft was cancelled")
     cost = estimate_cost(model, tokens, int(str(request["max_tokens"])) // 2)
     hooks.note(f"sending {tokens:,} input tokens to {model} (about ${cost:.3f} with the reply)")
     hooks.progress(0.2, f"{model} is writing")
@@ -118,6 +120,8 @@ def _narrate_with_claude(project: Project, request: dict[str, Any], credentials:
     problems = [str(v) for v in check_post(first.text)]
     if not problems:
         return first.text, f"claude ({model})"
+    if hooks.cancelled.is_set():  # nobody is waiting for it: no repair call (tokens paid)
+        raise Cancelled("the draft was cancelled")
     hooks.note(f"the draft broke {len(problems)} rule(s); asking for one repair")
     hooks.progress(0.7, "repairing the draft")
     second = narrator.narrate(prompt.repair_request(request, first.text, problems), None, hooks.cancelled)

@@ -32,7 +32,7 @@ from devlogd import __version__, protocol
 from devlogd.app import drafts, selection
 from devlogd.app.repostate import RepoState
 from devlogd.app.status import status_summary
-from devlogd.errors import DevlogError
+from devlogd.errors import Cancelled, DevlogError
 from devlogd.models import Beat
 from devlogd.pipeline.journal import JournalState
 from devlogd.protocol import (BeatsQuery, CredentialsParams, DraftOptions, DraftText, JournalQuery,
@@ -67,6 +67,15 @@ class DevlogServer(LanguageServer):
         # Credentials an editor or terminal hands over: this connection's, in memory only.
         self.api_key: str | None = None
         self.base_url: str | None = None
+        self.drafts: set[threading.Event] = set()  # the cancel flags of this client's drafts
+
+    def abandon(self) -> None:
+        """The client went away: stop its drafts (their model streams close, no repair is
+        asked for) and its pending requests, so nothing holds the draft pool for nobody."""
+        for cancelled in list(self.drafts):
+            cancelled.set()
+        for future in list(self.protocol._request_futures.values()):  # pygls keeps them there
+            future.cancel()
 
 
 def create_server(state: RepoState) -> DevlogServer:
@@ -175,7 +184,7 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
 
     def report(fraction: float, message: str) -> None:
         if cancelled.is_set():
-            raise DevlogError("the draft was cancelled")
+            raise Cancelled("the draft was cancelled")
         if progress is not None:
             value = types.WorkDoneProgressReport(message=message, percentage=int(fraction * 100))
             loop.call_soon_threadsafe(ls.work_done_progress.report, token, value)
@@ -189,6 +198,7 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
                                   protocol.to_plain(DraftText(token=token, text=chunk)))
 
     hooks = drafts.DraftHooks(progress=report, note=note, text=text, cancelled=cancelled)
+    ls.drafts.add(cancelled)
     try:
         beats = await _select(state, options.since, options.until, None, after_published=True)
         result = await state.in_work_thread(drafts.write_draft, state.project, beats, options, hooks,
@@ -199,6 +209,7 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
     except DevlogError as err:
         raise JsonRpcInvalidParams(str(err)) from err
     finally:
+        ls.drafts.discard(cancelled)
         if progress is not None:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
     return result
@@ -248,6 +259,7 @@ async def serve_connection(state: RepoState, reader: asyncio.StreamReader,
     try:
         await _read_loop(reader, writer, rpc)
     finally:
+        server.abandon()
         state.listeners.discard(on_beats)
         state.error_listeners.discard(on_error)
 
