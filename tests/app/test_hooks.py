@@ -162,7 +162,9 @@ def test_a_hostile_repository_path_is_data_not_code(tmp_path: Path) -> None:
     called = tmp_path / "called"
     fake = base / "bin" / "devlog"
     fake.parent.mkdir(parents=True)
-    fake.write_text(f"#!/bin/sh\nfor arg in \"$@\"; do printf '%s\\0' \"$arg\"; done > '{called}'\n")
+    # Written aside, then renamed: the test reads it only once it is whole.
+    fake.write_text(f"#!/bin/sh\nfor arg in \"$@\"; do printf '%s\\0' \"$arg\"; done > '{called}.tmp'\n"
+                    f"mv '{called}.tmp' '{called}'\n")
     fake.chmod(0o755)
     install(find_repo(repo.path), devlog_bin=str(fake))
     result = subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "Second"], cwd=repo.path,
