@@ -4,6 +4,7 @@ killed at any moment."""
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import track_daemon
+from tests.daemonutil import devlog
 from tests.server.rewrites import LiveRepo
 
 
@@ -183,3 +185,21 @@ def test_random_rewrites_and_kills_leave_the_journal_exact(tmp_path: Path) -> No
         world.repo.assert_exact()
 
     holds()
+
+
+def test_without_a_daemon_the_views_tell_the_same_commits(tmp_path: Path) -> None:
+    # In-process views journal what the branches reach, side branches and merged work
+    # included, just as the daemon does.
+    repo = LiveRepo(tmp_path / "repo")
+    repo.commit("Initial")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.commit("Side work")
+    repo.git("checkout", "-q", "main")
+    repo.commit("Main work")
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge side", "side")
+    repo.git("branch", "-q", "-D", "side")
+    repo.commit("Typo")
+    repo.git("commit", "-q", "--amend", "-m", "Fixed")
+    out = devlog(repo.path, "--no-daemon", "beats", "--json").stdout
+    told = [json.loads(line)["sha"] for line in out.splitlines()]
+    assert sorted(told) == sorted(repo.reachable())

@@ -52,14 +52,15 @@ class BackfillResult:
 
 
 def backfill(project: Project, spec: str | None = None, progress: Progress | None = None,
-             workers: int | None = None) -> BackfillResult:
-    """Journal every commit of ``spec`` (first-parent) that the journal lacks.
+             workers: int | None = None, shas: Sequence[str] | None = None) -> BackfillResult:
+    """Journal every commit of ``spec`` (first-parent), or of ``shas`` when given, that the
+    journal lacks.
 
     Resumable: what is journaled is skipped. Interruptible: on Ctrl-C what was read is
     written before the interrupt propagates, so nothing is lost and a rerun continues.
     """
     started = time.perf_counter()
-    shas = project.reader.first_parent_shas(spec)
+    shas = project.reader.first_parent_shas(spec) if shas is None else shas
     result = BackfillResult(total=len(shas))
     branch = project.reader.head_branch()
     project.paths.ensure_state_dir()

@@ -146,25 +146,27 @@ class LocalBackend:
         from devlogd.pipeline.journal import JournalState
 
         project = self.project
-        state = journal_missing(project)
-        visible = JournalState(beats=selection.visible_beats(state, selection.reachable_now(project)),
+        state, reachable = journal_missing(project)
+        visible = JournalState(beats=selection.visible_beats(state, reachable),
                                published=state.published, rewrites=state.rewrites)
         return selection.select_beats(project, visible, since, until, limit, after_published)
 
 
-def journal_missing(project: Project) -> JournalState:
-    """Journal what the branch has and the journal lacks; the journal as it then is (read
-    again only when something was added)."""
-    shas = project.reader.first_parent_shas()
+def journal_missing(project: Project) -> tuple[JournalState, set[str]]:
+    """Journal what the branches reach and the journal lacks, as the daemon would (side
+    branches and merged work included); the journal as it then is (read again only when
+    something was added) and what is reachable."""
+    reader = project.reader
+    shas = reader.reachable_shas(reader.local_tips())
     state = project.journal.load()
     if any(s not in state.own for s in shas):
-        backfill_with_progress(project, None, None, label="reading history")
+        backfill_with_progress(project, None, None, label="reading history", shas=shas)
         state = project.journal.refresh(state)
-    return state
+    return state, set(shas)
 
 
 def backfill_with_progress(project: Project, spec: str | None, workers: int | None,
-                           label: str = "backfill") -> BackfillResult:
+                           label: str = "backfill", shas: list[str] | None = None) -> BackfillResult:
     from devlogd.app.backfill import backfill
     from devlogd.cli.progress import ProgressBar
 
@@ -176,7 +178,7 @@ def backfill_with_progress(project: Project, spec: str | None, workers: int | No
             bar = ProgressBar(label, total)
         bar.update(done)
 
-    result = backfill(project, spec, progress, workers)
+    result = backfill(project, spec, progress, workers, shas)
     if bar is not None:
         bar.finish()
     for error in result.errors[:20]:
