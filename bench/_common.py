@@ -56,6 +56,6 @@ def daemon_for(repo: Path, how: str = "start") -> Iterator[int]:
     args = ["daemon", "start"] if how == "start" else ["install"]
     subprocess.run([*DEVLOG, "-C", str(repo), *args], check=True, capture_output=True)
     try:
-        yield int((repo / ".git" / "devlog" / "daemon.pid").read_text())
+        yield int((repo / ".git" / "devlog" / "daemon.pid").read_text().split()[0])
     finally:
         subprocess.run([*DEVLOG, "-C", str(repo), "daemon", "stop"], capture_output=True)

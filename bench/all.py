@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         ("draft assembly", ["draft.py"]),
         ("journal load", ["journal.py"]),
         ("idle daemon", ["idle.py", "--seconds", "5" if q else "20"]),
+        ("patterns on hostile input", ["regex.py", "--size", "1000" if q else "4000"]),
         ("soak", ["soak.py", "--commits", "60" if q else "300"]),
     ]
     failed = 0

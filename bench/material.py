@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from devlogd.app.drafts import write_draft  # noqa: E402
 from devlogd.app.project import Project  # noqa: E402
-from devlogd.app.selection import for_draft, reachable_now, visible_journal  # noqa: E402
+from devlogd.app.selection import for_draft, visible_journal  # noqa: E402
 from devlogd.cli.backend import journal_missing  # noqa: E402
 from devlogd.cli.progress import Progress  # noqa: E402
 from devlogd.pipeline.reasons import same_thought  # noqa: E402
@@ -40,8 +40,8 @@ _ERA = re.compile(r"^- (?P<start>\d{4}-\d{2}-\d{2}) to (?P<end>\d{4}-\d{2}-\d{2}
 
 def measure(repo: Path, options: DraftOptions) -> dict[str, object]:
     project = Project.open(repo)
-    state = journal_missing(project, Progress())
-    chosen = for_draft(project, visible_journal(state, reachable_now(project)), options.since, options.until)
+    state, reachable = journal_missing(project, Progress())
+    chosen = for_draft(project, visible_journal(state, reachable), options.since, options.until)
     result = write_draft(project, chosen, options)
     request = json.loads(result.markdown)
     user = request["messages"][0]["content"]

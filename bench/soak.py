@@ -3,7 +3,8 @@
 
     bench/soak.py [--commits N] [--seed S]
 
-Prints what was injected and what survived: lost and duplicated beats must be zero, no
+Prints what was injected and what survived: lost, duplicated and stale beats (commits
+rewritten away but still told) must be zero, no
 commit may fail, and each failure must have been reported by `devlog status`. The
 reference measured in the same run is the slowest commit against the median commit time
 of a repository without devlog.
@@ -51,10 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             subprocess.run([sys.executable, "-m", "devlogd", "-C", str(repo.path), "daemon", "stop"],
                            capture_output=True)
-    ok = report.lost == 0 and report.duplicated == 0 and report.failed_commits == 0
+    ok = report.lost == 0 and report.duplicated == 0 and report.stale == 0 and report.failed_commits == 0
     print(f"commits: {report.commits}; daemon killed {report.kills}x, queue corrupted {report.corrupt_queue_lines}x, "
-          f"disk full during {report.disk_full_commits} commits")
-    print(f"lost beats: {report.lost}, duplicated: {report.duplicated}, corrupt journal lines: "
+          f"disk full during {report.disk_full_commits} commits, history rewritten {report.rewrites}x")
+    print(f"lost beats: {report.lost}, duplicated: {report.duplicated}, stale: {report.stale}, corrupt journal lines: "
           f"{report.journal_corrupt_lines}, failed commits: {report.failed_commits}")
     print(f"failures reported by devlog status: {len(report.errors_reported)}"
           + (f" (e.g. {report.errors_reported[0]!r})" if report.errors_reported else ""))

@@ -43,7 +43,7 @@ def wait_settled(repo: Path, expect: int | None = None, timeout: float = 60.0) -
 
 def daemon_pid(repo: Path) -> int | None:
     try:
-        return int((repo / ".git" / "devlog" / "daemon.pid").read_text())
+        return int((repo / ".git" / "devlog" / "daemon.pid").read_text().split()[0])
     except (OSError, ValueError):
         return None
 
@@ -55,8 +55,24 @@ def wait_pid_gone(pid: int, timeout: float = 10.0) -> None:
             os.kill(pid, 0)
         except ProcessLookupError:
             return
+        if _zombie(pid):
+            return  # dead, waiting for its parent (or init) to collect it
         time.sleep(0.02)
     raise AssertionError(f"process {pid} still alive")
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return False
+    # A SIGKILLed process shows as a zombie while its other threads still tear down and
+    # still hold its files (its socket accepts, then resets): gone means all of them.
+    try:
+        threads = len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        threads = 0
+    return stat[stat.rfind(b")") + 2 :].startswith(b"Z") and threads <= 1
 
 
 def frame(payload: bytes) -> bytes:

@@ -26,6 +26,7 @@ class Reply:
     stop_reason: str = "end_turn"
     stall_after: int | None = None  # send this many text chunks, then go silent...
     stall_seconds: float = 5.0  # ...for this long
+    chunk_delay: float = 0.0  # a slow model: seconds between text chunks
 
 
 @dataclass
@@ -45,6 +46,7 @@ class MessagesServer:
         self.default = Reply()
         self.requests: list[Recorded] = []
         self.batches: dict[str, list[dict[str, Any]]] = {}  # id -> results, answered at once
+        self.streams_closed_by_client = 0  # streams the client hung up on midway
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -155,8 +157,13 @@ class MessagesServer:
                     if reply.stall_after is not None and index >= reply.stall_after:
                         time.sleep(reply.stall_seconds)  # mid-stream silence: the client must time out
                         return
-                    self._event("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                                        "delta": {"type": "text_delta", "text": chunk}})
+                    time.sleep(reply.chunk_delay)
+                    try:
+                        self._event("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                            "delta": {"type": "text_delta", "text": chunk}})
+                    except (BrokenPipeError, ConnectionResetError):
+                        server.streams_closed_by_client += 1
+                        return
                 self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
                 self._event("message_delta", {"type": "message_delta",
                                               "delta": {"stop_reason": reply.stop_reason, "stop_sequence": None},

@@ -2,8 +2,10 @@
 
 Between commits, at random: the daemon is killed with SIGKILL, garbage is appended to the
 queue, or the daemon's file-size limit is set to the journal's current size (a full disk)
-for a few commits. Afterwards the journal must hold every reachable commit exactly once,
-parse cleanly, and no commit may have failed or hung.
+for a few commits; and the history is rewritten now and then (an amend, a reset that drops
+the last commit). Afterwards the journal must tell every reachable commit exactly once and
+nothing else (no stale beat of a commit rewritten away), parse cleanly, and no commit may
+have failed or hung.
 """
 
 from __future__ import annotations
@@ -29,14 +31,16 @@ class SoakReport:
     failed_commits: int = 0
     slowest_commit: float = 0.0
     errors_reported: list[str] = field(default_factory=list)
+    rewrites: int = 0
     lost: int = 0
     duplicated: int = 0
+    stale: int = 0
     journal_corrupt_lines: int = 0
 
 
 def _daemon_pid(repo: GitRepo) -> int | None:
     try:
-        pid = int((repo.common_dir / "devlog" / "daemon.pid").read_text())
+        pid = int((repo.common_dir / "devlog" / "daemon.pid").read_text().split()[0])
         os.kill(pid, 0)
         return pid
     except (OSError, ValueError):
@@ -81,9 +85,17 @@ def soak(repo: GitRepo, commits: int, seed: int = 7) -> SoakReport:
         (repo.path / "app.py").write_text(f"VALUE = {i + 1}\n")
         repo.git("add", "-A")
         repo.clock += 60
+        rewrite = rng.random()
+        if i and rewrite < 0.06:
+            repo.git("reset", "-q", "--soft", "HEAD~1")  # the last commit is dropped, then redone
+            report.rewrites += 1
         started = time.perf_counter()
         try:
-            repo.git("commit", "-q", "-m", f"Set VALUE to {i}")
+            if i and 0.06 <= rewrite < 0.12:
+                repo.git("commit", "-q", "--amend", "-m", f"Set VALUE to {i} (amended)")
+                report.rewrites += 1
+            else:
+                repo.git("commit", "-q", "-m", f"Set VALUE to {i}")
         except AssertionError:
             report.failed_commits += 1
         report.slowest_commit = max(report.slowest_commit, time.perf_counter() - started)
@@ -101,10 +113,11 @@ def soak(repo: GitRepo, commits: int, seed: int = 7) -> SoakReport:
     if pid:
         _set_soft_fsize(pid, resource.RLIM_INFINITY)
     expected = set(repo.git("rev-list", "--branches").split())
-    info = wait_settled(repo.path, expect=len(expected), timeout=120)
+    info = wait_settled(repo.path, timeout=120)
     shas = [json.loads(line)["sha"] for line in devlog(repo.path, "beats", "--json").stdout.splitlines()]
     report.lost = len(expected - set(shas))
     report.duplicated = len(shas) - len(set(shas))
+    report.stale = len(set(shas) - expected)
     report.journal_corrupt_lines = info.get("corrupt_lines", 0)
     return report
 

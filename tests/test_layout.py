@@ -10,7 +10,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "daemon" / "devlogd"
 
 # Each layer may import itself and the layers below it (shared at the bottom).
 LAYERS = ["shared", "pipeline", "story", "app", "server", "cli", "__main__"]
-SHARED = {"models", "errors", "config", "config_messages", "paths", "protocol", "handoff", "__init__"}
+SHARED = {"models", "errors", "config", "config_messages", "paths", "statefiles", "patterns", "protocol",
+          "handoff", "__init__"}
 # story may use the pipeline's pure text filters: privacy (what goes out is redacted again),
 # noise classes, reasons and line scores, so both stages judge text the same way.
 EXCEPTIONS = {("story", f"pipeline.{name}") for name in ("redact", "ignore", "noise", "reasons", "excerpts")}
@@ -22,6 +23,7 @@ THIRD_PARTY_HOMES = {
     "watchdog": {"server.watcher"},
     "pygls": {"server.lsp"},
     "lemminflect": {"story.narrators.offline.english"},
+    "re2": {"patterns"},
     "lsprotocol": {"server.lsp"},
 }
 

@@ -7,11 +7,12 @@ from tests.gitrepo import GitRepo
 from tests.soak import soak
 
 
-def test_nothing_lost_nothing_duplicated_no_commit_failed(repo: GitRepo) -> None:
+def test_nothing_lost_nothing_duplicated_nothing_stale_no_commit_failed(repo: GitRepo) -> None:
     report = soak(repo, commits=40, seed=11)
     assert report.kills and report.corrupt_queue_lines and report.disk_full_commits  # faults happened
+    assert report.rewrites  # and the history was rewritten
     assert report.failed_commits == 0
-    assert report.lost == 0 and report.duplicated == 0
+    assert report.lost == 0 and report.duplicated == 0 and report.stale == 0
     assert report.journal_corrupt_lines == 0
     assert report.errors_reported and all("File too large" in e for e in report.errors_reported)
     assert report.slowest_commit < 10  # a hang would be minutes; this is not a speed goal

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import stat
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -26,6 +25,7 @@ from devlogd.config_messages import describe, explain_invalid, explain_syntax, k
 from devlogd.errors import ConfigError
 from devlogd.models import BEAT_KINDS
 from devlogd.paths import RepoPaths, config_home
+from devlogd.patterns import user_regex
 
 log = logging.getLogger(__name__)
 _warned: set[str] = set()
@@ -266,12 +266,8 @@ def _check(table: dict[str, Any], path: Path) -> None:
         key = f"beats.rules[{index}]"
         if rule.kind not in BEAT_KINDS:
             raise ConfigError(f"{path}: {key}.kind must be one of {', '.join(BEAT_KINDS)}, not {rule.kind!r}")
-        if rule.message is not None:
-            try:
-                re.compile(rule.message)
-            except (re.error, RecursionError, OverflowError) as err:
-                raise ConfigError(f"{path}: {key}.message is not a valid regular expression "
-                                  f"({getattr(err, 'msg', err)})") from err
+        if rule.message is not None:  # it must run on RE2, in linear time (see devlogd.patterns)
+            user_regex(rule.message, f"{path}: {key}.message")
         if rule.message is None and rule.paths is None:
             raise ConfigError(f"{path}: {key} needs a message pattern or paths, or it never matches")
 

@@ -33,6 +33,13 @@ class NarratorError(DevlogError):
     exit_code = 7
 
 
+class Cancelled(DevlogError):
+    """The client that asked for the work cancelled it or went away: stop, fall back to
+    nothing (no offline post, no repair call)."""
+
+    exit_code = 130
+
+
 class CheckFailed(DevlogError):
     exit_code = 8
 
@@ -42,3 +49,10 @@ class NothingToDraft(DevlogError):
     tell it from a real failure by its own exit code)."""
 
     exit_code = 9
+
+
+class StateError(DevlogError):
+    """devlog's state folder or one of its files is not what devlog left there (a symbolic
+    link, a FIFO, another user's file): refused rather than followed."""
+
+    exit_code = 10

@@ -13,6 +13,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devlogd.errors import StateError
+from devlogd.statefiles import named_process, process_line, read_state_file, write_state_file
+
 log = logging.getLogger(__name__)
 
 COMMIT = "commit"  # "commit <sha>": post-commit made a new commit
@@ -47,30 +50,69 @@ def parse_queue(text: str) -> Queued:
     return queued
 
 
+QUEUE_LIMIT = 8 << 20  # bytes read from one queue; reconcile finds commits from the refs anyway
+
+
 def take_queue(queue: Path) -> Queued:
     """Consume the hook queue.
 
     The file is renamed before it is read, so a hook appending at the same moment writes
     into a fresh queue. A line lost in that instant costs nothing: reconcile finds every
-    commit from the refs anyway.
+    commit from the refs anyway. Only a regular file is read: a FIFO would hang the
+    daemon and a symbolic link would copy another file's lines into the log; either is
+    removed (the name, never what a link points to) and said in the log.
     """
     work = queue.with_name(f"{queue.name}.{os.getpid()}.work")
     try:
         os.rename(queue, work)
     except FileNotFoundError:
         return Queued()
+    except OSError as err:
+        log.warning("cannot take the queue %s: %s", queue, err.strerror)
+        return Queued()
     try:
-        text = work.read_text(encoding="utf-8", errors="replace")
+        text = read_state_file(work, QUEUE_LIMIT).decode("utf-8", "replace")
+    except StateError as err:
+        log.warning("refused the hook queue (now removed): %s", err)
+        text = ""
     finally:
-        work.unlink(missing_ok=True)
+        _remove(work)
     queued = parse_queue(text)
-    for line in queued.malformed:
+    for line in queued.malformed[:20]:
         log.warning("ignored a malformed queue line: %r", line)
     return queued
 
 
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except IsADirectoryError:
+        try:
+            path.rmdir()
+        except OSError as err:
+            log.warning("cannot remove %s: %s", path, err.strerror)
+    except OSError:
+        pass
+
+
 def is_sha(text: str) -> bool:
     return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+# -- daemon.pid: "<pid> <start time>", so a recycled pid is not taken for the daemon -------
+
+def write_pid_file(path: Path, pid: int) -> None:
+    write_state_file(path, process_line(pid))
+
+
+def read_pid_file(path: Path) -> int | None:
+    """The daemon's pid when the file names a live process that is that very daemon: alive,
+    ours, and (where /proc can tell) started when the daemon wrote the file. The hooks
+    make the same check in sh."""
+    try:
+        return named_process(read_state_file(path, 200))
+    except (OSError, StateError):
+        return None
 
 
 def daemon_command(devlog: list[str], directory: Path | str) -> list[str]:

@@ -7,11 +7,14 @@ file-system work with a `git rev-parse` fallback for layouts it does not recogni
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from devlogd.errors import NotARepositoryError
+from devlogd.errors import NotARepositoryError, StateError
+from devlogd.statefiles import check_private_dir
 
 STATE_DIR = "devlog"
 AF_UNIX_PATH_MAX = 107
@@ -65,8 +68,8 @@ class RepoPaths:
         import hashlib
 
         key = hashlib.sha256(os.fsencode(self.common_dir)).hexdigest()[:16]
-        runtime = os.environ.get("XDG_RUNTIME_DIR") or f"/tmp/devlog-{os.getuid()}"
-        return Path(runtime) / "devlog" / f"{key}.sock"
+        runtime = os.environ.get("XDG_RUNTIME_DIR")
+        return Path(runtime or _tmp_fallback()) / "devlog" / f"{key}.sock"
 
     @property
     def config_file(self) -> Path | None:
@@ -77,8 +80,32 @@ class RepoPaths:
         return self.workdir / ".devlogignore" if self.workdir else None
 
     def ensure_state_dir(self) -> Path:
-        self.state_dir.mkdir(mode=0o700, exist_ok=True)
+        """The state folder, made private if new; refused when it is a link or another
+        user's, and tightened to 0700 when it is ours but open to others."""
+        try:
+            self.state_dir.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        check_private_dir(self.state_dir)
         return self.state_dir
+
+
+def _tmp_fallback() -> str:
+    """A per-user folder under /tmp ($TMPDIR) for sockets when $XDG_RUNTIME_DIR is not
+    set. /tmp is everyone's: a name someone else took first (or a link) is passed over for
+    the next, so another user cannot make every command wait on a folder devlog may not use."""
+    base = os.path.join(tempfile.gettempdir(), f"devlog-{os.getuid()}")
+    for candidate in [base, *(f"{base}-{n}" for n in range(1, 8))]:
+        try:
+            info = os.lstat(candidate)
+        except FileNotFoundError:
+            return candidate
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+            return candidate
+    raise StateError(f"{base} and the names after it belong to someone else; set XDG_RUNTIME_DIR "
+                     "to a private folder")
 
 
 def find_repo(start: Path | str | None = None) -> RepoPaths:

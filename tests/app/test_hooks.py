@@ -7,12 +7,14 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from devlogd.app.hooks import CHAINED, install, is_ours, uninstall
 from devlogd.paths import find_repo
+from tests.daemonutil import daemon_pid, devlog, wait_settled
 from tests.gitrepo import GitRepo
 
 FOREIGN = "#!/bin/sh\n# someone else's hook\necho \"foreign ran: $1\" >> \"$(git rev-parse --git-dir)/foreign.log\"\n"
@@ -143,3 +145,73 @@ def test_hook_skips_commits_made_during_a_rebase(repo: GitRepo, hooks: Path) -> 
     repo.git("rebase", "-q", "--force-rebase", "HEAD~2")
     queue = (repo.path / ".git" / "devlog" / "queue").read_text().splitlines()
     assert [line.split()[0] for line in queue] == ["rewrite", "rewrite"]
+
+
+# -- paths are data, and nothing the hook touches can make it wait ----------------------
+
+HOSTILE_DIR = "o'brien $(touch INJECTED) `touch INJECTED2`\nline two"
+
+
+def test_a_hostile_repository_path_is_data_not_code(tmp_path: Path) -> None:
+    # A repository (and a devlog executable) under a path holding a quote, command
+    # substitutions, spaces and a newline: the commit is queued, nothing runs, and the
+    # daemon is started with exactly that path.
+    base = tmp_path / HOSTILE_DIR
+    repo = GitRepo(base / "proj")
+    repo.commit("Initial", {"a.py": "a = 1\n"})
+    called = tmp_path / "called"
+    fake = base / "bin" / "devlog"
+    fake.parent.mkdir(parents=True)
+    # Written aside, then renamed: the test reads it only once it is whole.
+    fake.write_text(f"#!/bin/sh\nfor arg in \"$@\"; do printf '%s\\0' \"$arg\"; done > '{called}.tmp'\n"
+                    f"mv '{called}.tmp' '{called}'\n")
+    fake.chmod(0o755)
+    install(find_repo(repo.path), devlog_bin=str(fake))
+    result = subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "Second"], cwd=repo.path,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0 and result.stderr == ""
+    assert f"commit {repo.head()}" in (repo.path / ".git" / "devlog" / "queue").read_text()
+    deadline = time.monotonic() + 10
+    while not called.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert called.read_bytes().split(b"\0")[:-1] == [b"-C", os.fsencode(repo.path), b"daemon", b"run", b"--quiet"]
+    assert not [p for p in tmp_path.rglob("INJECTED*")]
+
+
+def test_a_fifo_or_a_link_as_the_queue_never_holds_up_a_commit(repo: GitRepo, hooks: Path, tmp_path: Path) -> None:
+    install(find_repo(repo.path), devlog_bin="/nonexistent/devlog")
+    queue = repo.path / ".git" / "devlog" / "queue"
+    os.mkfifo(queue)
+    result = subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "Past a FIFO"], cwd=repo.path,
+                            capture_output=True, text=True, timeout=20)
+    assert result.returncode == 0
+    assert f"{queue} is not a regular file" in result.stderr
+    queue.unlink()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("untouched\n")
+    queue.symlink_to(elsewhere)
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "Past a link"], cwd=repo.path,
+                   capture_output=True, timeout=20, check=True)
+    assert elsewhere.read_text() == "untouched\n"
+
+
+def test_a_recycled_pid_in_the_pid_file_does_not_pass_for_the_daemon(repo: GitRepo, hooks: Path) -> None:
+    # daemon.pid names a live process of ours that is not the daemon (the pid was reused):
+    # the hook must start the daemon, and `daemon stop` must leave that process alone.
+    stranger = subprocess.Popen(["sleep", "60"])
+    try:
+        install(find_repo(repo.path))
+        state = repo.path / ".git" / "devlog"
+        (state / "daemon.pid").write_text(f"{stranger.pid}\n")
+        devlog(repo.path, "daemon", "stop")
+        assert stranger.poll() is None, "daemon stop killed a process that is not the daemon"
+        (state / "daemon.pid").write_text(f"{stranger.pid}\n")
+        repo.commit("Wakes the daemon", {"b.py": "b = 1\n"})
+        deadline = time.monotonic() + 15
+        while daemon_pid(repo.path) in (None, stranger.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # only the hook can start it: nothing else here asks for it
+        assert daemon_pid(repo.path) not in (None, stranger.pid)
+        wait_settled(repo.path, expect=2)
+    finally:
+        stranger.kill()
+        stranger.wait()

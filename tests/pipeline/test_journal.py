@@ -74,20 +74,21 @@ def test_corrupt_middle_line_is_skipped_reported_and_left_in_place(journal: Jour
     assert b"garbage" in journal.path.read_bytes()
 
 
-def test_rewrite_rekeys_an_old_beat_when_the_new_commit_has_none(journal: Journal) -> None:
-    with journal.writer() as w:
-        w.add(beat("a" * 40, headline="amended later"))
-        w.add_rewrite([("a" * 40, "b" * 40)])
-    (only,) = journal.load().beats
-    assert only.sha == "b" * 40 and only.headline == "amended later"
-
-
-def test_rewrite_drops_the_old_beat_when_the_new_commit_has_one(journal: Journal) -> None:
+def test_a_rewrite_never_hides_a_beat(journal: Journal) -> None:
+    # What is reachable decides what is told; git's map can say a commit became itself
+    # (a rebase that replays it unchanged) or name one still on another branch.
     with journal.writer() as w:
         w.add(beat("a" * 40, 1, "old"))
-        w.add(beat("b" * 40, 2, "new"))
-        w.add_rewrite([("a" * 40, "b" * 40)])
-    assert [b.headline for b in journal.load().beats] == ["new"]
+        w.add(beat("c" * 40, 2, "replayed unchanged"))
+        w.add_rewrite([("a" * 40, "b" * 40), ("c" * 40, "c" * 40)])
+    state = journal.load()
+    assert [b.headline for b in state.beats] == ["old", "replayed unchanged"]
+    assert state.rewrites == {"a" * 40: "b" * 40}
+    with journal.writer() as w:
+        assert not w.has("b" * 40), "the new commit still needs its own beat"
+        assert w.has("c" * 40), "a commit mapped to itself is still journaled"
+        assert w.add(beat("b" * 40, 3, "new"))
+    assert [b.headline for b in journal.load().beats] == ["old", "replayed unchanged", "new"]
 
 
 def test_rewrite_chains_follow_to_the_newest(journal: Journal) -> None:
@@ -95,7 +96,7 @@ def test_rewrite_chains_follow_to_the_newest(journal: Journal) -> None:
         w.add(beat("a" * 40))
         w.add_rewrite([("a" * 40, "b" * 40)])
         w.add_rewrite([("b" * 40, "c" * 40)])
-    assert [b.sha[0] for b in journal.load().beats] == ["c"]
+    assert journal.load().rewrites == {"a" * 40: "c" * 40, "b" * 40: "c" * 40}
 
 
 def test_records_from_a_newer_schema_are_left_alone(journal: Journal) -> None:
@@ -129,7 +130,7 @@ def test_refresh_decodes_only_what_was_appended(journal: Journal) -> None:
         w.add(beat("b" * 40, 2))
         w.add_rewrite([("a" * 40, "c" * 40)])
     refreshed = journal.refresh(first)
-    assert [b.sha[0] for b in refreshed.beats] == ["c", "b"]
+    assert [b.sha[0] for b in refreshed.beats] == ["a", "b"] and refreshed.rewrites == {"a" * 40: "c" * 40}
     assert refreshed.size == journal.path.stat().st_size
     assert [b.sha for b in refreshed.beats] == [b.sha for b in journal.load().beats]
 
@@ -145,7 +146,7 @@ def test_refresh_after_a_repair_reads_everything_again(journal: Journal) -> None
     assert [b.sha[0] for b in journal.refresh(torn).beats] == ["a", "b"]
 
 
-def test_an_enrichment_retells_a_beat_and_survives_its_rewrite(journal: Journal) -> None:
+def test_an_enrichment_follows_its_commit_through_a_rewrite(journal: Journal) -> None:
     from devlogd.models import Enriched
 
     with journal.writer() as w:
@@ -153,10 +154,12 @@ def test_an_enrichment_retells_a_beat_and_survives_its_rewrite(journal: Journal)
         w.add_enrichment(Enriched(sha="a" * 40, time=2, origin="claude-haiku-5-5",
                                   headline="Caching the parsed config", why="Startup re-read it 40 times."))
         w.add_rewrite([("a" * 40, "b" * 40)])
-    (told,) = journal.load().beats
-    assert (told.sha, told.headline, told.why, told.origin) == (
+        w.add(beat("b" * 40, 3, "wip, amended"))
+    old, new = journal.load().beats
+    assert old.sha == "a" * 40 and old.headline == "Caching the parsed config"
+    assert (new.sha, new.headline, new.why, new.origin) == (
         "b" * 40, "Caching the parsed config", "Startup re-read it 40 times.", "claude-haiku-5-5")
-    assert told.what == "Touched 1 file."  # facts stay
+    assert new.what == "Touched 1 file."  # facts stay
 
 
 def test_refresh_after_new_beats_matches_a_full_load(journal: Journal) -> None:
@@ -165,21 +168,9 @@ def test_refresh_after_new_beats_matches_a_full_load(journal: Journal) -> None:
         w.add_rewrite([("a" * 40, "b" * 40)])
     first = journal.load()
     with journal.writer(since=first) as w:  # what the daemon appends after a commit
-        assert not w.add(beat("a" * 40, 1)), "a re-keyed sha still counts as journaled"
+        assert not w.add(beat("a" * 40, 1)), "already journaled"
+        w.add(beat("b" * 40, 2))
         w.add(beat("c" * 40, 3))
-        w.add(beat("d" * 40, 4))
     refreshed, full = journal.refresh(first), journal.load()
-    assert [b.sha[0] for b in refreshed.beats] == ["b", "c", "d"]
+    assert [b.sha[0] for b in refreshed.beats] == ["a", "b", "c"]
     assert refreshed.beats == full.beats and refreshed.own == full.own and refreshed.rewrites == full.rewrites
-
-
-def test_refresh_when_a_new_beat_lands_on_a_rekeyed_sha_drops_the_old_one(journal: Journal) -> None:
-    with journal.writer() as w:
-        w.add(beat("a" * 40, 1, "before the amend"))
-        w.add_rewrite([("a" * 40, "b" * 40)])
-    first = journal.load()
-    with journal.writer(since=first) as w:
-        w.add(beat("b" * 40, 2, "the amended commit"))
-    refreshed = journal.refresh(first)
-    assert [b.headline for b in refreshed.beats] == ["the amended commit"]
-    assert refreshed.beats == journal.load().beats

@@ -226,3 +226,20 @@ def test_devlog_zero_disables_the_hook(repo: GitRepo) -> None:
     repo.commit("quiet", {"b.py": "b = 1\n"}, env={"DEVLOG": "0"})
     assert not (repo.path / ".git" / "devlog" / "queue").exists()
     assert daemon_pid(repo.path) is None
+
+
+def test_a_fifo_as_the_queue_neither_hangs_the_daemon_nor_its_stop(repo: GitRepo) -> None:
+    repo.commit("Initial", {"a.py": "a = 1\n"})
+    devlog(repo.path, "install", "--no-start")
+    state = repo.path / ".git" / "devlog"
+    os.mkfifo(state / "queue")
+    devlog(repo.path, "daemon", "start")
+    repo.commit("Second", {"b.py": "b = 1\n"})
+    wait_settled(repo.path, expect=2, timeout=20)
+    assert "refused the hook queue" in (state / "daemon.log").read_text()
+    assert not (state / "queue").exists() or (state / "queue").is_file()
+    pid = daemon_pid(repo.path)
+    started = time.monotonic()
+    devlog(repo.path, "daemon", "stop")
+    assert pid is not None and time.monotonic() - started < 5
+    wait_pid_gone(pid)

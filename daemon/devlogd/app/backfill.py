@@ -53,14 +53,15 @@ class BackfillResult:
 
 
 def backfill(project: Project, spec: str | None = None, progress: Progress | None = None,
-             workers: int | None = None) -> BackfillResult:
-    """Journal every commit of ``spec`` (first-parent) that the journal lacks.
+             workers: int | None = None, shas: Sequence[str] | None = None) -> BackfillResult:
+    """Journal every commit of ``spec`` (first-parent), or of ``shas`` when given, that the
+    journal lacks.
 
     Resumable: what is journaled is skipped. Interruptible: on Ctrl-C what was read is
     written before the interrupt propagates, so nothing is lost and a rerun continues.
     """
     started = time.perf_counter()
-    shas = project.reader.first_parent_shas(spec)
+    shas = project.reader.first_parent_shas(spec) if shas is None else shas
     result = BackfillResult(total=len(shas))
     branch = project.reader.head_branch()
     project.paths.ensure_state_dir()
@@ -127,8 +128,9 @@ def _beats_here(reader: GitReader, rules: Sequence[BeatRule], shas: Sequence[str
 _worker_state: dict[str, object] = {}
 
 
-def _worker_init(path: str, config: bytes, ignore_lines: list[str]) -> None:
+def _worker_init(parent: int, path: str, config: bytes, ignore_lines: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and flushes
+    _die_with(parent)
     from devlogd.pipeline.gitread import GitReader
 
     cfg = msgspec.json.decode(config, type=Config)
@@ -142,6 +144,33 @@ def _worker_chunk(job: tuple[list[str], str]) -> bytes:
     rules = _worker_state["rules"]
     out = list(_beats_here(reader, rules, shas, branch))  # type: ignore[arg-type]
     return msgspec.msgpack.encode(out)
+
+
+def _die_with(parent: int) -> None:
+    """A worker ends when its parent does (killed by the OOM killer, say): it would
+    otherwise wait forever on a queue nobody feeds. Linux says so at once
+    (PR_SET_PDEATHSIG); elsewhere a thread looks for a new parent every second."""
+    if _ask_for_death_signal() and os.getppid() == parent:
+        return  # (a parent already gone before the request would never send it)
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="devlog-parent-watch", daemon=True).start()
+
+
+def _ask_for_death_signal() -> bool:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
 
 
 _decode_chunk = msgspec.msgpack.Decoder(list[Beat | str]).decode
@@ -163,7 +192,7 @@ def _beats_in_workers(project: Project, shas: Sequence[str], branch: str,
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(
         max_workers=count, mp_context=context, initializer=_worker_init,
-        initargs=(path, msgspec.json.encode(project.config), ignore_lines),
+        initargs=(os.getpid(), path, msgspec.json.encode(project.config), ignore_lines),
     ) as pool:
         try:
             for blob in pool.map(_worker_chunk, jobs):

@@ -23,7 +23,7 @@ from devlogd.app import repofacts
 from devlogd.app.project import Project
 from devlogd.app.selection import DraftSelection, scrub_beats
 from devlogd.config import api_credentials
-from devlogd.errors import NarratorError, UsageError
+from devlogd.errors import Cancelled, NarratorError, UsageError
 from devlogd.models import Beat
 from devlogd.pipeline.redact import redact
 from devlogd.protocol import DraftOptions, DraftResult
@@ -198,6 +198,8 @@ def _narrate_with_claude(project: Project, request: dict[str, Any], credentials:
                               on_retry=hooks.note)
     hooks.progress("writing", 0, chapters)
     tokens = narrator.count_tokens(request)
+    if hooks.cancelled.is_set():
+        raise Cancelled("the draft was cancelled")
     cost = estimate_cost(model, tokens, int(str(request["max_tokens"])) // 2)
     hooks.note(f"sending {tokens:,} input tokens to {model} (about ${cost:.3f} with the reply)")
     first = narrator.narrate(request, hooks.text, hooks.cancelled)
@@ -205,6 +207,8 @@ def _narrate_with_claude(project: Project, request: dict[str, Any], credentials:
     if not problems:
         hooks.progress("writing", chapters, chapters)
         return first.text, f"claude ({model})"
+    if hooks.cancelled.is_set():  # nobody is waiting for it: no repair call (tokens paid)
+        raise Cancelled("the draft was cancelled")
     hooks.note(f"the draft broke {len(problems)} rule(s); asking for one repair")
     second = narrator.narrate(prompt.repair_request(request, first.text, problems), None, hooks.cancelled)
     if not second.text.strip():

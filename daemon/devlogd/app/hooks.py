@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -55,12 +56,29 @@ def is_ours(path: Path) -> bool:
     return MARKER in head
 
 
-def template(name: str) -> str:
+COMMON = "# @DEVLOG_COMMON@"
+
+
+def _read(name: str) -> str:
     return resources.files("devlogd._hooks").joinpath(name).read_text(encoding="utf-8")
 
 
+def template(name: str) -> str:
+    """A hook's script with the functions both hooks share pasted in."""
+    return _read(name).replace(COMMON, _read("common.sh").rstrip("\n"))
+
+
+def sh_quote(text: str) -> str:
+    """``text`` as one single-quoted sh word, whatever it holds (quotes, ``$(…)``,
+    spaces, newlines): inside single quotes only ``'`` itself needs care."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 def render(name: str, devlog_bin: str, state_dir: str) -> str:
-    return template(name).replace("@DEVLOG_BIN@", devlog_bin).replace("@DEVLOG_STATE@", state_dir)
+    # Paths are data: each becomes one quoted word, never code (a repository at
+    # `/tmp/q'$(id>x)'q` must not run `id` on every commit).
+    values = {"BIN": sh_quote(devlog_bin), "STATE": sh_quote(state_dir)}
+    return re.sub(r"@DEVLOG_(BIN|STATE)@", lambda m: values[m.group(1)], template(name))
 
 
 def devlog_executable(repo: RepoPaths) -> str:
@@ -76,7 +94,7 @@ def devlog_executable(repo: RepoPaths) -> str:
         return str(Path(found).resolve())
     # Running as `python -m devlogd`: a two-line launcher for this very interpreter.
     launcher = repo.ensure_state_dir() / "devlog-bin"
-    launcher.write_text(f"#!/bin/sh\nexec '{sys.executable}' -m devlogd \"$@\"\n", encoding="utf-8")
+    launcher.write_text(f"#!/bin/sh\nexec {sh_quote(sys.executable)} -m devlogd \"$@\"\n", encoding="utf-8")
     launcher.chmod(0o755)
     return str(launcher)
 

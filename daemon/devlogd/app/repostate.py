@@ -31,6 +31,7 @@ T = TypeVar("T")
 DEBOUNCE = 0.1  # a commit touches several refs and logs; journal once, after it is done
 FLUSH_EVERY = 256  # beats between fsyncs while reconciling
 RETRY_FIRST, RETRY_MAX = 1.0, 60.0  # after a failed reconcile (disk full, read-only journal)
+LOCK_WAIT = 20.0  # for a backfill holding the journal; then say so in the status, and retry
 
 
 @dataclass
@@ -67,6 +68,9 @@ class RepoState:
         self._nudge_pending = False  # set from the watcher thread, cleared by the reconciler
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reconciled = threading.Event()
+        self._runs_started = 0  # reconciles begun and finished, so a request can wait for
+        self._runs_done = 0  # one that began after it
+        self._run_finished: asyncio.Condition | None = None
 
     # -- threads ------------------------------------------------------------------------
 
@@ -85,6 +89,7 @@ class RepoState:
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._nudged = asyncio.Event()
+        self._run_finished = asyncio.Condition()
 
     def nudge(self, reason: str = "") -> None:
         """Ask for a reconcile; safe from any thread (the watcher calls it)."""
@@ -120,9 +125,11 @@ class RepoState:
             # From here on a change may be missed by this reconcile, so it must nudge anew;
             # before, the watcher's thread skips waking the loop for every file git touches.
             self._nudge_pending = False
+            self._runs_started += 1
             try:
                 added = await self.in_git_thread(self.reconcile_once)
             except Exception as err:  # keep serving; report it, and try again later
+                await self._finished_run()
                 log.exception("reconcile failed")
                 message = str(err) if isinstance(err, DevlogError) else f"{type(err).__name__}: {err}"
                 self.activity.last_error = message
@@ -131,6 +138,7 @@ class RepoState:
                 self._schedule_retry()
                 continue
             self._retry_delay = RETRY_FIRST
+            await self._finished_run()
             for done in self.after_reconcile:
                 done()
             if added:
@@ -145,6 +153,31 @@ class RepoState:
     @property
     def reconciled_once(self) -> bool:
         return self._reconciled.is_set()
+
+    async def _finished_run(self) -> None:
+        assert self._run_finished is not None
+        async with self._run_finished:
+            self._runs_done = self._runs_started
+            self._run_finished.notify_all()
+
+    async def reconciled_now(self, timeout: float = 30.0) -> None:
+        """Wait for a reconcile that begins after this call, so an answer to a client
+        tells the branches as they are when it asked (not as the watcher last saw them).
+        After ``timeout`` (a reconcile waiting for a backfill's lock) what is known is it."""
+        if self._run_finished is None:
+            return
+        target = self._runs_started + 1
+        self.nudge("a client asked")
+        condition = self._run_finished
+
+        async def finished() -> None:
+            async with condition:
+                await condition.wait_for(lambda: self._runs_done >= target)
+
+        try:
+            await asyncio.wait_for(finished(), timeout)
+        except asyncio.TimeoutError:
+            log.warning("answering with the journal as it is: reconciling takes over %.0fs", timeout)
 
     async def wait_reconciled(self, timeout: float = 30.0) -> None:
         """Wait for the first reconcile, so a fresh client sees a complete journal."""
@@ -162,9 +195,12 @@ class RepoState:
             queued = take_queue(project.paths.queue)
             rewrites = queued.rewrites
             reader = project.reader
-            with project.journal.writer(since=self.journal) as writer:
+            with project.journal.writer(wait=LOCK_WAIT, since=self.journal) as writer:
                 tips = reader.local_tips()
                 walked, reachable_set = self._walk(tips, writer.state)
+                # A queued commit no branch reaches any more (amended, reset away before
+                # we looked) is journaled, so nothing is lost, but it is not part of the
+                # story: only what is reachable is shown.
                 extra = [sha for sha in queued.commits if sha not in reachable_set and reader.exists(sha)]
                 missing = [sha for sha in walked + extra if not writer.has(sha)]
                 self.activity.backlog, self.activity.done = len(missing), 0
@@ -175,7 +211,7 @@ class RepoState:
                 writer.flush()
             if added or rewrites or self.reachable is None or writer.state.size != self.journal.size:
                 self.journal = project.journal.refresh(writer.state)
-            self.reachable = reachable_set | set(extra)
+            self.reachable = reachable_set
             self._tips = tips
             self.activity.last_error = ""
         finally:

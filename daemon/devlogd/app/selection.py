@@ -53,7 +53,8 @@ def select_beats(project: Project, state: JournalState, since: str | None = None
     """
     beats = list(state.beats)
     if after_published and not since and not until and state.published is not None:
-        marker = next((b for b in beats if b.sha == state.published.until), None)
+        last = state.rewrites.get(state.published.until, state.published.until)  # amended since?
+        marker = next((b for b in beats if b.sha == last), None)
         if marker is not None:
             beats = [b for b in beats if b.time > marker.time]
     since_time = parse_date(since) if since else None
@@ -172,12 +173,8 @@ def visible_beats(state: JournalState, reachable: set[str] | None) -> list[Beat]
 
 def visible_journal(state: JournalState, reachable: set[str] | None) -> JournalState:
     """The journal as the user's branches see it: only beats of reachable commits."""
-    return JournalState(beats=visible_beats(state, reachable), published=state.published, notes=state.notes)
-
-
-def reachable_now(project: Project) -> set[str]:
-    reader = project.reader
-    return set(reader.reachable_shas(reader.local_tips()))
+    return JournalState(beats=visible_beats(state, reachable), published=state.published, notes=state.notes,
+                        rewrites=state.rewrites)  # the published marker follows an amend
 
 
 def scrub_beats(project: Project, beats: list[Beat]) -> list[Beat]:

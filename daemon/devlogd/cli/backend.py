@@ -185,27 +185,29 @@ class LocalBackend:
 
         display = _display(self.display)
         try:
-            state = journal_missing(self.project, display)
+            state, reachable = journal_missing(self.project, display)
         finally:
             if self.display is None:
                 display.finish()  # a view's own display: its summary, before the view is printed
-        return selection.visible_journal(state, selection.reachable_now(self.project))
+        return selection.visible_journal(state, reachable)
 
 
-def journal_missing(project: Project, display: Progress) -> JournalState:
-    """Journal what the branch has and the journal lacks; the journal as it then is (read
-    again only when something was added)."""
+def journal_missing(project: Project, display: Progress) -> tuple[JournalState, set[str]]:
+    """Journal what the branches reach and the journal lacks, as the daemon would (side
+    branches and merged work included); the journal as it then is (read again only when
+    something was added) and what is reachable."""
     display.phase("reading history", 0, 0)
-    shas = project.reader.first_parent_shas()
+    reader = project.reader
+    shas = reader.reachable_shas(reader.local_tips())
     state = project.journal.load()
-    if any(s not in state.own and s not in state.rewrites for s in shas):
-        backfill_with_progress(project, None, None, display)
+    if any(s not in state.own for s in shas):
+        backfill_with_progress(project, None, None, display, shas)
         state = project.journal.refresh(state)
-    return state
+    return state, set(shas)
 
 
 def backfill_with_progress(project: Project, spec: str | None, workers: int | None,
-                           display: Progress) -> BackfillResult:
+                           display: Progress, shas: list[str] | None = None) -> BackfillResult:
     """Backfill, shown as the "journaling" phase: the commits still to read, not those
     the journal already had."""
     from devlogd.app.backfill import backfill
@@ -218,7 +220,7 @@ def backfill_with_progress(project: Project, spec: str | None, workers: int | No
             base = done  # the first report: what was journaled before
         display.phase("journaling", done - base, total - base)
 
-    result = backfill(project, spec, progress, workers)
+    result = backfill(project, spec, progress, workers, shas)
     for error in result.errors[:20]:
         display.note(f"skipped {error}")
     return result

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from devlogd.errors import DaemonError
-from devlogd.handoff import daemon_command
+from devlogd.handoff import daemon_command, read_pid_file
 from devlogd.paths import RepoPaths
 from devlogd.protocol import FrameBuffer, FrameError, ProtocolError, RequestFailed, failure_from_reply, frame
+from devlogd.statefiles import check_private_dir, open_state_file
 
 Notification = Callable[[str, Any], None]
 
@@ -85,6 +86,8 @@ class Connection:
             chunk = self.sock.recv(65536)
         except socket.timeout as err:
             raise DaemonError("the daemon did not answer in time") from err
+        except OSError as err:  # it died mid-answer (killed, out of memory)
+            raise DaemonError(f"the daemon closed the connection ({err.strerror or err})") from err
         if not chunk:
             raise DaemonError("the daemon closed the connection")
         self._frames.feed(chunk)
@@ -141,7 +144,9 @@ def start_daemon(paths: RepoPaths, wait: float = 10.0) -> None:
     once, never after the whole wait."""
     directory = paths.workdir or paths.common_dir
     log_path = paths.ensure_state_dir() / "daemon.start.log"
-    with open(log_path, "ab") as log:
+    if paths.socket.parent.exists():  # one the daemon would refuse: say so now, not in 10 s
+        check_private_dir(paths.socket.parent, tighten=False)
+    with os.fdopen(open_state_file(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT), "ab") as log:
         offset = log.tell()
         daemon = subprocess.Popen(
             daemon_command([sys.executable, "-m", "devlogd"], directory),
@@ -204,10 +209,8 @@ def connect_or_start(paths: RepoPaths, timeout: float | None = 30.0,
 
 
 def started_message(paths: RepoPaths) -> str:
-    try:
-        pid = f" (pid {int(paths.daemon_pid.read_text().strip())})"
-    except (OSError, ValueError):
-        pid = ""
+    running = read_pid_file(paths.daemon_pid)
+    pid = f" (pid {running})" if running is not None else ""
     return (f"devlog: started a background daemon for this repository{pid}: it journals each "
             "new commit and exits when idle; `devlog daemon stop` ends it now")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -304,6 +305,8 @@ def _daemon_run(directory: Path, paths: RepoPaths, quiet: bool) -> int:
     from devlogd.server.lsp import serve_connection
 
     paths.ensure_state_dir()
+    os.umask(0o077)  # everything the daemon writes (its log quotes repository content) is private
+    _check_log_file(paths.daemon_log)
     handler = logging.handlers.RotatingFileHandler(paths.daemon_log, maxBytes=1 << 20, backupCount=3)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
@@ -317,8 +320,19 @@ def _daemon_run(directory: Path, paths: RepoPaths, quiet: bool) -> int:
     return run_daemon(_project(directory), serve_connection)
 
 
+def _check_log_file(path: Path) -> None:
+    """The log is opened by name (it rotates): a link there is refused first, and a log an
+    older devlog left readable by others is made private."""
+    from devlogd.statefiles import open_state_file
+
+    fd = open_state_file(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 def _daemon_stop(paths: RepoPaths) -> int:
-    import os
     import signal
     import time
 

@@ -15,10 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import msgspec
+
 from devlogd.config import BeatRule
+from devlogd.models import Beat, CommitFacts, FileChange, Stats
+from devlogd.patterns import Searcher, user_regex
 from devlogd.pipeline.ignore import PathFilter
 from devlogd.pipeline.reasons import TRAILERS, tell_reasons
-from devlogd.models import Beat, CommitFacts, FileChange, Stats
 
 _CONVENTIONAL = r"(?:\([^)]*\))?!?:"
 
@@ -61,19 +64,29 @@ DEFAULT_RULES: tuple[BeatRule, ...] = (
     BeatRule(kind="build", message=r"\b(?:ci|build|deps|dependenc(?:y|ies)|bump\w*|upgrad\w+|packag\w+|release)\b"),
 )
 
+# Commit messages are repository content: each pattern here takes time linear in its
+# input on Python's backtracking engine (possessive runs, starts only where a match can
+# start), and reads at most MESSAGE_LIMIT characters of a message (a subject, SUBJECT_LIMIT).
+MESSAGE_LIMIT = 20_000
+SUBJECT_LIMIT = 1_000
+
+# The leading punctuation is taken possessively: a subject of dots alone is low-signal
+# (the empty middle), and a thousand dots before a word are never re-split.
 _LOW_SIGNAL = re.compile(
-    r"^\W*(?:wip|idk|fix(?:es|ed)?|update[sd]?|changes?|stuff|misc|tmp|temp|tests?|asdf\w*|minor|"
-    r"cleanup|more|again|oops|whoops\w*|done|save|commit|sync|tweaks?|progress|work|small fix(?:es)?|"
-    r"(?:oops|whoops\w*|fix|typo|again|same)\s*(?:x\d+|\d+|again)|"
-    r"[a-z]|x+|\.+|-+|\?+|ok|yolo|foo|bar|blah|hmm+|ugh|try|trying|whatever|stuff and things|"
+    r"^\W*+(?:wip|idk|fix(?:es|ed)?|update[sd]?|changes?|stuff|misc|tmp|temp|tests?|asdf\w*+|minor|"
+    r"cleanup|more|again|oops|whoops\w*+|done|save|commit|sync|tweaks?|progress|work|small fix(?:es)?|"
+    r"(?:oops|whoops\w*+|fix|typo|again|same)\s*+(?:x\d++|\d++|again)|"
+    r"[a-z]|x++|ok|yolo|foo|bar|blah|hmm++|ugh|try|trying|whatever|stuff and things|"
     r"more stuff|some changes|initial|first|init|initial commit|first commit|"
     # What a forge's web editor writes when the author writes nothing.
-    r"add files via upload|(?:update|create|delete|rename|edit(?:ed)?)\s+[\w./-]+|"
-    r"update and rename [\w./-]+ to [\w./-]+|rename [\w./-]+ to [\w./-]+)\W*$",
+    r"add files via upload|(?:update|create|delete|rename|edit(?:ed)?)\s++[\w./-]++|"
+    r"update and rename [\w./-]++ to [\w./-]++|rename [\w./-]++ to [\w./-]++)?\W*+$",
     re.IGNORECASE,
 )
-_PREFIX = re.compile(r"^(?:\w+)(?:\([^)]*\))?!?:\s*")
-_PR_SUFFIX = re.compile(r"\s*\((?:#\d+|[\w-]+/[\w-]+#\d+)\)\s*$|\s*\[(?:skip ci|ci skip|no ci)\]", re.IGNORECASE)
+_PREFIX = re.compile(r"^\w++(?:\([^)]*+\))?!?:\s*+")
+# (?<!\s): blanks are tried from the first of a run only, not again from each one.
+_PR_SUFFIX = re.compile(r"(?<!\s)\s*+(?:\((?:#\d++|[\w-]++/[\w-]++#\d++)\)\s*+$|\[(?:skip ci|ci skip|no ci)\])",
+                        re.IGNORECASE)
 
 
 _KIND_WEIGHT = {
@@ -85,7 +98,7 @@ _KIND_WEIGHT = {
 @dataclass(frozen=True)
 class _Compiled:
     rule: BeatRule
-    message: re.Pattern[str] | None
+    message: Searcher | None
     paths: PathFilter | None
 
     def matches(self, facts: CommitFacts) -> bool:
@@ -101,11 +114,22 @@ class _Compiled:
 def _compile_rules(rules: tuple[BeatRule, ...]) -> tuple[_Compiled, ...]:
     """Rules are compiled once per table, not once per commit (backfill classifies thousands)."""
     return tuple(
-        _Compiled(rule,
-                  re.compile(rule.message, re.IGNORECASE | re.MULTILINE) if rule.message is not None else None,
-                  PathFilter(rule.paths) if rule.paths is not None else None)
+        _Compiled(rule, _message_pattern(rule), PathFilter(rule.paths) if rule.paths is not None else None)
         for rule in rules
     )
+
+
+_BUILT_IN = frozenset(DEFAULT_RULES)
+
+
+def _message_pattern(rule: BeatRule) -> Searcher | None:
+    """The built-in table's patterns (written for linear time, see bench/regex.py) on
+    Python's engine; anyone else's on RE2, where no pattern can take more than linear time."""
+    if rule.message is None:
+        return None
+    if rule in _BUILT_IN:
+        return re.compile(rule.message, re.IGNORECASE | re.MULTILINE)
+    return user_regex(rule.message, "[[beats.rules]] message")
 
 
 def classify(facts: CommitFacts, rules: Sequence[BeatRule] = DEFAULT_RULES) -> tuple[str, BeatRule | None]:
@@ -137,8 +161,10 @@ def is_low_signal(subject: str) -> bool:
 
 
 def make_beat(facts: CommitFacts, rules: Sequence[BeatRule] = DEFAULT_RULES, branch: str = "") -> Beat:
+    if len(facts.message) > MESSAGE_LIMIT:  # what a beat keeps of a message is far less
+        facts = msgspec.structs.replace(facts, message=facts.message[:MESSAGE_LIMIT])
     kind, rule = classify(facts, rules)
-    subject = facts.subject
+    subject = facts.subject[:SUBJECT_LIMIT]
     low_signal = is_low_signal(_PREFIX.sub("", subject))
     headline = diff_headline(facts) if low_signal else clean_subject(subject)
     told = tell_reasons(facts.body, headline, kind)

@@ -17,46 +17,56 @@ from devlogd.pipeline.excerpts import file_kind, telling_window
 
 # Definitions and constants, written once and compiled for a single line and for the
 # added (+) and removed (-) lines of a whole patch, scanned in one pass.
+#
+# Repository content is hostile input and these run on Python's backtracking engine, so
+# every pattern is written to take time linear in its input: runs of blanks and names are
+# possessive (*+, ++: never given back to be tried another way), no quantified group
+# holds another quantifier over the same characters, and free text (a type annotation) has
+# a bounded length. bench/regex.py prints the worst case over pathological inputs.
 _DEF_BODY = r"""(?:
-        (?:export[ \t]+)?(?:default[ \t]+)?(?:async[ \t]+)?(?:def|function\*?|fn|func|sub|proc|defn|defun|module)[ \t]+
-            (?:\([^)\n]*\)[ \t]*)?(?P<func>[A-Za-z_$][\w$]*[!?]?)
-      | (?:export[ \t]+)?(?:pub(?:\([^)\n]*\))?[ \t]+)?(?:abstract[ \t]+|final[ \t]+|sealed[ \t]+|data[ \t]+)?
-            (?:class|trait|interface|protocol|record|object|impl|type)[ \t]+
-            (?P<type>[A-Z_a-z][\w]*)
-      | (?:export[ \t]+)?(?:pub(?:\([^)\n]*\))?[ \t]+)?(?:typedef[ \t]+)?(?:struct|enum|union)[ \t]+
-            (?P<record>[A-Z_a-z][\w]*)(?![ \t]*[*&]?[ \t]*[A-Za-z_(])  # `struct x {`, not `struct x *p`
-      | (?:export[ \t]+)?(?:const|let|var)[ \t]+(?P<arrow>[A-Za-z_$][\w$]*)[ \t]*(?::[^=\n]+)?=[ \t]*(?:async[ \t]*)?
-            (?:\([^)\n]*\)|[A-Za-z_$][\w$]*)[ \t]*=>
-      | (?P<shell>[A-Za-z_][\w-]*)[ \t]*\(\)[ \t]*\{
+        (?:export[ \t]++)?(?:default[ \t]++)?(?:async[ \t]++)?(?:def|function\*?|fn|func|sub|proc|defn|defun|module)[ \t]++
+            (?:\([^)\n]*+\)[ \t]*+)?(?P<func>[A-Za-z_$][\w$]*+[!?]?)
+      | (?:export[ \t]++)?(?:pub(?:\([^)\n]*+\))?[ \t]++)?(?:abstract[ \t]++|final[ \t]++|sealed[ \t]++|data[ \t]++)?
+            (?:class|trait|interface|protocol|record|object|impl|type)[ \t]++
+            (?P<type>[A-Z_a-z]\w*+)
+      | (?:export[ \t]++)?(?:pub(?:\([^)\n]*+\))?[ \t]++)?(?:typedef[ \t]++)?(?:struct|enum|union)[ \t]++
+            (?P<record>[A-Z_a-z]\w*+)(?![ \t]*+[*&]?+[ \t]*+[A-Za-z_(])  # `struct x {`, not `struct x *p`
+      | (?:export[ \t]++)?(?:const|let|var)[ \t]++(?P<arrow>[A-Za-z_$][\w$]*+)[ \t]*+(?::[^=\n]{1,80})?=[ \t]*+(?:async[ \t]*+)?
+            (?:\([^)\n]*+\)|[A-Za-z_$][\w$]*+)[ \t]*+=>
+      | (?P<shell>[A-Za-z_][\w-]*+)[ \t]*+\(\)[ \t]*+\{
     )"""
-_CONST_BODY = r"""(?:export[ \t]+)?(?:pub[ \t]+)?(?:static[ \t]+)?(?:final[ \t]+)?(?:const(?:expr)?[ \t]+|readonly[ \t]+)?
-        (?:[A-Za-z_][\w<>]*[ \t]+)??
-        (?P<name>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,}[0-9]*)[ \t]*(?::[ \t]*[\w\[\]<>., ]+?)?[ \t]*:?=[ \t]*
-        (?P<value>-?\d[\d_.,]*(?:e-?\d+)?[ \t]*(?:\*[ \t]*\d[\d_]*)*[a-zA-Z%]{0,3}|"[^"\n]{1,40}"|'[^'\n]{1,40}'|True|False|true|false)
-        [ \t]*[;,]?[ \t]*(?:\#[^\n]*|//[^\n]*)?$"""
-_DEFINE_BODY = r"[ \t]*\#[ \t]*define[ \t]+(?P<name>[A-Z][A-Z0-9_]{2,})[ \t]+(?P<value>\S[^\n]{0,39})$"
+_CONST_BODY = r"""(?:export[ \t]++)?(?:pub[ \t]++)?(?:static[ \t]++)?(?:final[ \t]++)?(?:const(?:expr)?[ \t]++|readonly[ \t]++)?
+        (?:[A-Za-z_][\w<>]*+[ \t]++)??
+        (?P<name>[A-Z][A-Z0-9]*+(?:_[A-Z0-9]++)++|[A-Z]{3,}+[0-9]*+)[ \t]*+(?::[ \t]*+[\w\[\]<>., ]{1,60}?)?[ \t]*+:?=[ \t]*+
+        (?P<value>-?\d[\d_.,]*+(?:e-?\d++)?[ \t]*+(?:\*[ \t]*+\d[\d_]*+)*+[a-zA-Z%]{0,3}+|"[^"\n]{1,40}"|'[^'\n]{1,40}'|True|False|true|false)
+        [ \t]*+[;,]?[ \t]*+(?:\#[^\n]*+|//[^\n]*+)?$"""
+_DEFINE_BODY = r"[ \t]*+\#[ \t]*+define[ \t]++(?P<name>[A-Z][A-Z0-9_]{2,}+)[ \t]++(?P<value>\S[^\n]{0,39})$"
 
 # After the indentation, the lookahead makes a line that cannot start a definition fail at
-# once; without it the engine gives back the indentation one blank at a time and retries
-# every alternative at each step, which made these scans 4-5x slower on indented code.
-_INDENT = r"[ \t]*(?=[A-Za-z_])"
-_LINE_START = r"^[ \t+]*(?=[A-Za-z_])"  # one line, with or without its diff "+"
+# once. A line longer than LINE_LIMIT characters (minified code, data) is not read for
+# names: the lookahead that checks it costs one pass over its first characters.
+LINE_LIMIT = 400
+_SHORT_LINE = rf"(?=[^\n]{{0,{LINE_LIMIT}}}(?:\n|\Z))"
+_INDENT = r"[ \t]*+(?=[A-Za-z_])"
+_LINE_START = r"^[ \t+]*+(?=[A-Za-z_])"  # one line, with or without its diff "+"
 _DEFINITION = re.compile(_LINE_START + _DEF_BODY, re.VERBOSE)
 _CONSTANT = re.compile(_LINE_START + _CONST_BODY, re.VERBOSE)
-_DEFINE = re.compile(r"^[ \t+]*" + _DEFINE_BODY)
+_DEFINE = re.compile(r"^[ \t+]*+" + _DEFINE_BODY)
 # A literal "\n+" prefix (not "^+") lets the regex engine skip to candidate lines instead of
 # trying every position; the patch body is scanned with a leading newline for that reason.
 # Added lines are scanned once for definitions and constants together.
-_ADDED = re.compile(r"\n\+" + _INDENT + "(?:" + _DEF_BODY + "|" + _CONST_BODY + ")", re.VERBOSE | re.MULTILINE)
-_REMOVED_DEF = re.compile(r"\n-" + _INDENT + _DEF_BODY, re.VERBOSE | re.MULTILINE)
-_ADDED_DEFINE = re.compile(r"\n\+" + _DEFINE_BODY, re.MULTILINE)
+_ADDED = re.compile(r"\n\+" + _SHORT_LINE + _INDENT + "(?:" + _DEF_BODY + "|" + _CONST_BODY + ")",
+                    re.VERBOSE | re.MULTILINE)
+_REMOVED_DEF = re.compile(r"\n-" + _SHORT_LINE + _INDENT + _DEF_BODY, re.VERBOSE | re.MULTILINE)
+_ADDED_DEFINE = re.compile(r"\n\+" + _SHORT_LINE + _DEFINE_BODY, re.MULTILINE)
 # C and its kin name a function without a keyword: `name(args)` then `{` on the next line
-# (the GNU style), or `type name(args) {` on one line.
-_C_FUNCTION = re.compile(r"\n\+(?P<cfunc>[A-Za-z_]\w{0,60})\([^;\n{}]{0,200}\)[ \t]*\n\+\{"
-                         r"|\n\+(?:(?:static|inline|extern|const|unsigned|signed|struct)[ \t]+){0,3}"
-                         r"[A-Za-z_]\w{0,40}[ \t]*[*&]{0,2}[ \t]*(?P<cfunc1>[A-Za-z_]\w{0,60})\([^;\n{}]{0,200}\)[ \t]*\{[ \t]*(?=\n)")
+# (the GNU style), or `type name(args) {` on one line. Every run is possessive or bounded.
+_C_FUNCTION = re.compile(r"\n\+" + _SHORT_LINE + r"(?P<cfunc>[A-Za-z_]\w{0,60}+)\([^;\n{}]{0,200}\)[ \t]*+\n\+\{"
+                         r"|\n\+" + _SHORT_LINE + r"(?:(?:static|inline|extern|const|unsigned|signed|struct)[ \t]++){0,3}+"
+                         r"[A-Za-z_]\w{0,40}+[ \t]*+[*&]{0,2}+[ \t]*+(?P<cfunc1>[A-Za-z_]\w{0,60}+)\([^;\n{}]{0,200}\)"
+                         r"[ \t]*+\{[ \t]*+(?=\n)")
 _C_FAMILY = re.compile(r"\.(?:c|h|cc|cpp|cxx|hpp|hh|m|mm|cu|ino)$")
-_HUNK_HEADER = re.compile(r"\n@@ [^\n]*?@@ ?([^\n]*)\n")  # scanned with a leading newline too
+_HUNK_HEADER = re.compile(r"\n@@ [^\n]*?@@ ?([^\n]*+)\n")  # scanned with a leading newline too
 
 _KEYWORDS = frozenset(
     "if for while return else elif switch case do try catch with not and or new self this "
@@ -64,10 +74,11 @@ _KEYWORDS = frozenset(
 )
 
 _HEADER_NAME = re.compile(
-    r"(?:def|function\*?|fn|func|class|struct|enum|trait|interface|impl|module|sub|type)\s+"
-    r"(?:\([^)]*\)\s*)?([A-Za-z_$][\w$]*)"
+    r"(?:def|function\*?|fn|func|class|struct|enum|trait|interface|impl|module|sub|type)\s++"
+    r"(?:\([^)]*+\)\s*+)?([A-Za-z_$][\w$]*+)"
 )
-_HEADER_CALLISH = re.compile(r"([A-Za-z_$][\w$:.]*)\s*\(")
+# Only where a name starts: tried inside a long name, every start would rescan its rest.
+_HEADER_CALLISH = re.compile(r"(?<![\w$:.])([A-Za-z_$][\w$:.]*+)\s*+\(")
 
 
 @dataclass
@@ -268,9 +279,10 @@ _UNITS = (
     r"times|percent|items?|rows?|columns?|tokens?|calls?|threads?|workers?|cores?|"
     r"users?|steps?|retries|attempts?|pages?|entries|records?|px\b|dpi|Hz|kHz|MHz|GHz"
 )
-_NUMBER = re.compile(rf"(?<![\w.#/-])(\d[\d,]*(?:\.\d+)?)\s?({_UNITS})", re.IGNORECASE)
+# Not inside a longer number ("1,1,1,..." would otherwise restart at every digit).
+_NUMBER = re.compile(rf"(?<![\w.#/,-])(\d[\d,]*+(?:\.\d++)?)\s?({_UNITS})", re.IGNORECASE)
 _FROM_TO = re.compile(
-    r"\bfrom\s+(\d[\d,.]*\s?[a-zA-Z%]{0,8})\s+to\s+(\d[\d,.]*\s?[a-zA-Z%]{0,8})", re.IGNORECASE
+    r"\bfrom\s++(\d[\d,.]*+\s?[a-zA-Z%]{0,8})\s++to\s++(\d[\d,.]*+\s?[a-zA-Z%]{0,8})", re.IGNORECASE
 )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from devlogd.config import read_config_bytes
 from devlogd.errors import ConfigError
+from devlogd.patterns import Matcher, translated_glob
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ SENSITIVE_CONTENT = (
 
 @dataclass(frozen=True)
 class _Pattern:
-    regex: re.Pattern[str]
+    regex: Matcher  # on RE2: a .devlogignore line like "*a*a*a*a*b" comes from the repository
     negated: bool
     dir_only: bool
 
@@ -116,7 +117,11 @@ def _compile(line: str) -> _Pattern | None:
         line = line[1:]
     dir_only = line.endswith("/")
     body = _translate(line.rstrip("/"))
-    return _Pattern(re.compile(body + r"\Z"), negated, dir_only)
+    regex = translated_glob(body + r"\z")
+    if regex is None:
+        log.warning("ignored a pattern devlog cannot read: %r", line)
+        return None
+    return _Pattern(regex, negated, dir_only)
 
 
 class PathFilter:

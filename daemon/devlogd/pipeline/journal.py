@@ -5,13 +5,12 @@
   bytes are kept in ``journal.torn`` rather than thrown away.
 * A corrupt line elsewhere is skipped when reading, reported, and left in place.
 * A sha already journaled is never appended twice.
-* Rewrite records (amend, rebase) re-key beats so no moment is told twice.
+* Rewrite records (amend, rebase) say which commit became which; they never hide a beat
+  (what is reachable decides what is told, see :func:`_apply_all`).
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import gc
 import logging
 import os
@@ -21,12 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import IO
 
 import msgspec
 
 from devlogd.errors import JournalError
 from devlogd.models import SCHEMA_VERSION, Beat, Enriched, Note, Published, Record, Rewrite
+from devlogd.statefiles import check_private_dir, exclusive_lock, open_state_file
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +105,17 @@ def _only_beats(records: list[Record]) -> JournalState | None:
 
 
 def _apply_all(records: Iterable[Record]) -> JournalState:
+    """Every beat, once (the first record of a sha wins), with its retelling applied.
+
+    A rewrite record (amend, rebase) never removes, hides or re-keys a beat: which beats
+    tell the story is decided by what is reachable from the branches, and git's map of
+    old to new commits can say otherwise. A rebase that replays a commit unchanged maps
+    it to itself; a commit rewritten on one branch can still be on another. The map only
+    lets a retelling and the published marker follow a commit to its newest form.
+    """
     state = JournalState()
     by_sha: dict[str, int] = {}
-    beats: list[Beat | None] = []
+    beats: list[Beat] = []
     enrichments: dict[str, Enriched] = {}
     for record in records:
         if record.v > SCHEMA_VERSION:
@@ -120,46 +127,40 @@ def _apply_all(records: Iterable[Record]) -> JournalState:
             beats.append(record)
         elif isinstance(record, Rewrite):
             for old, new in record.pairs:
-                state.rewrites[old] = new
+                if old != new:
+                    state.rewrites[old] = new
         elif isinstance(record, Published):
             state.published = record
         elif isinstance(record, Enriched):
             enrichments[record.sha] = record
         elif isinstance(record, Note):
             state.notes.append(record)
-    for sha, told in enrichments.items():  # before re-keying: an amended beat keeps its retelling
-        index = by_sha.get(sha)
-        if index is not None and beats[index] is not None:
-            beats[index] = _enriched(beats[index], told)  # type: ignore[arg-type]
-    state.own = set(by_sha)
     # Follow chains (amended twice: a -> b -> c) so every old sha points at the newest.
     for old in list(state.rewrites):
         state.rewrites[old] = _final(state.rewrites, old)
-    for old, new in state.rewrites.items():
-        index = by_sha.get(old)
-        if index is None or beats[index] is None:
-            continue
-        if new in by_sha or old == new:
-            beats[index] = None  # the new commit has its own beat
-        else:
-            moved = msgspec.structs.replace(beats[index], sha=new)  # type: ignore[type-var]
-            beats[index] = moved
-            by_sha[new] = index
-    state.beats = [b for b in beats if b is not None]
+    for old, new in state.rewrites.items():  # an amended commit keeps its retelling
+        if old in enrichments and new not in enrichments:
+            enrichments[new] = enrichments[old]
+    for sha, told in enrichments.items():
+        index = by_sha.get(sha)
+        if index is not None:
+            beats[index] = _enriched(beats[index], told)
+    state.own = set(by_sha)
+    state.beats = beats
     return state
 
 
 def _appended(base: JournalState, new: list[Record]) -> JournalState | None:
     """``base`` followed by ``new`` when ``new`` holds only beats of commits it has never
     seen (what the daemon appends after a commit); None when the records must be applied
-    from the start (a rewrite, a retelling, a beat for a sha some beat was re-keyed to)."""
-    told = set(map(_SHA, base.beats))
+    from the start (a rewrite, a retelling, a duplicate)."""
+    told = set(base.own)
     added: list[Beat] = []
     for record in new:
         if not isinstance(record, Beat) or record.v > SCHEMA_VERSION:
             return None
         sha = record.sha
-        if sha in base.own or sha in base.rewrites or sha in told:
+        if sha in told:
             return None
         told.add(sha)
         added.append(record)
@@ -200,7 +201,7 @@ class Journal:
             except FileNotFoundError:
                 return JournalState()
         try:
-            with open(self.path, "rb") as handle:
+            with os.fdopen(open_state_file(self.path, os.O_RDONLY), "rb") as handle:
                 handle.seek(start)
                 data = handle.read()
         except FileNotFoundError:
@@ -233,11 +234,13 @@ class Journal:
         return state
 
     @contextmanager
-    def writer(self, wait: bool = True, since: JournalState | None = None) -> Iterator[JournalWriter]:
-        """Hold the journal for appending. ``since``, a state read earlier, saves reading
-        again what it already holds."""
+    def writer(self, wait: float | None = None, since: JournalState | None = None) -> Iterator[JournalWriter]:
+        """Hold the journal for appending. ``wait``: seconds to wait for another devlog
+        process to finish with it (None: as long as it lives). ``since``, a state read
+        earlier, saves reading again what it already holds."""
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with _locked(self.lock_path, wait):
+        check_private_dir(self.path.parent)
+        with exclusive_lock(self.lock_path, "the journal", wait):
             self._repair_tail()
             writer = JournalWriter(self.path, self.refresh(since))
             try:
@@ -247,7 +250,7 @@ class Journal:
 
     def _repair_tail(self) -> None:
         try:
-            with open(self.path, "rb+") as handle:
+            with os.fdopen(open_state_file(self.path, os.O_RDWR), "rb+") as handle:
                 size = handle.seek(0, os.SEEK_END)
                 if size == 0:
                     return
@@ -274,24 +277,8 @@ class Journal:
 
 
 def _keep_torn(path: Path, tail: bytes) -> None:
-    with open(path.with_suffix(".torn"), "ab") as torn:
+    with os.fdopen(open_state_file(path.with_suffix(".torn"), os.O_WRONLY | os.O_APPEND | os.O_CREAT), "ab") as torn:
         torn.write(tail + b"\n")
-
-
-@contextmanager
-def _locked(lock_path: Path, wait: bool) -> Iterator[IO[bytes]]:
-    handle = open(lock_path, "ab+")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as err:
-            if err.errno not in (errno.EAGAIN, errno.EACCES) or not wait:
-                raise JournalError(f"the journal is locked by another devlog process ({lock_path})") from err
-            log.info("waiting for another devlog process to release the journal")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        yield handle
-    finally:
-        handle.close()
 
 
 class JournalWriter:
@@ -300,10 +287,9 @@ class JournalWriter:
     def __init__(self, path: Path, state: JournalState) -> None:
         self.path = path
         self.state = state
-        # A re-keyed beat does not count as journaled: its new commit still gets its own.
-        self.known: set[str] = state.own | set(state.rewrites)
+        self.known: set[str] = set(state.own)
         self._pending: list[bytes] = []
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._fd = open_state_file(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
 
     def has(self, sha: str) -> bool:
         return sha in self.known

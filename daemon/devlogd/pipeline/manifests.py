@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 # File name -> the regex that finds one dependency's name on an added line (group "name").
-_PY_REQ = re.compile(r"^\+[ \t]*(?P<name>[A-Za-z][A-Za-z0-9._-]{0,60})[ \t]*(?:\[[^\]\n]{0,40}\])?[ \t]*(?:[=<>~!]=?|;|$)", re.MULTILINE)
+_PY_REQ = re.compile(r"^\+[ \t]*+(?P<name>[A-Za-z][A-Za-z0-9._-]{0,60}+)[ \t]*+(?:\[[^\]\n]{0,40}+\])?[ \t]*+(?:[=<>~!]=?|;|$)",
+                     re.MULTILINE)
 _PY_PROJECT = re.compile(r"^\+[ \t]*[\"'](?P<name>[A-Za-z][A-Za-z0-9._-]{0,60})[ \t]*(?:\[[^\]\n]{0,40}\])?[ \t]*(?:[=<>~!]=?[^\"'\n]{0,40})?[ \t]*(?:;[^\"'\n]{0,60})?[\"'],?[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
 _POETRY = re.compile(r"^\+[ \t]*(?P<name>[A-Za-z][A-Za-z0-9._-]{0,60})[ \t]*=[ \t]*(?:[\"'][\^~>=<*\d][^\"'\n]{0,30}[\"']|\{[^}\n]{0,80}version[^}\n]{0,80}\})", re.MULTILINE)
 _NPM = re.compile(r"^\+[ \t]*\"(?P<name>(?:@[a-z0-9._-]{1,40}/)?[a-z0-9][a-z0-9._-]{0,60})\"[ \t]*:[ \t]*\"(?:[\^~>=<]|\d|workspace:|npm:|git)[^\"\n]{0,60}\",?[ \t]*$", re.MULTILINE)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 TRAILERS = re.compile(r"^(?:[A-Z][\w-]+-by|Co-authored-by|Change-Id|Fixes|Closes|Refs|See-also|Link|Bug|"
-                      r"Reviewed-on|Cc|Acked-by|Tested-by):.*$", re.MULTILINE)
+                      r"Reviewed-on|Cc|Acked-by|Tested-by):.*+$", re.MULTILINE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(])|\n{2,}|\n(?=[-*•] )")
 _WHY = re.compile(r"\b(?:because|so that|so we|so it|in order to|to avoid|to prevent|to make|to allow|otherwise|"
                   r"since|needed|need to|was causing|caused by|motivat\w+|the goal|to support|prepare for)\b", re.I)
@@ -23,8 +23,9 @@ _TENSION = re.compile(r"\b(?:bug|crash\w*|fail\w*|broke\w*|broken|error\w*|wrong
 _INSIGHT = re.compile(r"\b(?:turns out|turned out|realiz\w+|realis\w+|the trick|the key|key insight|instead of|"
                       r"root cause|it was|lesson|learned|learnt|actually|apparently|the fix|the problem was|"
                       r"the issue was|discover\w+|noticed|found that|which means|this means|by \w+ing)\b", re.I)
-_REFERENCE = re.compile(r"(?:\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?|refs?|see|re|part of|related to)\b[:\s]*)?"
-                        r"(?:[\w.-]+/[\w.-]+)?#\d+|https?://\S+|\bgh-\d+\b", re.I)
+# A repository name is tried only from the start of its run: linear in the text.
+_REFERENCE = re.compile(r"(?:\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?|refs?|see|re|part of|related to)\b[:\s]*+)?"
+                        r"(?:(?<![\w.-])[\w.-]++/[\w.-]++)?#\d++|https?://\S++|\bgh-\d++\b", re.I)
 _FILLER = re.compile(r"^\W*(?:ugh+|argh+|oops|whoops(?:ie)?|meh|lol|hmm+|yay|phew|ok(?:ay)?|done|wip|lgtm|"
                      r"thanks?(?: you)?(?: for [^.!?]*)?|cheers|sorry|please [^.!?]*|hi|hello|hey|"
                      r"same as before|as discussed|see above|see below|see title|title says it all)\W*$", re.I)

@@ -10,22 +10,23 @@ after ``idle_timeout`` seconds with no clients and no events.
 from __future__ import annotations
 
 import asyncio
-import errno
-import fcntl
 import logging
 import os
 import signal
 import socket
 import struct
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from devlogd.app.project import Project
 from devlogd.app.repostate import RepoState
 from devlogd.errors import DaemonError
+from devlogd.handoff import read_pid_file, write_pid_file
 from devlogd.paths import RepoPaths
+from devlogd.statefiles import check_private_dir, lock_or_none, unlock
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def peer_uid(sock: socket.socket) -> int:
 
 def prepare_socket_path(path: Path) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
+    check_private_dir(path.parent)  # a folder someone else made (under /tmp) is refused
     try:
         path.unlink()  # stale: we hold the lock, so no live daemon owns it
     except FileNotFoundError:
@@ -152,34 +153,18 @@ def _remove_quietly(path: Path) -> None:
 
 # -- lifecycle -------------------------------------------------------------------------
 
-def acquire_lock(paths: RepoPaths) -> IO[bytes] | None:
+def acquire_lock(paths: RepoPaths) -> int | None:
     """The daemon lock, or None when another daemon holds it."""
     paths.ensure_state_dir()
-    handle = open(paths.daemon_lock, "ab+")
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return lock_or_none(paths.daemon_lock)
     except OSError as err:
-        handle.close()
-        if err.errno in (errno.EAGAIN, errno.EACCES):
-            return None
         raise DaemonError(f"cannot lock {paths.daemon_lock}: {err.strerror}") from err
-    return handle
 
 
 def read_pid(paths: RepoPaths) -> int | None:
-    try:
-        pid = int(paths.daemon_pid.read_text().strip() or 0)
-    except (OSError, ValueError):
-        return None
-    if pid <= 0:
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return None  # alive, but not ours
-    return pid
+    """The running daemon's pid, confirmed (see :func:`handoff.read_pid_file`)."""
+    return read_pid_file(paths.daemon_pid)
 
 
 def run_daemon(project: Project, serve: Serve) -> int:
@@ -196,9 +181,29 @@ def run_daemon(project: Project, serve: Serve) -> int:
     except OSError:
         pass
     try:
-        pid_file.write_text(f"{os.getpid()}\n")
+        write_pid_file(pid_file, os.getpid())
         asyncio.run(Daemon(project, serve).run())
     finally:
         _remove_quietly(pid_file)
-        lock.close()
+        unlock(lock)
+    _leave_stuck_threads()
     return 0
+
+
+STOP_GRACE = 3.0  # seconds a stopping daemon gives its threads to finish
+
+
+def _leave_stuck_threads() -> None:
+    """A stop must stop: work still running in a thread after a short grace (a reconcile
+    waiting for a backfill's lock, a model call mid-stream) is abandoned, not waited for
+    at exit. Nothing is lost: what it had not journaled, the next reconcile finds."""
+    deadline = time.monotonic() + STOP_GRACE
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is not current and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in threading.enumerate() if t is not current and not t.daemon and t.is_alive()]
+    if stuck:
+        log.warning("stopped with work still running in %s", ", ".join(stuck))
+        logging.shutdown()
+        os._exit(0)

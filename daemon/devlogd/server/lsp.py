@@ -32,7 +32,7 @@ from devlogd import __version__, protocol
 from devlogd.app import drafts, notes, selection
 from devlogd.app.repostate import RepoState
 from devlogd.app.status import status_summary
-from devlogd.errors import DevlogError
+from devlogd.errors import Cancelled, DevlogError
 from devlogd.models import Beat
 from devlogd.pipeline.journal import JournalState
 from devlogd.protocol import (BeatsQuery, CredentialsParams, DraftOptions, DraftPhase, DraftText,
@@ -67,6 +67,15 @@ class DevlogServer(LanguageServer):
         # Credentials an editor or terminal hands over: this connection's, in memory only.
         self.api_key: str | None = None
         self.base_url: str | None = None
+        self.drafts: set[threading.Event] = set()  # the cancel flags of this client's drafts
+
+    def abandon(self) -> None:
+        """The client went away: stop its drafts (their model streams close, no repair is
+        asked for) and its pending requests, so nothing holds the draft pool for nobody."""
+        for cancelled in list(self.drafts):
+            cancelled.set()
+        for future in list(self.protocol._request_futures.values()):  # pygls keeps them there
+            future.cancel()
 
 
 def create_server(state: RepoState) -> DevlogServer:
@@ -171,7 +180,7 @@ async def _visible(state: RepoState) -> JournalState:
         state.refresh_config()
     except DevlogError as err:
         raise user_error(err) from err
-    await state.wait_reconciled()
+    await state.reconciled_now()  # an answer is never behind the branches as they are now
     # Other writers (devlog enrich, publish, note) append too: pick up what they added, cheaply.
     state.journal = await state.in_git_thread(state.project.journal.refresh, state.journal)
     return selection.visible_journal(state.journal, state.reachable)
@@ -201,7 +210,7 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
 
     def report(phase: str, done: int, total: int) -> None:
         if cancelled.is_set():
-            raise DevlogError("the draft was cancelled")
+            raise Cancelled("the draft was cancelled")
         loop.call_soon_threadsafe(ls.protocol.notify, protocol.DRAFT_PHASE,
                                   protocol.to_plain(DraftPhase(token=token, phase=phase, done=done, total=total)))
         if progress is not None:
@@ -218,6 +227,7 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
                                   protocol.to_plain(DraftText(token=token, text=chunk)))
 
     hooks = drafts.DraftHooks(progress=report, note=note, text=text, cancelled=cancelled)
+    ls.drafts.add(cancelled)
     try:
         await _show_first_reconcile(state, report)
         journal = await _visible(state)
@@ -236,6 +246,7 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
     except DevlogError as err:
         raise user_error(err) from err
     finally:
+        ls.drafts.discard(cancelled)
         if progress is not None:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
     return result
@@ -315,6 +326,7 @@ async def serve_connection(state: RepoState, reader: asyncio.StreamReader,
     try:
         await _read_loop(reader, writer, rpc)
     finally:
+        server.abandon()
         state.listeners.discard(on_beats)
         state.error_listeners.discard(on_error)
 

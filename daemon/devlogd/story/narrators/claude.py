@@ -9,15 +9,18 @@ partial stream is never returned as a post, and never retried (its text was show
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from devlogd.errors import NarratorError
+from devlogd.errors import Cancelled, NarratorError
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -157,15 +160,13 @@ class ClaudeNarrator:
 
     def narrate(self, request: dict[str, Any], on_text: OnText | None = None,
                 cancelled: threading.Event | None = None) -> Narration:
-        async def run() -> Narration:
+        async def stream_it() -> Narration:
             client = self._client()
             parts: list[str] = []
             async with client:
                 try:
                     async with client.messages.stream(**request) as stream:
                         async for text in stream.text_stream:
-                            if cancelled is not None and cancelled.is_set():
-                                raise NarratorError("the draft was cancelled")
                             parts.append(text)
                             if on_text is not None:
                                 on_text(text)
@@ -184,6 +185,9 @@ class ClaudeNarrator:
             return Narration("".join(parts), int(usage.input_tokens), int(usage.output_tokens),
                              str(final.stop_reason or ""))
 
+        async def run() -> Narration:
+            return await _unless_cancelled(stream_it(), cancelled)
+
         narration: Narration = self._run(run)
         return narration
 
@@ -192,7 +196,7 @@ class ClaudeNarrator:
         for attempt in range(self.max_retries + 1):
             try:
                 return asyncio.run(factory())
-            except NarratorError:
+            except (NarratorError, Cancelled):
                 raise
             except Exception as err:
                 message = explain(err, self.credentials.base_url)
@@ -243,6 +247,28 @@ def short_reason(err: BaseException) -> str:
     if isinstance(err, anthropic.APIConnectionError):
         return "cannot reach the API"
     return f"the API answered {status}" if status else f"the call failed ({type(err).__name__})"
+
+
+CANCEL_POLL = 0.05  # seconds between looks at the cancel flag while a stream runs
+
+
+async def _unless_cancelled(work: Awaitable[T], cancelled: threading.Event | None) -> T:
+    """``work``, stopped as soon as ``cancelled`` is set: the stream is closed (the API
+    stops generating, and billing, when the connection goes), not left to run out even
+    when the model is between two chunks."""
+    if cancelled is None:
+        return await work
+    if cancelled.is_set():
+        raise Cancelled("the draft was cancelled")
+    task = asyncio.ensure_future(work)
+    while not task.done():
+        await asyncio.wait([task], timeout=CANCEL_POLL)
+        if cancelled.is_set() and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+            raise Cancelled("the draft was cancelled")
+    return task.result()
 
 
 def explain(err: BaseException, base_url: str | None) -> str:

@@ -210,7 +210,9 @@ def noun_phrase(text: str) -> str:
     return phrase if phrase.lower().startswith(("the ", "a ", "an ")) else f"the {phrase}"
 
 
-_CODEISH = re.compile(r"(?<![`\w])([A-Za-z_][\w.]*\(\)|[A-Za-z_][\w]*(?:_\w+)+|[a-z]+[A-Z]\w*|"
+# Each alternative starts only where a name starts (not inside a run of word characters,
+# dots or slashes) and takes its run whole, so marking is linear in the text.
+_CODEISH = re.compile(r"(?<![`\w./-])([A-Za-z_][\w.]*+\(\)|(?=[A-Za-z_]\w*_\w)[A-Za-z_]\w*+|[a-z]++[A-Z]\w*+|"
                       r"[\w./-]+\.(?:py|c|h|rs|go|js|ts|tsx|lua|rb|java|cs|cpp|toml|json|ya?ml|md|sh|p8))(?![`\w(])")
 
 

@@ -1,0 +1,21 @@
+"""The offline narrator's grammar helpers on text that comes from a repository."""
+
+from __future__ import annotations
+
+import time
+
+from devlogd.story.narrators.offline.english import mark_code
+
+
+def test_names_of_code_are_marked_and_prose_is_not() -> None:
+    said = mark_code("call parse_header() in src/main.py, then fooBar and max_clients; see `x_y` and a plain word")
+    assert said == ("call `parse_header()` in `src/main.py`, then `fooBar` and `max_clients`; "
+                    "see `x_y` and a plain word")
+
+
+def test_marking_hostile_text_takes_linear_time() -> None:
+    hostile = ["X_Y = 1 * " + "." * 20_000 + "\n", "a" + "_" * 20_000 + "(", "ab/" * 7_000 + "!"]
+    started = time.perf_counter()
+    for text in hostile:
+        mark_code(text)
+    assert time.perf_counter() - started < 1.0
