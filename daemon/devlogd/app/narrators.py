@@ -132,7 +132,7 @@ def too_small(choice: Choice, fit: fitting.Fit) -> str:
     """The sentence for a context that cannot hold even the smallest request."""
     model, ep = _usable(choice), choice.endpoint
     assert ep is not None
-    wanted = fitting.context_wanted(fit.tokens, fit.reply, repairs=0)
+    wanted = fitting.context_wanted(fit.tokens, fit.reply)
     if ep.kind == "llamacpp":
         fix = f"restart llama-server with `-c {wanted}` (or more)"
     elif model.maximum and model.context < model.maximum:
@@ -164,12 +164,13 @@ def narrate_locally(choice: Choice, material: Material, config: Config, styles: 
         return first.text, f"local ({model.name})"
     repair = prompt.repair_request(request, first.text, problems)
     tokens = estimate_tokens(repair)
-    if fitting.prompt_room(num_ctx, fit.reply) < tokens:
+    repair_ctx = fitting.context_wanted(tokens, fit.reply) if model.settable else model.context
+    if fitting.prompt_room(min(repair_ctx, model.context), fit.reply) < tokens:
         hooks.note(f"the draft broke {len(problems)} rule(s); a repair would not fit {model.name}'s context, "
                    "so the draft is kept as written")
         return first.text, f"local ({model.name})"
     hooks.note(f"the draft broke {len(problems)} rule(s); asking for one repair")
-    second = _write(choice, repair, tokens, num_ctx, config, hooks, stream=False)
+    second = _write(choice, repair, tokens, min(repair_ctx, model.context), config, hooks, stream=False)
     hooks.progress("writing", chapters, chapters)
     return second.text, f"local ({model.name}, repaired once)"
 

@@ -67,12 +67,11 @@ def material_budget(context: int, max_tokens: int) -> int:
     return max(0, prompt_room(context, reply_room(context, max_tokens)) - BARE_SYSTEM)
 
 
-def context_wanted(tokens: int, reply: int, repairs: int = 1) -> int:
+def context_wanted(tokens: int, reply: int) -> int:
     """The context to ask a server for (Ollama's num_ctx): the request with the tokenizer's
-    slack, its answer, and room for one repair (the draft goes back with the request), in
-    whole kilotokens so that two requests of one draft ask for the same and the model is
-    not loaded twice."""
-    needed = int(tokens * SLACK) + TEMPLATE + reply * (1 + 2 * repairs) + 256
+    slack and room for its answer, in whole kilotokens (a server that loaded the model with
+    that context keeps it for the next request of the same size)."""
+    needed = int(tokens * SLACK) + TEMPLATE + reply + 256
     return -(-needed // 1024) * 1024
 
 

@@ -292,12 +292,15 @@ def _read_stream(ep: Endpoint, conn: http.client.HTTPConnection, body: dict[str,
                                       "is the server still running?"))
                 return
             if line.strip():
-                events.put(("line", json.loads(line)))
+                event = json.loads(line)
+                events.put(("line", event))
+                if isinstance(event, dict) and event.get("done"):
+                    return
     except (TimeoutError, socket.timeout):
         events.put(("failed", f"{ep.label} went silent for {conn.timeout:g} s ({body['model']} may still be "
                               "loading or reading the request; raise [narrator] timeout in "
                               "~/.config/devlog/config.toml, or use a smaller model)"))
-    except (OSError, http.client.HTTPException, ValueError) as err:
+    except Exception as err:  # noqa: BLE001 - a reader that dies says why; hung up by us, nobody listens
         events.put(("failed", f"the connection to {ep.label} broke while the post was being written "
                               f"({type(err).__name__})"))
 
