@@ -113,7 +113,7 @@ def test_an_embedding_model_is_not_chosen(ollama: LocalModelServer, story: GitRe
                                           capsys: pytest.CaptureFixture[str]) -> None:
     ollama.models = [Model("nomic-embed-text:latest", 8192, ["embedding"], "2026-11-30T00:00:00Z"),
                      Model("llama3.2:latest")]
-    assert "llama3.2:latest" in status(capsys, story)["narrator_reason"]
+    assert status(capsys, story)["narrator_reason"].startswith("llama3.2:latest on Ollama")
     code, out, err = draft(capsys, story, "--narrator", "local", "--model", "nomic-embed-text")
     assert code == 7 and "cannot write text" in err and "llama3.2:latest" in err
 

@@ -175,11 +175,12 @@ def discover(ep: Endpoint, wanted: str | None = None, cap: int | None = None,
 
 
 def _match(wanted: str, names: list[str]) -> str | None:
-    for candidate in (wanted, f"{wanted}:latest"):
-        if candidate in names:
-            return candidate
+    """The listed name ``wanted`` means: as Ollama reads it, without a tag it is `:latest`."""
     lowered = {n.lower(): n for n in names}
-    return lowered.get(wanted.lower()) or lowered.get(f"{wanted.lower()}:latest")
+    for candidate in (wanted.lower(), f"{wanted.lower()}:latest"):
+        if candidate in lowered:
+            return lowered[candidate]
+    return None
 
 
 def _some(names: list[str]) -> str:
