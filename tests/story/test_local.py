@@ -101,6 +101,9 @@ def test_a_missing_model_says_which_command_pulls_it(ollama: LocalModelServer, s
     assert "the model qwen3:8b is not on Ollama" in err and "run `ollama pull qwen3:8b`" in err
     assert "(it has llama3.2:latest)" in err and ollama.chats == []
     configure(isolated_home, '[narrator]\nlocal_model = "qwen3:8b"\n')
+    info = status(capsys, story)
+    assert info["narrator"] == "offline" and "`ollama pull qwen3:8b`" in info["narrator_reason"]
+    assert info["narrator_reason"].endswith("the offline narrator writes instead")
     code, out, err = draft(capsys, story)  # chosen automatically: the offline post, and why
     assert code == 0 and out.startswith("---\ntitle:")
     assert err.count("the local model could not write the post") == 1 and "`ollama pull qwen3:8b`" in err

@@ -53,6 +53,14 @@ class Choice:
     model: LocalModel | None = None
     problem: str = ""  # why the local model cannot write now
 
+    @property
+    def writes(self) -> tuple[str, str]:
+        """Who writes a draft now, and why: a local model chosen automatically that cannot
+        write leaves it to the offline narrator."""
+        if self.kind == "local" and self.model is None and not self.asked:
+            return "offline", f"{self.why}; the offline narrator writes instead"
+        return self.kind, self.why
+
 
 def choose(config: Config, narrator: str = "auto", api_key: str | None = None, base_url: str | None = None,
            hint: LocalHint = LocalHint(), local_model: str | None = None) -> Choice:

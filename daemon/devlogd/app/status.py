@@ -14,7 +14,7 @@ def status_summary(project: Project, state: JournalState, beats: list[Beat],
     """``narrator``: the choice, made already (it may ask a local server: the daemon asks
     off its event loop); else made here."""
     paths = project.paths
-    chosen = narrator or choose(project.config, api_key=api_key)
+    writer, why = (narrator or choose(project.config, api_key=api_key)).writes
     # Commits made in the same second tie on time: the journal's order (parents before
     # children) breaks the tie, so the newest is the last of them, not the first.
     last = max(reversed(beats), key=lambda b: b.time) if beats else None
@@ -28,7 +28,7 @@ def status_summary(project: Project, state: JournalState, beats: list[Beat],
         queue=queued,
         last_beat=LastBeat(sha=last.sha, headline=last.headline, time=last.time) if last else None,
         # The same choice a draft makes: key, local server, or offline.
-        narrator=chosen.kind,
-        narrator_reason=chosen.why,
+        narrator=writer,
+        narrator_reason=why,
         corrupt_lines=len(state.corrupt_lines),
     )
