@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # -- method names ------------------------------------------------------------------------
 
-CMD_STATUS = "devlog.status"  # workspace/executeCommand, no arguments -> StatusReply
+CMD_STATUS = "devlog.status"  # workspace/executeCommand, optional StatusQuery -> StatusReply
 CMD_GENERATE_DRAFT = "devlog.generateDraft"  # one DraftOptions argument -> DraftResult
 BEATS = "devlog/beats"  # BeatsQuery -> list[Beat]
 JOURNAL = "devlog/journal"  # JournalQuery -> JournalView
@@ -102,6 +102,14 @@ class DraftOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     # ask for it), "none" fails the draft. Default: "offline" for auto, "none" when one was
     # asked for by name.
     fallback: Literal["offline", "none"] | None = None
+
+
+class StatusQuery(msgspec.Struct, rename="camel", omit_defaults=True):
+    """Whose narrator the status names: a draft asked for with these options (an editor's
+    settings); none: the configured choice."""
+
+    narrator: NarratorName = "auto"
+    local_model: str | None = None
 
 
 class CredentialsParams(msgspec.Struct, rename="camel", omit_defaults=True):

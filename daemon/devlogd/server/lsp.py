@@ -80,9 +80,10 @@ def create_server(state: RepoState) -> DevlogServer:
         await ls.state.wait_reconciled(timeout=2.0)
         try:
             ls.state.refresh_config()
+            query = _params(plain(args[0]) if args else {}, protocol.StatusQuery, "status query")
             # Choosing may ask a local model server: off the event loop.
-            choice = await asyncio.to_thread(narrators.choose, ls.state.project.config, "auto", ls.api_key,
-                                             ls.base_url, ls.local_hint)
+            choice = await asyncio.to_thread(narrators.choose, ls.state.project.config, query.narrator, ls.api_key,
+                                             ls.base_url, ls.local_hint, query.local_model)
             return protocol.to_plain(status_info(ls.state, ls.api_key, choice))
         except DevlogError as err:
             raise user_error(err) from err
