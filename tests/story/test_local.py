@@ -94,6 +94,23 @@ def test_a_server_that_is_down_is_one_sentence_with_the_fix(story: GitRepo, caps
     assert time.monotonic() - started < 5
 
 
+def test_a_server_that_never_answers_does_not_hang_anything(story: GitRepo, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as silent:  # accepts connections (the kernel does), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:%d" % silent.getsockname()[1])
+        started = time.monotonic()
+        info = status(capsys, story)
+        assert info["narrator"] == "offline" and "did not answer within 1 s" in info["narrator_reason"]
+        code, out, err = draft(capsys, story, "--narrator", "local", "--dry-run")
+        assert code == 0 and "the local narrator cannot write now" in err and "did not answer within 2 s" in err
+        assert json.loads(out)["messages"]  # the request is still shown
+        assert time.monotonic() - started < 8
+
+
 def test_a_missing_model_says_which_command_pulls_it(ollama: LocalModelServer, story: GitRepo,
                                                      capsys: pytest.CaptureFixture[str], isolated_home: Path) -> None:
     code, out, err = draft(capsys, story, "--narrator", "local", "--model", "qwen3:8b")
