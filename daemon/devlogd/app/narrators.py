@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from devlogd.config import Config, api_credentials, local_server
 from devlogd.errors import NarratorError
+from devlogd.protocol import LocalModelInfo, LocalModelsReply
 from devlogd.story import fitting, prompt
 from devlogd.story.checker import CheckContext, check_post
 from devlogd.story.material import Material
@@ -271,21 +272,22 @@ def _count_llamacpp(ep: Endpoint, request: dict[str, Any]) -> int | None:
         return None
 
 
-def local_models(config: Config, hint: LocalHint = LocalHint()) -> tuple[str, list[LocalModel], str]:
-    """For an editor's narrator picker: the server's label, its models with their contexts,
-    and the sentence saying why there are none."""
+def local_models(config: Config, hint: LocalHint = LocalHint()) -> LocalModelsReply:
+    """For an editor's narrator picker: the local server, its chat models with their
+    contexts, or the sentence saying why there are none."""
     kind, url = local_server(config, hint.local_url, hint.ollama_host)
     try:
         ep = local.endpoint(kind, url)
         names = local.list_models(ep)
-        models = []
-        for name in names[:20]:
-            try:
-                models.append(local.discover(ep, name, config.narrator.local_context))
-            except NarratorError as err:  # an embedding model, say: not offered
-                log.info("%s", err)
-        fix = "`ollama pull llama3.2` (or any chat model)" if ep.kind == "ollama" else ep.start_hint()
-        problem = "" if models else f"{ep.label} has no chat models yet: {fix}"
-        return ep.label, models, problem
     except NarratorError as err:
-        return url or kind, [], str(err)
+        return LocalModelsReply(server=url or kind, problem=str(err))
+    found = []
+    for name in names[:20]:
+        try:
+            model = local.describe(ep, name, names, config.narrator.local_context)
+        except NarratorError as err:  # an embedding model, say: not offered
+            log.info("%s", err)
+            continue
+        found.append(LocalModelInfo(name=model.name, context=model.context))
+    fix = "`ollama pull llama3.2` (or any chat model)" if ep.kind == "ollama" else ep.start_hint()
+    return LocalModelsReply(server=ep.label, models=found, problem="" if found else f"{ep.label} has no chat models yet: {fix}")

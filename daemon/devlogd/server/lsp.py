@@ -120,10 +120,8 @@ def create_server(state: RepoState) -> DevlogServer:
             ls.state.refresh_config()
         except DevlogError as err:
             raise user_error(err) from err
-        server_label, models, problem = await asyncio.to_thread(narrators.local_models, ls.state.project.config,
-                                                                ls.local_hint)
-        found = [protocol.LocalModelInfo(name=m.name, context=m.context) for m in models]
-        return protocol.to_plain(protocol.LocalModelsReply(server=server_label, models=found, problem=problem))
+        return protocol.to_plain(await asyncio.to_thread(narrators.local_models, ls.state.project.config,
+                                                         ls.local_hint))
 
     @server.feature(protocol.ADD_NOTE)
     async def add_note(ls: DevlogServer, params: Any) -> Any:

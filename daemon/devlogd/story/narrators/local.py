@@ -46,8 +46,12 @@ class Endpoint:
     url: str  # scheme://host:port, no trailing slash
 
     @property
+    def server(self) -> str:
+        return "Ollama" if self.kind == "ollama" else "the llama.cpp server"
+
+    @property
     def label(self) -> str:
-        return f"{'Ollama' if self.kind == 'ollama' else 'the llama.cpp server'} at {self.url}"
+        return f"{self.server} at {self.url}"
 
     def start_hint(self) -> str:
         if self.kind == "ollama":
@@ -107,7 +111,7 @@ def _call(ep: Endpoint, method: str, path: str, body: dict[str, Any] | None = No
     except OSError as err:
         raise NarratorError(f"nothing answers at {ep.url} ({err.strerror or err}): {ep.start_hint()}") from None
     except http.client.HTTPException as err:
-        raise NarratorError(f"{ep.url} did not answer as {ep.label.split(' at ')[0]} does ({err})") from None
+        raise NarratorError(f"{ep.url} did not answer as {ep.server} does ({err})") from None
     finally:
         conn.close()
     try:
@@ -115,7 +119,7 @@ def _call(ep: Endpoint, method: str, path: str, body: dict[str, Any] | None = No
     except ValueError:
         if response.status == 404:
             return 404, None
-        raise NarratorError(f"{ep.url} answered, but not as {ep.label.split(' at ')[0]} does: "
+        raise NarratorError(f"{ep.url} answered, but not as {ep.server} does: "
                             "check [narrator] provider and local_url") from None
 
 
@@ -169,6 +173,12 @@ def discover(ep: Endpoint, wanted: str | None = None, cap: int | None = None,
         name = usable[0]
         chosen = (f"the most recent of its {len(names)} models; set [narrator] local_model to choose"
                   if len(names) > 1 else "its only model")
+    return describe(ep, name, names, cap, timeout, chosen)
+
+
+def describe(ep: Endpoint, name: str, names: list[str], cap: int | None = None,
+             timeout: float = PROBE_TIMEOUT, chosen: str = "") -> LocalModel:
+    """One listed model and the context it can use (at most ``cap`` tokens)."""
     model = _describe_ollama(ep, name, names, timeout) if ep.kind == "ollama" else _describe_llamacpp(ep, name, timeout)
     context = min(model.context, cap) if cap else model.context
     return LocalModel(model.name, context, model.maximum, model.settable, chosen)
