@@ -269,7 +269,7 @@ def _check(table: dict[str, Any], path: Path) -> None:
     try:
         config = msgspec.convert(table, Config)
     except msgspec.ValidationError as err:
-        raise ConfigError(explain_invalid(path, str(err), Config, describe(err))) from err
+        raise ConfigError(explain_invalid(path, str(err), Config, describe(err, Config))) from err
     for index, rule in enumerate(config.beats.rules):
         key = f"beats.rules[{index}]"
         if rule.kind not in BEAT_KINDS:
@@ -323,8 +323,8 @@ def _apply_env(table: dict[str, Any]) -> None:
         try:
             msgspec.convert({section: {key: converted}}, Config)
         except msgspec.ValidationError as err:
-            reason = describe(err).removeprefix(f"{section}.{key}").lstrip(": ")
-            raise ConfigError(f"{name} {reason}, not {value}") from None
+            reason = describe(err, Config).removeprefix(f"{section}.{key}").lstrip(": ")
+            raise ConfigError(f"{name} {reason}" + ("" if ", not " in reason else f", not {value}")) from None
         table.setdefault(section, {})[key] = converted
 
 
