@@ -13,7 +13,7 @@ await build({
   sourcemap: true,
   minify: true,
 });
-for (const name of ["executable", "settings", "draftsession"]) {
+for (const name of ["executable", "settings", "draftsession", "narrators"]) {
   await build({
     entryPoints: [`src/${name}.ts`],
     bundle: true,

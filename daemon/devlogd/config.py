@@ -38,7 +38,8 @@ def _warn(message: str) -> None:
         _warned.add(message)
         log.warning("%s", message)
 
-NarratorChoice = Literal["auto", "offline", "claude"]
+NarratorChoice = Literal["auto", "offline", "claude", "local"]
+Provider = Literal["anthropic", "ollama", "llamacpp"]
 
 
 MAX_CONFIG_BYTES = 64 * 1024  # a configuration file larger than this is not read
@@ -106,6 +107,13 @@ class NarratorConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     timeout: Annotated[float, Meta(ge=0.1, le=3_600)] = 600.0  # seconds for one API call
     max_retries: Annotated[int, Meta(ge=0, le=10)] = 3  # on 429, 529, 5xx and timeouts
     base_url: Annotated[str, Meta(max_length=2_000)] | None = None
+    # The model narrator "auto" prefers: Claude ("anthropic") or a local server's. Unset:
+    # Claude with a key, else a local server that answers with a model, else offline.
+    provider: Provider | None = None
+    local_url: Annotated[str, Meta(min_length=1, max_length=2_000)] | None = None
+    local_model: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    # The most context to ask a local model for (memory grows with it); default: its maximum.
+    local_context: Annotated[int, Meta(ge=2_048, le=1_048_576)] | None = None
 
 
 class Config(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -261,7 +269,7 @@ def _check(table: dict[str, Any], path: Path) -> None:
     try:
         config = msgspec.convert(table, Config)
     except msgspec.ValidationError as err:
-        raise ConfigError(explain_invalid(path, str(err), Config, describe(err))) from err
+        raise ConfigError(explain_invalid(path, str(err), Config, describe(err, Config))) from err
     for index, rule in enumerate(config.beats.rules):
         key = f"beats.rules[{index}]"
         if rule.kind not in BEAT_KINDS:
@@ -285,6 +293,9 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 _ENV = {
     "DEVLOG_NARRATOR": ("narrator", "narrator"),
     "DEVLOG_MODEL": ("narrator", "model"),
+    "DEVLOG_PROVIDER": ("narrator", "provider"),
+    "DEVLOG_LOCAL_URL": ("narrator", "local_url"),
+    "DEVLOG_LOCAL_MODEL": ("narrator", "local_model"),
     "DEVLOG_IDLE_TIMEOUT": ("daemon", "idle_timeout"),
     "DEVLOG_TOKEN_BUDGET": ("draft", "token_budget"),
     "DEVLOG_WORKERS": ("git", "workers"),
@@ -308,8 +319,8 @@ def _apply_env(table: dict[str, Any]) -> None:
         try:
             msgspec.convert({section: {key: converted}}, Config)
         except msgspec.ValidationError as err:
-            reason = describe(err).removeprefix(f"{section}.{key}").lstrip(": ")
-            raise ConfigError(f"{name} {reason}, not {value}") from None
+            reason = describe(err, Config).removeprefix(f"{section}.{key}").lstrip(": ")
+            raise ConfigError(f"{name} {reason}" + ("" if ", not " in reason else f", not {value}")) from None
         table.setdefault(section, {})[key] = converted
 
 
@@ -326,6 +337,19 @@ def api_credentials(config: Config, api_key: str | None = None,
         return None
     url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or config.narrator.base_url
     return key, url
+
+
+def local_server(config: Config, local_url: str | None = None,
+                 ollama_host: str | None = None) -> tuple[str, str]:
+    """The kind of local model server ("ollama" or "llamacpp") and its URL, from what a
+    client hands over, the environment and the user's own file — never the repository's.
+
+    In order: DEVLOG_LOCAL_URL (or ``local_url`` handed over), ``[narrator] local_url``,
+    OLLAMA_HOST (for Ollama; or ``ollama_host`` handed over), then the server's default."""
+    provider = config.narrator.provider
+    kind = provider if provider in ("ollama", "llamacpp") else "ollama"
+    host = (ollama_host or os.environ.get("OLLAMA_HOST")) if kind == "ollama" else None
+    return kind, local_url or config.narrator.local_url or host or ""
 
 
 def _stored_key() -> str | None:

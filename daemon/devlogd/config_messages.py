@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +23,40 @@ _REASONS = (
 )
 
 
-def describe(err: msgspec.ValidationError) -> str:
-    """msgspec's "Expected `int` <= 64 - at `$.git.workers`" as "git.workers must be at most 64"."""
+def describe(err: msgspec.ValidationError, schema: type | None = None) -> str:
+    """msgspec's "Expected `int` <= 64 - at `$.git.workers`" as "git.workers must be at most 64";
+    with the ``schema``, a value outside a set of choices names the choices."""
     text = str(err)
     reason, _, where = text.rpartition(" - at `")
     if not reason:
         return text
     key = where.rstrip("`").removeprefix("$").lstrip(".")
+    enum = _ENUM.fullmatch(reason)
+    if enum and schema is not None and (allowed := choices(schema, key.split("."))):
+        return f"{key} must be one of {', '.join(allowed)}, not {enum.group(1)!r}"
     for pattern, wording in _REASONS:
         if pattern.fullmatch(reason):
             return f"{key} {pattern.sub(wording, reason)}"
     return f"{key}: {reason[:1].lower()}{reason[1:]}"
+
+
+_ENUM = re.compile(r"Invalid enum value '([^']*)'")
+
+
+def choices(schema: type, keys: list[str]) -> list[str]:
+    """The values a Literal setting at ``keys`` allows ([] when it is not one)."""
+    kind: Any = schema
+    for key in keys:
+        if not (isinstance(kind, type) and issubclass(kind, msgspec.Struct)):
+            return []
+        kind = typing.get_type_hints(kind).get(key)
+        options = [a for a in typing.get_args(kind) if a is not type(None)] if typing.get_origin(kind) is not None else []
+        if len(options) == 1 and typing.get_origin(kind) is not typing.Literal:
+            kind = options[0]  # X | None
+    if typing.get_origin(kind) is typing.Literal:
+        return [str(a) for a in typing.get_args(kind)]
+    literals = [a for a in typing.get_args(kind) if typing.get_origin(a) is typing.Literal]
+    return [str(v) for a in literals for v in typing.get_args(a)]
 
 
 _LINE = re.compile(r"at line (\d+)")

@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 
 # -- method names ------------------------------------------------------------------------
 
-CMD_STATUS = "devlog.status"  # workspace/executeCommand, no arguments -> StatusReply
+CMD_STATUS = "devlog.status"  # workspace/executeCommand, optional StatusQuery -> StatusReply
 CMD_GENERATE_DRAFT = "devlog.generateDraft"  # one DraftOptions argument -> DraftResult
 BEATS = "devlog/beats"  # BeatsQuery -> list[Beat]
 JOURNAL = "devlog/journal"  # JournalQuery -> JournalView
 SET_CREDENTIALS = "devlog/setCredentials"  # CredentialsParams -> Ok
+LOCAL_MODELS = "devlog/localModels"  # no params -> LocalModelsReply
 ADD_NOTE = "devlog/addNote"  # NoteParams -> NoteReply
 BEAT_ADDED = "devlog/beatAdded"  # notification: one Beat
 DRAFT_TEXT = "devlog/draftText"  # notification: DraftText, the post as it streams
@@ -81,7 +82,7 @@ class JournalQuery(Range, omit_defaults=True):
     pass
 
 
-NarratorName = Literal["auto", "offline", "claude"]
+NarratorName = Literal["auto", "offline", "claude", "local"]
 
 
 class DraftOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, rename="camel"):
@@ -93,16 +94,31 @@ class DraftOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     style: list[str] = msgspec.field(default_factory=list)
     dry_run: bool = False
     model: str | None = None  # the Claude model; default: [narrator] model in the user's config
+    # The local server's model; default: [narrator] local_model, else the server's most recent.
+    local_model: str | None = None
     authors: list[str] = msgspec.field(default_factory=list)  # whose work; empty: the default
     all_authors: bool = False
-    # When Claude fails: "offline" writes the offline post instead (editors ask for it),
-    # "none" fails the draft. Default: "offline" for auto, "none" when Claude was asked for.
+    # When Claude or the local model fails: "offline" writes the offline post instead (editors
+    # ask for it), "none" fails the draft. Default: "offline" for auto, "none" when one was
+    # asked for by name.
     fallback: Literal["offline", "none"] | None = None
+
+
+class StatusQuery(msgspec.Struct, rename="camel", omit_defaults=True):
+    """Whose narrator the status names: a draft asked for with these options (an editor's
+    settings); none: the configured choice."""
+
+    narrator: NarratorName = "auto"
+    local_model: str | None = None
 
 
 class CredentialsParams(msgspec.Struct, rename="camel", omit_defaults=True):
     api_key: str | None = None
     base_url: str | None = None
+    # Where the client's environment says the local model server is (DEVLOG_LOCAL_URL,
+    # OLLAMA_HOST): the daemon may have started before they were set.
+    local_url: str | None = None
+    ollama_host: str | None = None
 
 
 class NoteParams(msgspec.Struct, omit_defaults=True):
@@ -129,7 +145,8 @@ class StatusReply(msgspec.Struct):
 
     repository: str
     beats: int
-    narrator: str
+    narrator: str  # "claude", "local" or "offline": who would write a draft now
+    narrator_reason: str = ""  # what exactly, and why
     queue: int = 0
     last_beat: LastBeat | None = None
     corrupt_lines: int = 0
@@ -140,6 +157,19 @@ class StatusReply(msgspec.Struct):
     last_error: str = ""
     skipped: list[str] = msgspec.field(default_factory=list)
     uptime: float = 0.0
+
+
+class LocalModelInfo(msgspec.Struct, rename="camel"):
+    name: str
+    context: int  # tokens one request may use
+
+
+class LocalModelsReply(msgspec.Struct, rename="camel", omit_defaults=True):
+    """What an editor's narrator picker offers: the local server's models."""
+
+    server: str  # "Ollama at http://127.0.0.1:11434"
+    models: list[LocalModelInfo] = msgspec.field(default_factory=list)
+    problem: str = ""  # why there are none, and how to fix it
 
 
 class JournalView(msgspec.Struct):

@@ -42,7 +42,7 @@ def test_help_command_is_the_commands_own_help(capsys: pytest.CaptureFixture[str
     (["drfat"], "unknown command 'drfat'; did you mean 'draft'?"),
     (["help", "stauts"], "unknown command 'stauts'; did you mean 'status'?"),
     (["draft", "--sinse", "yesterday"], "devlog draft: error: unrecognized option '--sinse'; did you mean '--since'?"),
-    (["draft", "--narrator", "claud"], "'claud' is not one of auto, offline, claude; did you mean 'claude'?"),
+    (["draft", "--narrator", "claud"], "'claud' is not one of auto, offline, claude, local; did you mean 'claude'?"),
     (["beats", "--jsno"], "did you mean '--json'?"),
     (["--verbsoe", "status"], "did you mean '--verbose'?"),
 ])

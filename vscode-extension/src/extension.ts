@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-languageclient/node";
 import { DraftResult, DraftSession, isCancellation } from "./draftsession";
 import { Executable, describe, findDevlog } from "./executable";
+import { LocalModels, narratorChoices, narratorLine, statusQuery } from "./narrators";
 import { SECTION, Settings, draftOptions, needsRestart, readSettings } from "./settings";
 
 const SECRET_KEY = "devlog.anthropicApiKey";
@@ -14,6 +15,7 @@ interface Repo {
   root: string;
   client: LanguageClient;
   beats: number;
+  narrator: string; // who writes the next draft, and why (devlog.status)
 }
 
 const repos = new Map<string, Repo>();
@@ -40,6 +42,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ["devlog.installHook", installHook],
     ["devlog.setApiKey", setApiKey],
     ["devlog.restartDaemon", restartDaemon],
+    ["devlog.chooseNarrator", chooseNarrator],
   ];
   for (const [name, handler] of commands) {
     context.subscriptions.push(vscode.commands.registerCommand(name, () => guarded(handler)));
@@ -50,6 +53,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (needsRestart((section) => event.affectsConfiguration(section))) {
         void guarded(() => restartClients("devlog.path changed"));
+      } else if (event.affectsConfiguration("devlog.narrator") || event.affectsConfiguration("devlog.localModel")) {
+        void guarded(refreshNarrators);
       }
     }),
   );
@@ -182,7 +187,7 @@ async function startClient(root: string, exe: Executable): Promise<void> {
     workspaceFolder: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root)),
   };
   const client = new LanguageClient(`devlog-${root}`, `Devlog (${path.basename(root)})`, serverOptions, clientOptions);
-  const repo: Repo = { root, client, beats: 0 };
+  const repo: Repo = { root, client, beats: 0, narrator: "" };
   repos.set(root, repo);
   client.onNotification("devlog/beatAdded", (beat: { headline?: string }) => {
     repo.beats += 1;
@@ -195,17 +200,34 @@ async function startClient(root: string, exe: Executable): Promise<void> {
   await client.start();
   const key = await extensionContext.secrets.get(SECRET_KEY);
   if (key) await client.sendRequest("devlog/setCredentials", { apiKey: key });
-  const info = (await client.sendRequest("workspace/executeCommand", { command: "devlog.status", arguments: [] })) as {
+  await refreshRepo(repo);
+  output.appendLine(`${root}: ${repo.beats} beats; narrator ${repo.narrator}`);
+}
+
+async function refreshRepo(repo: Repo): Promise<void> {
+  // The narrator a draft from here would get: this editor's settings decide it.
+  const query = [statusQuery(settings())];
+  const info = (await repo.client.sendRequest("workspace/executeCommand", { command: "devlog.status", arguments: query })) as {
     beats: number;
+    narrator?: string;
+    narrator_reason?: string;
   };
   repo.beats = info.beats;
-  output.appendLine(`${root}: ${info.beats} beats`);
+  repo.narrator = narratorLine(info);
+}
+
+async function refreshNarrators(): Promise<void> {
+  await Promise.all([...repos.values()].map((repo) => refreshRepo(repo)));
+  refreshStatus();
 }
 
 function refreshStatus(): void {
   const total = [...repos.values()].reduce((sum, r) => sum + r.beats, 0);
   status.text = `$(book) devlog: ${total} beats`;
-  status.tooltip = `Devlog daemon serving ${repos.size} repositor${repos.size === 1 ? "y" : "ies"}. Click to generate a devlog.`;
+  const narrators = [...new Set([...repos.values()].map((r) => r.narrator).filter((n) => n))];
+  status.tooltip =
+    `Devlog daemon serving ${repos.size} repositor${repos.size === 1 ? "y" : "ies"}. Click to generate a devlog.` +
+    narrators.map((n) => `\nNarrator: ${n}`).join("");
   status.show();
 }
 
@@ -270,7 +292,7 @@ async function generateDevlog(): Promise<void> {
   const problems = result.violations ?? [];
   const summary = `Devlog: draft written by the ${result.narrator} narrator` + (problems.length ? ` (${problems.length} rule warnings, see the log)` : "");
   problems.forEach((p) => output.appendLine(`check: ${p}`));
-  const fellBack = (result.notes ?? []).find((note) => note.startsWith("Claude could not write the post"));
+  const fellBack = (result.notes ?? []).find((note) => note.includes("could not write the post"));
   if (fellBack) void vscode.window.showWarningMessage(`Devlog: ${fellBack}`);
   else void vscode.window.showInformationMessage(summary);
 }
@@ -325,6 +347,26 @@ async function setApiKey(): Promise<void> {
   else await extensionContext.secrets.delete(SECRET_KEY);
   for (const repo of repos.values()) await repo.client.sendRequest("devlog/setCredentials", { apiKey: key || null });
   void vscode.window.showInformationMessage(key ? "Devlog: API key saved" : "Devlog: API key removed");
+}
+
+async function chooseNarrator(): Promise<void> {
+  const repo = await pickRepo();
+  const found = (await repo.client.sendRequest("devlog/localModels", {})) as LocalModels;
+  const current = settings();
+  const choice = await vscode.window.showQuickPick(narratorChoices(found, current), {
+    placeHolder: `Who writes your devlogs? (now: ${repo.narrator || current.narrator})`,
+    matchOnDescription: true,
+  });
+  if (!choice) return;
+  if (!choice.narrator) {
+    void vscode.window.showWarningMessage(`Devlog: ${choice.detail ?? "no local model was found"}`);
+    return;
+  }
+  const config = vscode.workspace.getConfiguration(SECTION);
+  await config.update("narrator", choice.narrator, vscode.ConfigurationTarget.Global);
+  if (choice.localModel !== undefined) await config.update("localModel", choice.localModel, vscode.ConfigurationTarget.Global);
+  await refreshNarrators();
+  void vscode.window.showInformationMessage(`Devlog: drafts will be written by ${choice.label.replace(/^\$\([^)]*\) /, "")}`);
 }
 
 async function restartDaemon(): Promise<void> {

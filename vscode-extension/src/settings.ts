@@ -5,8 +5,9 @@ export const SECTION = "devlog";
 
 export interface Settings {
   path: string;
-  narrator: "auto" | "offline" | "claude";
+  narrator: "auto" | "offline" | "claude" | "local";
   model: string;
+  localModel: string;
   since: string;
   outputFolder: string;
   styleFiles: string[];
@@ -14,7 +15,7 @@ export interface Settings {
 
 export type Read = <T>(key: string) => T | undefined;
 
-const NARRATORS = ["auto", "offline", "claude"] as const;
+export const NARRATORS = ["auto", "offline", "claude", "local"] as const;
 
 export function readSettings(read: Read): Settings {
   const narrator = read<string>("narrator") ?? "auto";
@@ -23,6 +24,7 @@ export function readSettings(read: Read): Settings {
     path: (read<string>("path") ?? "").trim(),
     narrator: (NARRATORS as readonly string[]).includes(narrator) ? (narrator as Settings["narrator"]) : "auto",
     model: (read<string>("model") ?? "").trim(),
+    localModel: (read<string>("localModel") ?? "").trim(),
     since: (read<string>("since") ?? "").trim(),
     outputFolder: (read<string>("outputFolder") ?? "").trim(),
     styleFiles: Array.isArray(styles) ? styles.filter((s): s is string => typeof s === "string" && s !== "") : [],
@@ -30,11 +32,12 @@ export function readSettings(read: Read): Settings {
 }
 
 // The argument of `devlog.generateDraft`. An editor always asks for the offline post when
-// Claude fails: a notification that says why beats an empty editor.
+// Claude or the local model fails: a notification that says why beats an empty editor.
 export function draftOptions(settings: Settings): Record<string, unknown> {
   const options: Record<string, unknown> = { narrator: settings.narrator, fallback: "offline" };
   if (settings.since) options.since = settings.since;
   if (settings.model) options.model = settings.model;
+  if (settings.localModel) options.localModel = settings.localModel;
   if (settings.styleFiles.length) options.style = settings.styleFiles;
   return options;
 }

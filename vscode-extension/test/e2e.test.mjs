@@ -2,6 +2,7 @@
 // `devlog lsp` forwarding to the repository's daemon, on a real git repository.
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
+import { createServer } from "node:http";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,8 @@ const python = process.env.DEVLOG_PYTHON || "python3";
 const home = mkdtempSync(join(tmpdir(), "devlog-e2e-home-"));
 const repo = mkdtempSync(join(tmpdir(), "devlog-e2e-repo-"));
 const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, ".config"), GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: join(home, ".gitconfig"), DEVLOG_IDLE_TIMEOUT: "30", ANTHROPIC_API_KEY: "" };
+  GIT_CONFIG_GLOBAL: join(home, ".gitconfig"), DEVLOG_IDLE_TIMEOUT: "30", ANTHROPIC_API_KEY: "",
+  OLLAMA_HOST: "127.0.0.1:9" }; // no local model server: never the developer's own
 let server;
 let connection;
 const progress = [];
@@ -96,4 +98,46 @@ test("a bad draft option is a clear error", async () => {
     connection.sendRequest("workspace/executeCommand", { command: "devlog.generateDraft", arguments: [{ narrator: "bard" }] }),
     /narrator/,
   );
+});
+
+// A local model server that lists two models (Ollama's /api/tags and /api/show), for the
+// narrator picker: handed over as the terminal hands over OLLAMA_HOST.
+function fakeOllama() {
+  const models = { "llama3.2:latest": 131072, "qwen3:8b": 40960 };
+  return createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => { body += chunk; });
+    req.on("end", () => {
+      res.setHeader("content-type", "application/json");
+      if (req.url === "/api/tags") {
+        res.end(JSON.stringify({ models: Object.keys(models).map((name) => ({ name, model: name })) }));
+      } else if (req.url === "/api/show") {
+        const name = JSON.parse(body).model;
+        res.end(JSON.stringify({ capabilities: ["completion"], model_info: { "llama.context_length": models[name] } }));
+      } else {
+        res.statusCode = 404;
+        res.end("{}");
+      }
+    });
+  });
+}
+
+test("the narrator picker lists the local models, and the status names the editor's narrator", async () => {
+  const empty = await connection.sendRequest("devlog/localModels", {});
+  assert.deepEqual(empty.models ?? [], []);
+  assert.match(empty.problem, /nothing answers at http:\/\/127\.0\.0\.1:9.*ollama serve/);
+  const ollama = fakeOllama();
+  await new Promise((resolve) => ollama.listen(0, "127.0.0.1", resolve));
+  try {
+    await connection.sendRequest("devlog/setCredentials", { ollamaHost: `127.0.0.1:${ollama.address().port}` });
+    const found = await connection.sendRequest("devlog/localModels", {});
+    assert.deepEqual(found.models, [{ name: "llama3.2:latest", context: 131072 }, { name: "qwen3:8b", context: 40960 }]);
+    assert.match(found.server, /^Ollama at http:\/\/127\.0\.0\.1:\d+$/);
+    const info = await connection.sendRequest("workspace/executeCommand",
+      { command: "devlog.status", arguments: [{ narrator: "local", localModel: "qwen3:8b" }] });
+    assert.equal(info.narrator, "local");
+    assert.match(info.narrator_reason, /^qwen3:8b on Ollama at .*, 40,960-token context \(asked for\)/);
+  } finally {
+    ollama.close();
+  }
 });

@@ -10,13 +10,18 @@ const reader = (values) => (key) => values[key];
 
 test("defaults when nothing is set", () => {
   assert.deepEqual(readSettings(reader({})), {
-    path: "", narrator: "auto", model: "", since: "", outputFolder: "", styleFiles: [],
+    path: "", narrator: "auto", model: "", localModel: "", since: "", outputFolder: "", styleFiles: [],
   });
 });
 
 test("a draft from the editor falls back to the offline post when Claude fails", () => {
   const options = draftOptions(readSettings(reader({ narrator: "claude", since: " 2 weeks ago ", styleFiles: ["a.md", ""] })));
   assert.deepEqual(options, { narrator: "claude", fallback: "offline", since: "2 weeks ago", style: ["a.md"] });
+});
+
+test("a local model goes with the draft as the server's model, apart from Claude's", () => {
+  const options = draftOptions(readSettings(reader({ narrator: "local", model: "claude-x", localModel: " qwen3:8b " })));
+  assert.deepEqual(options, { narrator: "local", fallback: "offline", model: "claude-x", localModel: "qwen3:8b" });
 });
 
 test("an unknown narrator is read as auto, not sent to the server", () => {

@@ -1,9 +1,10 @@
-"""Drafting a post: plan the material, have it narrated (Claude, or offline), check it.
+"""Drafting a post: plan the material, have it narrated (Claude, a local model, or
+offline), check it.
 
-A failure of Claude is one sentence, never a half-written post presented as done. When
-Claude was asked for by name (`--narrator claude`, `[narrator] narrator = "claude"`) the
-draft fails; chosen automatically (a key is set), or with `--fallback offline` (editors
-ask for it), the offline post is written instead and the sentence goes with it.
+A failure of Claude or a local model is one sentence, never a half-written post presented
+as done. When it was asked for by name (`--narrator claude|local`, `[narrator] narrator`)
+the draft fails; chosen automatically, or with `--fallback offline` (editors ask for it),
+the offline post is written instead and the sentence goes with it.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from typing import Any
 
 import msgspec
 
-from devlogd.app import repofacts
+from devlogd.app import narrators, repofacts
+from devlogd.app.narrators import LocalHint
 from devlogd.app.project import Project
 from devlogd.app.selection import DraftSelection, scrub_beats
-from devlogd.config import api_credentials
 from devlogd.errors import Cancelled, NarratorError, UsageError
 from devlogd.models import Beat
 from devlogd.pipeline.redact import redact
@@ -51,52 +52,60 @@ class DraftHooks:
 
 def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
                 hooks: DraftHooks | None = None, api_key: str | None = None,
-                base_url: str | None = None) -> DraftResult:
+                base_url: str | None = None, hint: LocalHint | None = None) -> DraftResult:
     """Gather the material for a post about ``chosen`` and have it narrated.
 
-    Claude writes it when a key is available (or asked for); a failure there raises
-    NarratorError, or, where falling back is allowed, gives the offline post with a note.
+    Claude or a local model writes it when one is available (or asked for); a failure there
+    raises NarratorError, or, where falling back is allowed, gives the offline post with a note.
     """
     hooks = hooks or DraftHooks()
     cfg = project.config
-    plan = _material(project, chosen, options, hooks)
+    local_model = options.local_model or (options.model if options.narrator == "local" else None)
+    choice = narrators.choose(cfg, options.narrator, api_key, base_url, hint or LocalHint(), local_model)
+    log.info("narrator: %s (%s)", choice.kind, choice.why)
+    budget = narrators.material_budget(choice, cfg)
+    plan = _material(project, chosen, options, hooks, budget)
     context = check_context(project, plan.identity.name, plan.beats)
-    sources = {f"chapter {i + 1}": [b.sha for b in c.beats] for i, c in enumerate(plan.chapters)}
-    request = prompt.build_request(plan, options.model or cfg.narrator.model, cfg.narrator.max_tokens,
-                                   [_read_style(path) for path in options.style])
+    styles = [_read_style(path) for path in options.style]
+    request = prompt.build_request(plan, options.model or cfg.narrator.model, cfg.narrator.max_tokens, styles)
 
     def result(markdown: str, narrator: str, violations: list[str] | None = None,
                notes: list[str] | None = None) -> DraftResult:
+        sources = {f"chapter {i + 1}": [b.sha for b in c.beats] for i, c in enumerate(plan.chapters)}
         return DraftResult(markdown=markdown, narrator=narrator, beats=len(plan.told),
                            chapters=len(plan.chapters), sources=sources,
                            violations=violations or [], notes=notes or [])
 
-    credentials = api_credentials(cfg, api_key, base_url)
-    # An explicit choice wins; otherwise the user's [narrator] narrator (DEVLOG_NARRATOR).
-    choice = options.narrator if options.narrator != "auto" else cfg.narrator.narrator
     if options.dry_run:
+        if choice.kind == "local":
+            shown, size = narrators.dry_run(choice, plan, cfg, styles, prompt.redact_request(request))
+            return result(json.dumps(shown, indent=2, ensure_ascii=False) + "\n", "dry-run", notes=[size])
         sent = prompt.redact_request(request)
         text = json.dumps(sent, indent=2, ensure_ascii=False) + "\n"
-        counter = credentials if choice != "offline" else None
-        return result(text, "dry-run", notes=[_request_size(project, sent, counter)])
-    # Claude asked for by name fails loudly; chosen automatically, it may fall back.
-    fallback = options.fallback or ("none" if choice == "claude" else "offline")
-    use_claude = choice == "claude" or (choice == "auto" and credentials is not None)
+        return result(text, "dry-run", notes=[_request_size(project, sent, choice.credentials)])
+    # A narrator asked for by name fails loudly; chosen automatically, it may fall back.
+    fallback = options.fallback or ("none" if choice.asked else "offline")
     notes: list[str] = []
-    if use_claude:
+    if choice.kind != "offline":
+        who = "Claude" if choice.kind == "claude" else "the local model"
         try:
-            if credentials is None:
-                raise NarratorError("no ANTHROPIC_API_KEY is set (export it, or put it in "
-                                    "~/.config/devlog/credentials with mode 0600)")
-            markdown, narrator = _narrate_with_claude(project, request, credentials, hooks, len(plan.chapters),
-                                                      context)
+            if choice.kind == "local":
+                markdown, narrator = narrators.narrate_locally(choice, plan, cfg, styles, hooks, len(plan.chapters),
+                                                               context)
+            elif choice.credentials is None:
+                raise NarratorError(narrators.NO_KEY)
+            else:
+                markdown, narrator = _narrate_with_claude(project, request, choice.credentials, hooks,
+                                                          len(plan.chapters), context)
             return result(markdown, narrator, [str(v) for v in check_post(markdown, context)])
         except NarratorError as err:
             if fallback != "offline":
-                raise NarratorError(f"Claude could not write the post: {err}; "
+                raise NarratorError(f"{who} could not write the post: {err}; "
                                     "`--fallback offline` writes the offline post instead") from err
             # Said once: in the result's notes, which every front end shows.
-            notes.append(f"Claude could not write the post: {err}; the offline narrator wrote it instead")
+            notes.append(f"{who} could not write the post: {err}; the offline narrator wrote it instead")
+            if budget < cfg.draft.token_budget:  # planned for a small context: plan again for the offline post
+                plan = _material(project, chosen, options, DraftHooks(), cfg.draft.token_budget)
     from devlogd.story.narrators.offline import write_post
 
     hooks.progress("writing", 0, len(plan.chapters))
@@ -128,7 +137,8 @@ def _request_size(project: Project, request: dict[str, Any],
     return f"the request is {tokens:,} input tokens ({how}): {price}"
 
 
-def _material(project: Project, chosen: DraftSelection, options: DraftOptions, hooks: DraftHooks) -> Material:
+def _material(project: Project, chosen: DraftSelection, options: DraftOptions, hooks: DraftHooks,
+              budget: int) -> Material:
     cfg = project.config.draft
     hooks.progress("planning", 0, len(chosen.beats))
     where = project.paths.workdir or project.paths.common_dir
@@ -139,7 +149,7 @@ def _material(project: Project, chosen: DraftSelection, options: DraftOptions, h
     cache = _load_summary_cache(project)
     material = build_material(beats, project_identity(project, beats), ask, earlier=earlier, notes=chosen.notes,
                               tags=repofacts.tags_by_commit(where), max_chapters=cfg.max_chapters,
-                              token_budget=cfg.token_budget, cache=cache)
+                              token_budget=budget, cache=cache)
     _save_summary_cache(project, cache)
     hooks.progress("planning", len(chosen.beats), len(chosen.beats))
     if material.open_threads and beats:  # a TODO removed since is not open any more
@@ -148,7 +158,8 @@ def _material(project: Project, chosen: DraftSelection, options: DraftOptions, h
     hooks.note(f"telling {material.authorship.why}: {material.stretch}")
     hooks.note(f"{len(material.beats)} beats -> {len(material.chapters)} chapters"
                + (f" and {len(material.eras)} eras of background" if material.eras else "")
-               + f", ~{material.tokens:,} tokens of source material (budget {cfg.token_budget:,})")
+               + f", ~{material.tokens:,} tokens of source material (budget {budget:,}"
+               + (", for the model's context)" if budget < cfg.token_budget else ")"))
     return material
 
 

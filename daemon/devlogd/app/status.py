@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from devlogd.app.narrators import Choice, choose
 from devlogd.app.project import Project
-from devlogd.config import api_credentials
 from devlogd.models import Beat
 from devlogd.pipeline.journal import JournalState
 from devlogd.protocol import LastBeat, StatusReply
 
 
 def status_summary(project: Project, state: JournalState, beats: list[Beat],
-                   api_key: str | None = None) -> StatusReply:
+                   api_key: str | None = None, narrator: Choice | None = None) -> StatusReply:
+    """``narrator``: the choice, made already (it may ask a local server: the daemon asks
+    off its event loop); else made here."""
     paths = project.paths
+    writer, why = (narrator or choose(project.config, api_key=api_key)).writes
     # Commits made in the same second tie on time: the journal's order (parents before
     # children) breaks the tie, so the newest is the last of them, not the first.
     last = max(reversed(beats), key=lambda b: b.time) if beats else None
@@ -24,7 +27,8 @@ def status_summary(project: Project, state: JournalState, beats: list[Beat],
         beats=len(beats),
         queue=queued,
         last_beat=LastBeat(sha=last.sha, headline=last.headline, time=last.time) if last else None,
-        # The same test a draft makes: environment, handed-over key or the credentials file.
-        narrator="claude" if api_credentials(project.config, api_key) else "offline",
+        # The same choice a draft makes: key, local server, or offline.
+        narrator=writer,
+        narrator_reason=why,
         corrupt_lines=len(state.corrupt_lines),
     )

@@ -83,6 +83,7 @@ class DaemonBackend:
 
     def status(self) -> StatusReply:
         with closing(self._session()) as conn:
+            _hand_over(conn)  # the narrator it names is the one a draft from here would get
             raw = conn.request("workspace/executeCommand", {"command": protocol.CMD_STATUS, "arguments": []})
         return protocol.decode_reply(raw, StatusReply, "status")
 
@@ -111,12 +112,7 @@ class DaemonBackend:
                 display.note(str(params.get("message", "")))
 
         with closing(self._session(progress=True)) as conn:
-            key = os.environ.get("ANTHROPIC_API_KEY")
-            if key:
-                # The daemon may have started before the key was exported: this session's key
-                # is handed over the private socket, kept in memory for this connection only.
-                given = protocol.CredentialsParams(api_key=key, base_url=os.environ.get("ANTHROPIC_BASE_URL"))
-                conn.request(protocol.SET_CREDENTIALS, protocol.to_plain(given))
+            _hand_over(conn)
             raw = conn.request("workspace/executeCommand", {
                 "command": protocol.CMD_GENERATE_DRAFT,
                 "arguments": [protocol.to_plain(options)],
@@ -127,6 +123,18 @@ class DaemonBackend:
         with closing(self._session()) as conn:
             raw = conn.request(protocol.ADD_NOTE, protocol.to_plain(params))
         return protocol.decode_reply(raw, NoteReply, "the note")
+
+
+def _hand_over(conn: Connection) -> None:
+    """The daemon may have started before the key or the local server were exported: this
+    session's are handed over the private socket, kept in memory for this connection only."""
+    given = protocol.CredentialsParams(api_key=os.environ.get("ANTHROPIC_API_KEY") or None,
+                                       local_url=os.environ.get("DEVLOG_LOCAL_URL") or None,
+                                       ollama_host=os.environ.get("OLLAMA_HOST") or None)
+    if given.api_key:
+        given.base_url = os.environ.get("ANTHROPIC_BASE_URL")
+    if given.api_key or given.local_url or given.ollama_host:
+        conn.request(protocol.SET_CREDENTIALS, protocol.to_plain(given))
 
 
 class LocalBackend:

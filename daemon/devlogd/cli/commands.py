@@ -225,7 +225,7 @@ def cmd_status(args: argparse.Namespace, directory: Path) -> int:
         print(f"journaling: {info.backlog} commits to go")
     if info.last_beat:
         print(f"last beat:  {info.last_beat.sha[:10]} {info.last_beat.headline}")
-    print(f"narrator:   {info.narrator}")
+    print(f"narrator:   {info.narrator}" + (f" - {info.narrator_reason}" if info.narrator_reason else ""))
     if info.last_error:
         print(f"last error: {info.last_error}")
     print(f"journal:    {paths.journal}")

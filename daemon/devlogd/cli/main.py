@@ -49,12 +49,14 @@ def build_parser() -> Parser:
                 "The post goes to stdout (or --out); progress and notes go to stderr. With no range, "
                 "it covers what came after the last post you marked with `devlog publish`.")
     _range_args(p)
-    p.add_argument("--narrator", choices=("auto", "offline", "claude"),
-                   help="who writes the post (default auto: Claude when a key is set)")
+    p.add_argument("--narrator", choices=("auto", "offline", "claude", "local"),
+                   help="who writes the post (default auto: Claude when a key is set, else a local "
+                        "model server that answers, else offline)")
     p.add_argument("--fallback", choices=("offline", "none"),
-                   help="if Claude fails: write the offline post instead (default with auto), "
-                        "or fail with a non-zero exit (default with --narrator claude)")
-    p.add_argument("--model", help="the Claude model to write with (default: [narrator] model)")
+                   help="if Claude or the local model fails: write the offline post instead (default "
+                        "with auto), or fail with a non-zero exit (default with --narrator claude|local)")
+    p.add_argument("--model", help="the model to write with: Claude's (default: [narrator] model), or "
+                                   "with --narrator local the local server's (default: [narrator] local_model)")
     p.add_argument("--style", type=Path, action="append", metavar="FILE",
                    help="a post of yours whose tone to follow (repeatable)")
     p.add_argument("--out", type=Path, metavar="FILE", help="write the post to FILE instead of stdout")

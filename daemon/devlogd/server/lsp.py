@@ -29,7 +29,7 @@ from pygls.protocol import LanguageServerProtocol, default_converter
 from pygls.protocol.language_server import lsp_method
 
 from devlogd import __version__, protocol
-from devlogd.app import drafts, notes, selection
+from devlogd.app import drafts, narrators, notes, selection
 from devlogd.app.repostate import RepoState
 from devlogd.app.status import status_summary
 from devlogd.errors import Cancelled, DevlogError
@@ -68,6 +68,7 @@ class DevlogServer(LanguageServer):
         self.api_key: str | None = None
         self.base_url: str | None = None
         self.drafts: set[threading.Event] = set()  # the cancel flags of this client's drafts
+        self.local_hint = narrators.LocalHint()
 
     def abandon(self) -> None:
         """The client went away: stop its drafts (their model streams close, no repair is
@@ -88,7 +89,11 @@ def create_server(state: RepoState) -> DevlogServer:
         await ls.state.wait_reconciled(timeout=2.0)
         try:
             ls.state.refresh_config()
-            return protocol.to_plain(status_info(ls.state, ls.api_key))
+            query = _params(plain(args[0]) if args else {}, protocol.StatusQuery, "status query")
+            # Choosing may ask a local model server: off the event loop.
+            choice = await asyncio.to_thread(narrators.choose, ls.state.project.config, query.narrator, ls.api_key,
+                                             ls.base_url, ls.local_hint, query.local_model)
+            return protocol.to_plain(status_info(ls.state, ls.api_key, choice))
         except DevlogError as err:
             raise user_error(err) from err
 
@@ -115,7 +120,17 @@ def create_server(state: RepoState) -> DevlogServer:
         given = _params(plain(params), CredentialsParams, "credentials")
         ls.api_key = given.api_key or None
         ls.base_url = given.base_url or None
+        ls.local_hint = narrators.LocalHint(given.local_url or None, given.ollama_host or None)
         return protocol.to_plain(Ok())
+
+    @server.feature(protocol.LOCAL_MODELS)
+    async def local_models(ls: DevlogServer, params: Any) -> Any:
+        try:
+            ls.state.refresh_config()
+        except DevlogError as err:
+            raise user_error(err) from err
+        return protocol.to_plain(await asyncio.to_thread(narrators.local_models, ls.state.project.config,
+                                                         ls.local_hint))
 
     @server.feature(protocol.ADD_NOTE)
     async def add_note(ls: DevlogServer, params: Any) -> Any:
@@ -150,9 +165,10 @@ def plain(value: Any) -> Any:
     return value
 
 
-def status_info(state: RepoState, api_key: str | None = None) -> StatusReply:
+def status_info(state: RepoState, api_key: str | None = None,
+                narrator: narrators.Choice | None = None) -> StatusReply:
     activity = state.activity
-    summary = status_summary(state.project, state.journal, state.visible(), api_key)
+    summary = status_summary(state.project, state.journal, state.visible(), api_key, narrator)
     return msgspec.structs.replace(
         summary,
         pid=os.getpid(),
@@ -239,7 +255,7 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
 
         chosen = await _in_git_thread(state, choose)
         result = await state.in_work_thread(drafts.write_draft, state.project, chosen, options, hooks,
-                                            ls.api_key, ls.base_url)
+                                            ls.api_key, ls.base_url, ls.local_hint)
     except asyncio.CancelledError:
         cancelled.set()  # $/cancelRequest: stop the narrator thread too
         raise

@@ -19,7 +19,7 @@ from devlogd.models import Beat, Enrichment
 from devlogd.pipeline.redact import redact_strings
 from devlogd.story.escape import boundary, escape_material
 from devlogd.story.material import Material
-from devlogd.story.sources import beat_lines, clean, source_material, suggested_words
+from devlogd.story.sources import MAX_BYTES, beat_lines, clean, source_material, suggested_words
 from devlogd.story.style import seed_prompt
 
 RULES = """Hard rules for this post (they override anything above):
@@ -48,24 +48,46 @@ RULES = """Hard rules for this post (they override anything above):
 TONE_MARKER = "Use as example the following blogpost. Use the same tone:"
 
 
-def system_blocks(style_posts: Sequence[str] = ()) -> list[dict[str, Any]]:
+def system_blocks(style_posts: Sequence[str] = (), tone_chars: int | None = None) -> list[dict[str, Any]]:
     """The seed prompt (its tone example replaced by the user's own posts, if given) and the
-    hard rules. The first block is marked for prompt caching."""
+    hard rules. The first block is marked for prompt caching. ``tone_chars`` trims the tone
+    example to its first paragraphs within that many characters (0 leaves it out), for a
+    model whose context cannot hold it whole."""
     seed = seed_prompt()
+    head, marker, example = seed.partition(TONE_MARKER)
     if style_posts:
-        head = seed.split(TONE_MARKER, 1)[0].rstrip()
-        examples = "\n\n---\n\n".join(post.strip() for post in style_posts)
-        seed = f"{head}\n\n{TONE_MARKER}\n\n{examples}\n"
+        example = "\n\n---\n\n".join(post.strip() for post in style_posts)
+    if tone_chars is not None:
+        example = _first_paragraphs(example.strip(), tone_chars)
+    if not style_posts and tone_chars is None:
+        pass  # the seed as written
+    elif marker and example.strip():
+        seed = f"{head.rstrip()}\n\n{TONE_MARKER}\n\n{example.strip()}\n"
+    else:
+        seed = head.rstrip() + "\n"
     return [
         {"type": "text", "text": seed, "cache_control": {"type": "ephemeral"}},
         {"type": "text", "text": RULES},
     ]
 
 
-def build_request(material: Material, model: str, max_tokens: int,
-                  style_posts: Sequence[str] = ()) -> dict[str, Any]:
+def _first_paragraphs(text: str, limit: int) -> str:
+    kept: list[str] = []
+    used = 0
+    for paragraph in text.split("\n\n"):
+        used += len(paragraph) + 2
+        if used > limit:
+            break
+        kept.append(paragraph)
+    return "\n\n".join(kept)
+
+
+def build_request(material: Material, model: str, max_tokens: int, style_posts: Sequence[str] = (), *,
+                  limit: int = MAX_BYTES, tone_chars: int | None = None) -> dict[str, Any]:
+    """The request for a post; ``limit`` caps the material's bytes and ``tone_chars`` the
+    tone example's characters (see :func:`system_blocks`), for a model with a small context."""
     words = suggested_words(material)
-    text = escape_material(source_material(material))
+    text = escape_material(source_material(material, limit))
     tag = boundary("source_material", text)  # the material cannot know it, so cannot close it
     user = (
         "Write the devlog post for this stretch of work. The threads below are in the order "
@@ -79,7 +101,7 @@ def build_request(material: Material, model: str, max_tokens: int,
     return {
         "model": model,
         "max_tokens": max_tokens,
-        "system": system_blocks(style_posts),
+        "system": system_blocks(style_posts, tone_chars),
         "messages": [{"role": "user", "content": user}],
     }
 
