@@ -4,7 +4,7 @@ import pytest
 
 from devlogd.pipeline.beats import classify, is_low_signal, make_beat
 from devlogd.config import BeatRule
-from devlogd.models import CommitFacts, FileChange
+from devlogd.models import CommitFacts, FileChange, Hunk
 
 
 def facts(message: str, files: list[FileChange] | None = None, **kw: object) -> CommitFacts:
@@ -65,6 +65,22 @@ def test_low_signal_message_gets_a_headline_from_the_diff() -> None:
     beat = make_beat(facts("idk", [FileChange("bot/handlers.py", "M", 12, 0)],
                            definitions=["handle_deleted_tweet"]))
     assert beat.headline == "Added `handle_deleted_tweet` in bot/handlers.py"
+
+
+def test_a_headline_from_the_diff_names_the_file_the_definition_is_in() -> None:
+    files = [FileChange("Cargo.toml", "A", 9, 0), FileChange("src/lib.rs", "A", 7, 0)]
+    beat = make_beat(facts("Initial commit", files, definitions=["it_works"]))
+    assert beat.headline == "Added `it_works` in src/lib.rs"
+    shown = [Hunk(path="src/parse.rs", lines=["+fn read_header(line: &str) -> Header {"])]
+    beat = make_beat(facts("wip", [FileChange("src/lib.rs", "M", 40, 2), FileChange("src/parse.rs", "M", 5, 0)],
+                           definitions=["read_header"], excerpt=shown))
+    assert beat.headline == "Added `read_header` in src/parse.rs"
+
+
+def test_a_definition_rewritten_in_place_is_reworked_not_added() -> None:
+    beat = make_beat(facts("Allow graceful shutdown", definitions=["logmsg", "sigterm_handler"],
+                           removed_definitions=["logmsg"]))
+    assert beat.added == ["sigterm_handler"] and "logmsg" in beat.touched and beat.removed == []
 
 
 def test_low_signal_message_with_a_constant() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from devlogd.pipeline.extract import hunk_function, message_texts, scan_line
+from devlogd.pipeline.extract import ScanLimits, hunk_function, message_texts, scan_line, scan_patch
 
 
 @pytest.mark.parametrize(("line", "name"), [
@@ -54,3 +54,10 @@ def test_numbers_and_identifiers_from_a_message() -> None:
     assert "from 81 frames to 240 frames" in finds.numbers
     assert {"81 frames", "3x", "120ms", "30 seconds"} <= set(finds.numbers)
     assert {"max_frames", "handle_deleted_tweet", "bot/handlers.py", "JournalWriter"} <= set(finds.identifiers)
+
+
+def test_a_c_function_whose_signature_changed_is_found_on_both_sides() -> None:
+    patch = ("\n@@ -1,3 +1,3 @@\n-static void\n-logmsg(int level, const char *fmt)\n-{\n"
+             "+static void\n+logmsg(enum loglevel level, const char *fmt)\n+{\n")
+    found = scan_patch(patch, ScanLimits(), path="endlessh.c")
+    assert found.definitions == ["logmsg"] and found.removed == ["logmsg"]

@@ -20,6 +20,7 @@ import msgspec
 from devlogd.config import BeatRule
 from devlogd.models import Beat, CommitFacts, FileChange, Stats
 from devlogd.patterns import Searcher, user_regex
+from devlogd.pipeline.excerpts import file_kind
 from devlogd.pipeline.ignore import PathFilter
 from devlogd.pipeline.reasons import TRAILERS, tell_reasons
 
@@ -196,9 +197,9 @@ def make_beat(facts: CommitFacts, rules: Sequence[BeatRule] = DEFAULT_RULES, bra
                     insertions=facts.insertions, deletions=facts.deletions),
         importance=importance,
         notes=facts.notes,
-        added=facts.definitions,
+        added=new_definitions(facts),
         removed=[d for d in facts.removed_definitions if d not in facts.definitions],
-        touched=facts.functions,
+        touched=_dedupe(facts.functions + reworked_definitions(facts)),
         dependencies=facts.dependencies,
         noise=dict(Counter(f.noise for f in facts.files if f.noise)),
     )
@@ -226,9 +227,11 @@ def diff_headline(facts: CommitFacts) -> str:
     if not files and facts.files:
         return _noise_headline(facts.files)
     where = _main_file(files)
-    if facts.definitions:
-        names = _and(facts.definitions[:2])
-        return f"Added {names} in {where}" if where else f"Added {names}"
+    added = new_definitions(facts)
+    if added:
+        names = _and(added[:2])
+        home = _home_of(added[0], facts, files)
+        return f"Added {names} in {home}" if home else f"Added {names}"
     if facts.constants:
         return f"Set {facts.constants[0]}" + (f" in {where}" if where else "")
     if facts.functions:
@@ -269,8 +272,8 @@ def describe_change(facts: CommitFacts) -> str:
         f"Touched {total} file{'s' if total != 1 else ''} (+{facts.insertions}/-{facts.deletions})"
         + (f" in {where}" if where else "")
     )
-    if facts.definitions:
-        parts.append(f"added {_and(facts.definitions[:4])}")
+    if new_definitions(facts):
+        parts.append(f"added {_and(new_definitions(facts)[:4])}")
     if facts.removed_definitions:
         gone = [d for d in facts.removed_definitions if d not in facts.definitions]
         if gone:
@@ -302,6 +305,28 @@ def _area(path: str) -> str:
     if parts[0] in ("src", "lib", "pkg", "internal", "app", "packages", "daemon", "crates") and len(parts) > 2:
         return f"{parts[0]}/{parts[1]}"
     return parts[0] + "/"
+
+
+def new_definitions(facts: CommitFacts) -> list[str]:
+    """Definitions the commit added, not those it only rewrote or moved (a changed
+    signature, a function moved to another file: both a - and a + line define it)."""
+    gone = set(facts.removed_definitions)
+    return [d for d in facts.definitions if d not in gone]
+
+
+def reworked_definitions(facts: CommitFacts) -> list[str]:
+    gone = set(facts.removed_definitions)
+    return [d for d in facts.definitions if d in gone]
+
+
+def _home_of(name: str, facts: CommitFacts, files: Sequence[FileChange]) -> str:
+    """The file a definition is in: the excerpt that shows it, else the biggest code file
+    (never a manifest beside it: `it_works` is not in Cargo.toml)."""
+    for hunk in facts.excerpt:
+        if any(name in line for line in hunk.lines if line.startswith("+")):
+            return hunk.path
+    code = [f for f in files if file_kind(f.path) == "code"]
+    return _main_file(code) if code else ""
 
 
 def _main_file(files: Sequence[FileChange]) -> str:

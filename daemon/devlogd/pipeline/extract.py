@@ -65,6 +65,7 @@ _C_FUNCTION = re.compile(r"\n\+" + _SHORT_LINE + r"(?P<cfunc>[A-Za-z_]\w{0,60}+)
                          r"|\n\+" + _SHORT_LINE + r"(?:(?:static|inline|extern|const|unsigned|signed|struct)[ \t]++){0,3}+"
                          r"[A-Za-z_]\w{0,40}+[ \t]*+[*&]{0,2}+[ \t]*+(?P<cfunc1>[A-Za-z_]\w{0,60}+)\([^;\n{}]{0,200}\)"
                          r"[ \t]*+\{[ \t]*+(?=\n)")
+_C_REMOVED = re.compile(_C_FUNCTION.pattern.replace(r"\n\+", r"\n-"))  # a signature changed or moved
 _C_FAMILY = re.compile(r"\.(?:c|h|cc|cpp|cxx|hpp|hh|m|mm|cu|ino)$")
 _HUNK_HEADER = re.compile(r"\n@@ [^\n]*?@@ ?([^\n]*+)\n")  # scanned with a leading newline too
 
@@ -198,7 +199,8 @@ def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None, pa
                 weight[bisect_right(starts, match.start()) - 1] += 2
     want_removed = limits.removed - len(have.removed)
     if want_removed > 0:
-        for match in _REMOVED_DEF.finditer(body):
+        removed_defs = [_REMOVED_DEF] + ([_C_REMOVED] if _C_FAMILY.search(path) else [])
+        for match in (m for pattern in removed_defs for m in pattern.finditer(body)):
             name = _definition_name(match)
             if name:
                 finds.removed.append(name)
