@@ -19,3 +19,10 @@ def test_marking_hostile_text_takes_linear_time() -> None:
     for text in hostile:
         mark_code(text)
     assert time.perf_counter() - started < 1.0
+
+
+def test_a_word_that_can_be_a_verb_before_a_name_of_code_orders() -> None:
+    from devlogd.story.narrators.offline.english import past, understand
+
+    headline = understand("Truncate `rand16()` result to 16 bits")
+    assert headline.form == "verb" and past(headline) == "truncated `rand16()` result to 16 bits"

@@ -100,7 +100,8 @@ def _verb_lemma(word: str, next_word: str = "", strict: bool = True) -> str:
         return lemma if next_word.lower() in _DETERMINERS else ""
     if lower.endswith("ing") and not next_word:
         return ""  # "Strafing" names an activity
-    if only_verb or lemma in _IMPERATIVES or not strict or next_word.lower() in _DETERMINERS:
+    # "Truncate `rand16()` ...": a word that can be a verb, followed by a name of code, orders.
+    if only_verb or lemma in _IMPERATIVES or not strict or next_word.lower() in _DETERMINERS or next_word.startswith("`"):
         return lemma
     return ""
 
