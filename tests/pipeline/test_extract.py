@@ -61,3 +61,19 @@ def test_a_c_function_whose_signature_changed_is_found_on_both_sides() -> None:
              "+static void\n+logmsg(enum loglevel level, const char *fmt)\n+{\n")
     found = scan_patch(patch, ScanLimits(), path="endlessh.c")
     assert found.definitions == ["logmsg"] and found.removed == ["logmsg"]
+
+
+def test_code_moved_within_a_file_is_not_the_excerpt_the_new_comments_are() -> None:
+    moved = ["fn kill_me_if_parent_dies() -> nix::Result<()> {",
+             "    let res = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };",
+             "    Errno::result(res).map(|_| ())", "}"]
+    patch = ("\n@@ -10,4 +9,0 @@\n" + "".join(f"-{line}\n" for line in moved)
+             + "@@ -40,0 +60,6 @@ fn main\n"
+             + "+// === 2. Fork our process into a frozen child that stops itself with SIGSTOP,\n"
+             + "+// so the parent can attach with ptrace before it runs another instruction.\n"
+             + "+// The child wakes up later with a doctored return value in rax, telling it\n"
+             + "+// which side of the fork it ended up on.\n"
+             + "@@ -90,0 +100,4 @@\n" + "".join(f"+{line}\n" for line in moved))
+    found = scan_patch(patch, ScanLimits(hunks_per_file=1), path="src/lib.rs")
+    (hunk,) = found.hunks
+    assert hunk.lines[0].startswith("+// === 2. Fork our process")

@@ -118,16 +118,32 @@ class Window:
     score: float
 
 
-def telling_window(body: str, limit: int, kind: str, topic: frozenset[str] = frozenset()) -> Window:
+def moved_lines(patch: str) -> frozenset[str]:
+    """The lines (white space aside) a file's patch both removes and adds: code moved
+    within the file, which is not news wherever it lands."""
+    added: set[str] = set()
+    removed: set[str] = set()
+    for match in _CHANGED_LINE.finditer(patch):
+        line = match.group(1)
+        key = "".join(line[1:_KEEP_RAW].split())
+        if len(key) >= 8:  # "}" or "break;" moves without meaning anything
+            (added if line[0] == "+" else removed).add(key)
+    return frozenset(added & removed)
+
+
+def telling_window(body: str, limit: int, kind: str, topic: frozenset[str] = frozenset(),
+                   moved_in_file: frozenset[str] = frozenset()) -> Window:
     """The best run of up to ``limit`` consecutive changed lines of one hunk (``body``
     starts at the newline that ends its header), by the sum of their scores: removed
     lines count half, a line that names what the change is about (``topic``: words of its
     message) counts more, and a line only re-indented counts nothing. Blank lines never
-    start or end the run."""
+    start or end the run; nor does a line moved from elsewhere in the file (``moved_in_file``)."""
     lines = [m.group(1)[:_KEEP_RAW] for m in _CHANGED_LINE.finditer(body)]
     if not lines:
         return Window([], 0.0)
     moved = _reindented(lines)
+    if moved_in_file:
+        moved |= {i for i, line in enumerate(lines) if "".join(line[1:].split()) in moved_in_file}
     prefix = [0.0]
     for index, line in enumerate(lines):
         score = 0.0 if index in moved else line_score(line[1:], kind)

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from devlogd.pipeline.excerpts import file_kind, telling_window
+from devlogd.pipeline.excerpts import file_kind, moved_lines, telling_window
 
 # Definitions and constants, written once and compiled for a single line and for the
 # added (+) and removed (-) lines of a whole patch, scanned in one pass.
@@ -210,11 +210,12 @@ def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None, pa
     finds.functions = [c for c in contexts if c]
     # Each hunk offers its most telling lines; the file keeps its best few hunks.
     offers: list[HunkFinds] = []
+    moved = moved_lines(body) if len(headers) > 1 else frozenset()  # one hunk: _reindented sees it
     for index, header in enumerate(headers):
         stop = starts[index + 1] if index + 1 < len(starts) else len(body)
         # A long hunk (a new file is one) offers a window from each stretch of it.
         for segment in _segments(body[header.end() - base - 1 : stop], limits.excerpt_lines * 4):
-            window = telling_window(segment, limits.excerpt_lines, kind, topic)
+            window = telling_window(segment, limits.excerpt_lines, kind, topic, moved)
             if window.lines:
                 offers.append(HunkFinds(contexts[index], window.lines, window.score + weight[index] / 2))
     ranked = sorted(range(len(offers)), key=lambda i: (-offers[i].score, i))[: limits.hunks_per_file]
