@@ -134,3 +134,14 @@ def test_a_small_first_commit_hours_before_the_work_opens_its_chapter_not_one_of
     # A first commit weeks before the work is its own beginning.
     later = [msgspec.structs.replace(b, time=b.time + 30 * 86400) for b in work]
     assert [len(c.beats) for c in group_chapters([scaffold, *later])] == [1, 3]
+
+
+def test_the_opening_problem_is_a_state_of_things_not_a_description_of_a_change() -> None:
+    described = _beat(0, 0, "Add error messages", 70, "src")
+    described = msgspec.structs.replace(described, tension="Errors from the SDK become one actionable sentence.")
+    hung = msgspec.structs.replace(_beat(1, 2, "Cancel the reader on shutdown", 70, "src"), kind="fix",
+                                   tension="The daemon would hang for 30 seconds when a client went away.")
+    opening = write_post(build_material([described], Identity("proj", "folder"))).split("\n---\n")[1]
+    assert "Errors from the SDK" not in opening.split("## ")[0]
+    opening = write_post(build_material([described, hung], Identity("proj", "folder"))).split("\n---\n")[1]
+    assert "The daemon would hang for 30 seconds" in opening.split("## ")[0]

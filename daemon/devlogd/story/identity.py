@@ -146,7 +146,7 @@ def readme_summary(readme: str, limit: int = SUMMARY_LIMIT) -> str:
     images, tables, code or a table of contents."""
     paragraphs: list[str] = []
     size = 0
-    for block in re.split(r"\n\s*\n", readme[:20000]):
+    for block in re.split(r"\n\s*\n", _without_code_blocks(readme[:20000])):
         lines = [l for l in block.strip().splitlines() if l.strip()]
         if not lines:
             continue
@@ -164,6 +164,25 @@ def readme_summary(readme: str, limit: int = SUMMARY_LIMIT) -> str:
             break
     summary = "\n\n".join(paragraphs)
     return summary if len(summary) <= limit else summary[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _without_code_blocks(text: str) -> str:
+    """``text`` without its fenced code blocks (a fence's commands are not prose, even
+    when no blank line sets them apart from the paragraph above)."""
+    kept: list[str] = []
+    fence = ""
+    for line in text.split("\n"):
+        mark = line.lstrip()[:3]
+        if fence:
+            if mark == fence:
+                fence = ""
+            continue
+        if mark in ("```", "~~~"):
+            fence = mark
+            kept.append("")  # the block ends the paragraph before it
+            continue
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def remote_name(url: str | None) -> str:

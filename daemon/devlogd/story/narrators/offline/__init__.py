@@ -112,7 +112,7 @@ class _Writer:
         # The first real piece of work: a change that added something or says what it did.
         first = next((b for b in self.m.told[:8] if b.kind in ("feature", "fix", "perf", "refactor")
                       and (b.added or understand(b.headline).form == "verb")), self.m.told[0])
-        problem = next((b for b in self.m.told[:6] if b.tension), None)
+        problem = next((b for b in self.m.told[:6] if b.tension and _a_problem(b)), None)
         when = local_time(self.m.beats[0] if self.m.beats else first)
         day = f"on a {when:%A} {part_of_day(when)} ({when:%Y-%m-%d})"
         headline = understand(english.mark_code(_plain(first.headline)))
@@ -331,6 +331,17 @@ def _sentences(text: str) -> list[str]:
 
 _META_SENTENCE = re.compile(r"\b(?:blog post|I intend|work in progress|hiding in plain sight|this repo(?:sitory)?|"
                             r"check out|see also|star this|pull requests? (?:are )?welcome|under construction)\b", re.I)
+
+
+# What was wrong, said as a state of things ("the daemon would hang", "it crashed"), not a
+# description of what a change does ("Errors from the SDK become one sentence").
+_PROBLEM_STATE = re.compile(r"\b(?:was|were|would|wouldn't|could(?:n't| not)|did(?:n't| not)|never|kept|"
+                            r"crash(?:ed|es)|failed|fails|broke|hung|hangs|took|stuck|lost)\b", re.I)
+
+
+def _a_problem(beat: Beat) -> bool:
+    """A beat whose tension can open a post as the problem in front of the author."""
+    return beat.kind == "fix" or _PROBLEM_STATE.search(beat.tension) is not None
 
 
 def _describing(text: str) -> list[str]:
