@@ -145,3 +145,14 @@ def test_the_opening_problem_is_a_state_of_things_not_a_description_of_a_change(
     assert "Errors from the SDK" not in opening.split("## ")[0]
     opening = write_post(build_material([described, hung], Identity("proj", "folder"))).split("\n---\n")[1]
     assert "The daemon would hang for 30 seconds" in opening.split("## ")[0]
+
+
+def test_the_opening_says_what_the_project_is_from_the_first_paragraph_only() -> None:
+    beats = [_beat(0, 0, "Add the drip loop", 70, "src")]
+    identity = Identity("Drip", "README heading", "Drip keeps SSH scanners busy for hours.\n\n"
+                        "`install.sh` needs only `python3` and `git`.")
+    opening = write_post(build_material(beats, identity)).split("\n---\n")[1].split("## ")[0]
+    assert "Drip keeps SSH scanners busy for hours." in opening and "install.sh" not in opening
+    usage_only = Identity("Drip", "README heading", "A tool for your commits.\n\n`install.sh` needs only `git`.")
+    opening = write_post(build_material(beats, usage_only)).split("\n---\n")[1].split("## ")[0]
+    assert "install.sh" not in opening

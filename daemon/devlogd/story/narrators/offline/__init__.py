@@ -90,7 +90,9 @@ class _Writer:
 
     def hook(self) -> list[str]:
         paragraphs = []
-        summary = _describing(self.m.identity.summary)[:2]
+        # The README's first paragraph says what the project is; the next ones say how to
+        # install or use it, which opens no story.
+        summary = _describing(self.m.identity.summary.split("\n\n", 1)[0])[:2]
         if summary:
             text = " ".join(s if s.lower().startswith(self.m.project.lower()) else english.sentence(s) for s in summary)
             if self.m.project.lower() not in text.lower():
@@ -335,13 +337,14 @@ _META_SENTENCE = re.compile(r"\b(?:blog post|I intend|work in progress|hiding in
 
 # What was wrong, said as a state of things ("the daemon would hang", "it crashed"), not a
 # description of what a change does ("Errors from the SDK become one sentence").
-_PROBLEM_STATE = re.compile(r"\b(?:was|were|would|wouldn't|could(?:n't| not)|did(?:n't| not)|never|kept|"
-                            r"crash(?:ed|es)|failed|fails|broke|hung|hangs|took|stuck|lost)\b", re.I)
+_PROBLEM_STATE = re.compile(r"\b(?:was|were|would|wouldn't|could(?:n't| not)|did(?:n't| not)|does(?:n't| not)|"
+                            r"isn't|wasn't|can't|cannot|never|kept|crash(?:ed|es)|failed|fails|broke|breaks|hung|"
+                            r"hangs|froze|freezes|leaked|leaks|timed out|took|stuck|lost|ignored|ignores)\b", re.I)
 
 
 def _a_problem(beat: Beat) -> bool:
     """A beat whose tension can open a post as the problem in front of the author."""
-    return beat.kind == "fix" or _PROBLEM_STATE.search(beat.tension) is not None
+    return _PROBLEM_STATE.search(beat.tension) is not None
 
 
 def _describing(text: str) -> list[str]:
