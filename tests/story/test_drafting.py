@@ -156,3 +156,11 @@ def test_the_opening_says_what_the_project_is_from_the_first_paragraph_only() ->
     usage_only = Identity("Drip", "README heading", "A tool for your commits.\n\n`install.sh` needs only `git`.")
     opening = write_post(build_material(beats, usage_only)).split("\n---\n")[1].split("## ")[0]
     assert "install.sh" not in opening
+
+
+def test_an_aside_before_the_description_is_passed_over() -> None:
+    beats = [_beat(0, 0, "Add the drip loop", 70, "src")]
+    identity = Identity("telefork", "README heading", "I intend for this project to be hiding in plain sight.\n\n"
+                        "Basically it's like the fork() syscall except it can fork a process onto a different computer.")
+    opening = write_post(build_material(beats, identity)).split("\n---\n")[1].split("## ")[0]
+    assert "fork a process onto a different computer" in opening and "plain sight" not in opening

@@ -90,9 +90,7 @@ class _Writer:
 
     def hook(self) -> list[str]:
         paragraphs = []
-        # The README's first paragraph says what the project is; the next ones say how to
-        # install or use it, which opens no story.
-        summary = _describing(self.m.identity.summary.split("\n\n", 1)[0])[:2]
+        summary = _what_it_is(self.m.identity.summary)
         if summary:
             text = " ".join(s if s.lower().startswith(self.m.project.lower()) else english.sentence(s) for s in summary)
             if self.m.project.lower() not in text.lower():
@@ -345,6 +343,21 @@ _PROBLEM_STATE = re.compile(r"\b(?:was|were|would|wouldn't|could(?:n't| not)|did
 def _a_problem(beat: Beat) -> bool:
     """A beat whose tension can open a post as the problem in front of the author."""
     return _PROBLEM_STATE.search(beat.tension) is not None
+
+
+_USAGE = re.compile(r"^\W*`|\b(?:install\w*|requires?|needs|pip|npm|cargo|brew|apt|download\w*|usage|run(?:ning)?)\b",
+                    re.I)
+
+
+def _what_it_is(summary: str) -> list[str]:
+    """The sentences of the README's opening that say what the project is: from its first
+    paragraph that does (an aside such as "I intend to blog about this" does not), never
+    from one that says how to install or run it."""
+    for paragraph in summary.split("\n\n")[:2]:
+        sentences = _describing(paragraph)
+        if sentences and not _USAGE.search(sentences[0]):
+            return sentences[:2]
+    return []
 
 
 def _describing(text: str) -> list[str]:
