@@ -102,6 +102,17 @@ def test_why_tension_and_insight_come_from_the_body() -> None:
     assert beat.why.startswith("Cancel it explicitly")
 
 
+@pytest.mark.parametrize(("subject", "headline"), [
+    ("fix(readme): whoops images instead of links", "Images instead of links"),
+    ("Oops, fix the parser", "Fix the parser"),
+    ("Add the colab runner. Untested and unfinished", "Add the colab runner"),
+    ("Use v1.2 of the API", "Use v1.2 of the API"),
+    ("Add e.g. support for tabs", "Add e.g. support for tabs"),
+])
+def test_a_headline_is_the_change_not_the_mood_or_a_second_remark(subject: str, headline: str) -> None:
+    assert make_beat(facts(subject)).headline == headline
+
+
 def test_conventional_prefix_and_pr_number_are_cleaned() -> None:
     assert make_beat(facts("feat(cli): add --since flag (#42)")).headline == "Add --since flag"
 

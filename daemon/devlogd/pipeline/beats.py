@@ -210,8 +210,17 @@ def story_files(files: Sequence[FileChange]) -> list[FileChange]:
     return [f for f in files if not f.noise]
 
 
+# "whoops images instead of links": the exclamation is the author's mood, not the change.
+_INTERJECTION = re.compile(r"^(?:whoops(?:ie)?|oops|ugh+|argh+|meh|lol|hmm+|yay|phew|ok(?:ay)?)\b[\s,:;!.-]*+(?=\S)",
+                           re.IGNORECASE)
+# A subject of two sentences ("Add the colab runner. Untested and unfinished"): the first
+# names the change; the rest is a remark the message keeps.
+_SECOND_SENTENCE = re.compile(r"(?<=[a-z0-9)`])\.\s++(?=[A-Z])")
+
+
 def clean_subject(subject: str) -> str:
-    text = _PR_SUFFIX.sub("", _PREFIX.sub("", subject.strip())).strip().rstrip(".")
+    text = _PR_SUFFIX.sub("", _PREFIX.sub("", subject.strip())).strip()
+    text = _SECOND_SENTENCE.split(_INTERJECTION.sub("", text), maxsplit=1)[0].strip().rstrip(".")
     if not text:
         return subject.strip()
     first = text.split(" ", 1)[0]
