@@ -77,3 +77,11 @@ def test_code_moved_within_a_file_is_not_the_excerpt_the_new_comments_are() -> N
     found = scan_patch(patch, ScanLimits(hunks_per_file=1), path="src/lib.rs")
     (hunk,) = found.hunks
     assert hunk.lines[0].startswith("+// === 2. Fork our process")
+
+
+def test_a_state_change_outranks_a_plain_assignment() -> None:
+    patch = ("\n@@ -100 +100 @@ pollvec_init(struct pollvec *v)\n"
+             "+    size_t size = count;\n"
+             "@@ -123,0 +124 @@ pollvec_push(struct pollvec *v, int fd, short events)\n+        v->cap *= 2;\n")
+    found = scan_patch(patch, ScanLimits(hunks_per_file=1), path="endlessh.c")
+    assert [h.lines for h in found.hunks] == [["+        v->cap *= 2;"]]

@@ -51,6 +51,8 @@ _CONTROL = re.compile(r"[ \t]*(?:\}[ \t]*)?(?:if|elif|else[ \t]+if|while|for|for
                       r"raise|throw|except|catch|try|finally|assert|await|yield|defer|guard|unless|rescue|"
                       r"select|with)\b")
 _CALL = re.compile(r"[A-Za-z_][\w.]*[ \t]*\(")
+# `v->cap *= 2;`, `count += 1`: a compound assignment changes state, which is behaviour.
+_UPDATE = re.compile(r"[ \t]*+[A-Za-z_][\w.>\[\]-]{0,60}+[ \t]*+(?:[-+*/%|&^]|<<|>>)=(?!=)")
 _CONSTANT = re.compile(r"[ \t]*(?:(?:export|pub|static|final|const|readonly|let|var)[ \t]+){0,3}"
                        r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+[ \t]*(?::[^=\n]{1,40})?[ \t]*:?=[ \t]*\S|[ \t]*#[ \t]*define[ \t]+[A-Z]")
 _COMMENT = re.compile(r"[ \t]*(?:#(?![ \t]*(?:include|define|if|endif|pragma)\b)|//|/\*|\*(?!/)|--(?!-)|;;|\"\"\"|''')[ \t]*(?P<text>.*)")
@@ -88,6 +90,8 @@ def line_score(text: str, kind: str) -> float:
     if _CONTROL.match(text):
         score += 2.0
     if _CALL.search(text):
+        score += 1.5
+    elif _UPDATE.match(text):
         score += 1.5
     return score
 
