@@ -93,6 +93,24 @@ def test_the_telling_line_is_shown_even_when_it_comes_late(repo: GitRepo, capsys
     assert "+import os" not in material  # imports are what a reader skips
 
 
+
+def test_the_code_is_shown_before_the_build_file_beside_it() -> None:
+    from devlogd.models import Beat, Hunk
+    from devlogd.story.sources import beat_lines
+
+    makefile = Hunk(path="Makefile", lines=["+.POSIX:", "+CC      = cc", "+CFLAGS  = -std=c99 -Wall -Wextra -Os",
+                                            "+drip: drip.c", "+\t$(CC) $(LDFLAGS) $(CFLAGS) -o $@ drip.c $(LDLIBS)"])
+    readme = Hunk(path="README.md", lines=["+# Drip", "+", "+Drip keeps SSH scanners busy for hours by sending an",
+                                           "+endless banner, one random line at a time."])
+    code = Hunk(path="drip.c", lines=["+    int len = 3 + rand() % (max - 2);", "+    if (memcmp(line, \"SSH-\", 4) == 0)",
+                                      "+        line[0] = 'X';", "+    line[len - 2] = 13;"])
+    beat = Beat(sha="a" * 40, time=1_600_000_000, kind="feature", headline="Initial working code", what="",
+                excerpt=[makefile, readme, code], importance=80)
+    shown = "\n".join(beat_lines(beat, lead=True))
+    assert 'if (memcmp(line, "SSH-", 4) == 0)' in shown and "Drip keeps SSH scanners" in shown
+    assert "CFLAGS" not in shown
+
+
 # 4. noise classes -----------------------------------------------------------------------------------------
 
 def test_noise_files_supply_nothing_and_are_counted_apart(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:

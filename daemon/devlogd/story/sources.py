@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from devlogd.models import Beat, Hunk
-from devlogd.pipeline.excerpts import is_commentary
+from devlogd.pipeline.excerpts import KIND_WEIGHT, file_kind, is_commentary, score_lines
 from devlogd.pipeline.reasons import is_filler, is_reason, same_thought, sentences_of
 from devlogd.story.drafting import Chapter, Era
 from devlogd.story.material import Material
@@ -167,6 +167,17 @@ def defined_in(lines: Sequence[str]) -> str:
     return ""
 
 
+def _best_hunks(hunks: Sequence[Hunk], count: int) -> list[Hunk]:
+    """The ``count`` hunks that tell the most (code before the Makefile beside it), in
+    the order of the diff."""
+    def worth(hunk: Hunk) -> float:
+        kind = file_kind(hunk.path)
+        return score_lines(hunk.lines, kind) * KIND_WEIGHT.get(kind, 1.0)
+
+    chosen = sorted(range(len(hunks)), key=lambda i: (-worth(hunks[i]), i))[:count]
+    return [hunks[i] for i in sorted(chosen)]
+
+
 def _is_prose(hunk: Hunk) -> bool:
     return hunk.path.lower().endswith((".md", ".mdx", ".rst", ".txt", ".adoc", ".markdown"))
 
@@ -175,9 +186,9 @@ def _telling(beat: Beat, lead: bool) -> list[tuple[Hunk, int]]:
     """The excerpt lines a beat may show: more for the chapter's lead and important
     changes, prose for documentation, nothing for a minor change."""
     if lead or beat.importance >= 60:
-        return [(h, 12) for h in beat.excerpt[:2]]
+        return [(h, 12) for h in _best_hunks(beat.excerpt, 2)]
     if beat.importance >= 45:
-        return [(h, 8) for h in beat.excerpt[:1]]
+        return [(h, 8) for h in _best_hunks(beat.excerpt, 1)]
     prose = [h for h in beat.excerpt if _is_prose(h) or is_commentary(h)]
     return [(h, 12) for h in prose[:2]]
 
