@@ -111,6 +111,23 @@ def test_the_code_is_shown_before_the_build_file_beside_it() -> None:
     assert "CFLAGS" not in shown
 
 
+
+def test_a_commit_of_comments_shows_them_even_when_it_is_minor() -> None:
+    from devlogd.models import Beat, Hunk
+    from devlogd.story.sources import beat_lines
+
+    hunk = Hunk(path="src/lib.rs", lines=[
+        "+            // This lets the parent inspect our state even if it lacks the permissions",
+        "+            ptrace::traceme()?;",
+        "+            // Use a raise syscall to stop our process, when rehydrated we'll",
+        "+            // be resumed from this syscall with a doctored return value",
+        "+            let raise_result = unsafe { libc::raise(libc::SIGSTOP) };",
+        "+            Ok(NormalForkLocation::Woke(raise_result))"])
+    beat = Beat(sha="b" * 40, time=1_600_000_000, kind="docs", headline="Many many comments", what="",
+                excerpt=[hunk], importance=40)
+    assert "doctored return value" in "\n".join(beat_lines(beat))
+
+
 # 4. noise classes -----------------------------------------------------------------------------------------
 
 def test_noise_files_supply_nothing_and_are_counted_apart(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:

@@ -211,7 +211,7 @@ def is_commentary(hunk: Hunk) -> bool:
     """A hunk that is mostly comments in prose: explanation, like a document."""
     lines = [l[1:] for l in hunk.lines if l[1:].strip()]
     talk = sum(1 for l in lines if (m := _COMMENT.match(l)) is not None and len(_WORD.findall(m.group("text"))) >= 3)
-    return bool(lines) and talk >= 0.6 * len(lines)
+    return bool(lines) and talk >= 0.5 * len(lines)  # half the lines explain the rest
 
 
 def best_hunks(scored: list[tuple[float, Hunk]], limit: int) -> list[Hunk]:
