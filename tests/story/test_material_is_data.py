@@ -109,7 +109,9 @@ def test_the_markdown_journal_shows_commit_html_as_text(repo: GitRepo,
     ("1. not a list", "1\\. not a list"),
     ("a stray ` tick", "a stray \\` tick"),
     ("two\nlines", "two lines"),
-    ("R&D", "R&amp;D"),
+    ("R&D", "R&D"),  # nothing markdown would read as HTML: shown as written, not as `&amp;`
+    ("Rename Dollar -> Field; fix <= and >=, x < y", "Rename Dollar -> Field; fix <= and >=, x < y"),
+    ("an &amp; entity, a <!-- comment --> and <http://t/>", "an &amp;amp; entity, a &lt;!-- comment --&gt; and &lt;http://t/&gt;"),
 ])
 def test_escape_prose(text: str, shown: str) -> None:
     assert escape_prose(text) == shown

@@ -13,6 +13,10 @@ import secrets
 
 _CODE_SPAN = re.compile(r"(`[^`\n]{1,200}`)")
 _HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Only what markdown would read as HTML is escaped: a tag, a comment or an autolink (`<` and a
+# letter, `/`, `!` or `?`, up to its `>`) and an entity (`&amp;`). "Dollar -> Field", "fix <=
+# and >=" and "R&D" stay as written: escaped they would read `-&gt;` in the raw post.
+_HTML_LIKE = re.compile(r"<[A-Za-z/!?][^<>\n]{0,200}+>?|&(?=#?\w{1,32}+;)")
 _MARKDOWN = re.compile(r"([\[\]`\\])")
 _LINE_START = re.compile(r"^([#>+*=|-]|\d{1,9}[.)])(?=\s|$)")
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
@@ -21,16 +25,21 @@ _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 def escape_prose(text: str) -> str:
     """``text`` as one line of markdown prose that renders exactly as written.
 
-    HTML is escaped (`<script>`, `<img src=...>` show as text), brackets and stray
+    HTML is escaped (`<script>`, `<img src=...>` show as text; a lone `<=` or `->` stays
+    as written), brackets and stray
     backticks are escaped (no links, no images, no code spans left open), and a leading
     `#`, `>`, `-` or `1.` cannot start a heading, a quote or a list. Balanced `code spans`
     stay: subjects name identifiers that way, and markdown shows a span's content as is.
     """
     text = _SPACES.sub(" ", text)
     pieces = _CODE_SPAN.split(text)
-    out = [piece if index % 2 else _MARKDOWN.sub(r"\\\1", piece.translate(_HTML))
+    out = [piece if index % 2 else _MARKDOWN.sub(r"\\\1", _HTML_LIKE.sub(_escape_html, piece))
            for index, piece in enumerate(pieces)]
     return _LINE_START.sub(_defuse_marker, "".join(out))
+
+
+def _escape_html(match: re.Match[str]) -> str:
+    return match.group(0).translate(_HTML)
 
 
 def _defuse_marker(match: re.Match[str]) -> str:
