@@ -193,6 +193,18 @@ def test_relations_are_named_with_their_evidence(repo: GitRepo, capsys: pytest.C
     assert re.search(r"relation: setback: undoes an earlier change \(undoes \"Cache the parsed headers\"", material)
 
 
+def test_a_struggle_spans_whole_days_never_one_days() -> None:
+    from devlogd.models import Beat
+    from devlogd.story.relations import find_relations
+
+    hour = 3600
+    kinds = ["feature", "fix", "fix", "fix"]
+    beats = [Beat(sha=f"{i:040x}", time=1_700_000_000 + i * 9 * hour, kind=kind, headline=f"Work on eval {i}",
+                  what="", touched=["eval"]) for i, kind in enumerate(kinds)]  # 27 hours end to end
+    struggles = [r.evidence for r in find_relations(beats) if r.kind == "struggle"]
+    assert struggles == ["`eval` changed 4 times in 2 days"]
+
+
 def test_no_relation_is_claimed_without_facts(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     repo.commit("Add the header parser", {"parser.py": "def parse_header(raw):\n    return raw\n"})
     repo.commit("fix: typo in the README", {"README.md": "# Parser\n\nParses headers.\n"})

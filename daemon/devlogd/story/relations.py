@@ -10,6 +10,7 @@ can tell the arc and the offline narrator can shape a chapter around it.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -239,8 +240,8 @@ def _struggles(beats: Sequence[Beat], least: int = 3) -> list[Relation]:
         if len(run) < least or attempts < 2 or run[-1].sha in claimed:
             continue
         claimed.add(run[-1].sha)
-        days = (run[-1].time - run[0].time) / DAY
-        span = "one day" if days < 1 else f"{days:.0f} days"
+        days = math.ceil((run[-1].time - run[0].time) / DAY)  # 26 hours are "two days", never "1 days"
+        span = "one day" if days <= 1 else f"{days} days"
         out.append(Relation("struggle", run[-1], run[0], f"`{name}` changed {len(run)} times in {span}"))
     return out
 
