@@ -164,3 +164,34 @@ def test_an_aside_before_the_description_is_passed_over() -> None:
                         "Basically it's like the fork() syscall except it can fork a process onto a different computer.")
     opening = write_post(build_material(beats, identity)).split("\n---\n")[1].split("## ")[0]
     assert "fork a process onto a different computer" in opening and "plain sight" not in opening
+
+
+def test_a_test_without_new_names_is_told_by_its_verb_never_as_a_noun() -> None:
+    fix = msgspec.structs.replace(_beat(0, 0, "Fix eval on empty input", 70, "src"), kind="fix", touched=["eval"])
+    test = msgspec.structs.replace(_beat(1, 1, "Allow overriding which awk executable to use for tests", 60, "src"),
+                                   kind="test", touched=["eval"], identifiers=[])
+    post = write_post(build_material([fix, test], Identity("goawk", "folder")))
+    assert "allowed overriding which awk executable to use for tests" in post
+    assert "the allow overriding" not in post.lower()
+
+
+def test_a_change_taken_back_is_quoted_when_its_subject_is_an_order() -> None:
+    made = _beat(0, 0, "Avoid a couple of heap allocations", 70, "src")
+    undone = msgspec.structs.replace(
+        _beat(1, 30, 'Revert "Avoid a couple of heap allocations"', 60, "src"), kind="revert",
+        message=f'Revert "Avoid a couple of heap allocations"\n\nThis reverts commit {made.sha}.')
+    post = write_post(build_material([made, undone], Identity("goawk", "folder")))
+    assert "“Avoid a couple of heap allocations” did not survive" in post
+    assert "The avoid a couple" not in post
+
+
+def test_a_to_do_item_in_a_message_is_never_labelled_as_the_trouble() -> None:
+    from devlogd.pipeline.reasons import tell_reasons
+
+    body = "* Include position in varRef for this purpose\n* Add (basic) tests for this error handling\n"
+    assert tell_reasons(body, "Check that arrays aren't used as scalars").tension == ""
+    journaled = msgspec.structs.replace(_beat(0, 0, "Check that arrays aren't used as scalars", 70, "src"),
+                                        tension="Add (basic) tests for this error handling")  # by an older version
+    post = write_post(build_material([journaled], Identity("goawk", "folder")))
+    assert "Add (basic) tests for this error handling" in post
+    assert not re.search(r"(?:catch|got in the way|problem|snag|that simple): Add \(basic\)", post)

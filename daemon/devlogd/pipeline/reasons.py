@@ -30,6 +30,11 @@ _FILLER = re.compile(r"^\W*(?:ugh+|argh+|oops|whoops(?:ie)?|meh|lol|hmm+|yay|phe
                      r"thanks?(?: you)?(?: for [^.!?]*)?|cheers|sorry|please [^.!?]*|hi|hello|hey|"
                      r"same as before|as discussed|see above|see below|see title|title says it all)\W*$", re.I)
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
+# A sentence that orders ("Add (basic) tests for this error handling", "Fix type error in
+# X"): an item of the change's own to-do list, never the trouble it met, even when it names one.
+ORDER = re.compile(r"^\W*+(?:add|fix|remove|delete|update|use|make|move|rename|include|allow|change|implement|"
+                   r"refactor|clean|support|improve|handle|replace|drop|bump|set|ensure|avoid|tweak|convert|"
+                   r"split|merge|rewrite|switch|simplify|document|test|check|return|show|print|write)\b(?!')", re.I)
 # "nothing is lost", "no longer fails", "without a crash": a problem named to say it is gone.
 _NEGATED = re.compile(r"\b(?:no|nothing|never|without|not|no longer|zero|0)\s+(?:\w+\s+){0,2}?"
                       r"(?:bug|crash\w*|fail\w*|broke\w*|broken|error\w*|lost|missing|leak\w*|hang\w*|stale)\b", re.I)
@@ -48,7 +53,7 @@ def tell_reasons(body: str, headline: str, kind: str = "") -> Reasons:
     sentences = [s for s in sentences_of(body) if is_reason(s)]
     taken = [headline]
     why = _first(sentences, _WHY, taken)
-    tension = _first([s for s in sentences if not _NEGATED.search(s)], _TENSION, taken + [why])
+    tension = _first([s for s in sentences if not _NEGATED.search(s) and not ORDER.match(s)], _TENSION, taken + [why])
     insight = _first(sentences, _INSIGHT, taken + [why, tension], exclude=_WHY)
     return Reasons(why, tension, insight)
 

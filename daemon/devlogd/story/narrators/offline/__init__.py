@@ -22,7 +22,7 @@ from devlogd.story.material import Material
 from devlogd.story.narrators.offline import english
 from devlogd.story.narrators.offline.english import code, join, understand
 from devlogd.story.narrators.offline.lexicon import Chooser, frames_with
-from devlogd.story.narrators.offline.telling import (LANGUAGES, ChapterTeller, _gap_phrase, _plain, facts_clause,
+from devlogd.story.narrators.offline.telling import (LANGUAGES, ChapterTeller, _gap_phrase, _plain, as_subject, facts_clause,
                                                     named_in, tellable)
 from devlogd.story.relations import Relation
 from devlogd.story.escape import front_matter_text
@@ -247,7 +247,7 @@ def _lesson(relation: Relation) -> str:
         return english.sentence(english.words(relation.evidence))
     if relation.kind == "reverts" and relation.earlier is not None:
         gap = _gap_phrase(relation.later.time - relation.earlier.time)
-        what = thing or english.noun_phrase(_plain(relation.earlier.headline))
+        what = thing or as_subject(_plain(relation.earlier.headline))
         why = relation.later.tension or relation.later.why
         return english.sentence(f"{what[:1].upper() + what[1:]} did not survive: it was taken back {gap}"
                                 + (f". {why}" if why and tellable(why) else ""))

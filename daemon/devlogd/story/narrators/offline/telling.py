@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from devlogd.models import Beat, Hunk
 from devlogd.pipeline.excerpts import file_kind, score_lines
-from devlogd.pipeline.reasons import is_filler, is_reason, same_thought, sentences_of
+from devlogd.pipeline.reasons import ORDER, is_filler, is_reason, same_thought, sentences_of
 from devlogd.story.drafting import Chapter
 from devlogd.story.narrators.offline import english
 from devlogd.story.narrators.offline.english import Headline, code, join, understand
@@ -85,8 +85,7 @@ class ChapterTeller:
                 relation.kind == "fixes" and named_in(relation).strip("`") in beat.headline):
             out.append(self._relation_before(relation))
         if relation is not None and relation.kind == "guards":
-            tests = [code(n) for n in beat.added[:2]] or [english.noun_phrase(_plain(beat.headline))]
-            out.append(self.say("guards", test=join(tests)))
+            out.append(self._guard(beat, start))
         else:
             out.append(self._main(beat, start))
         if relation is not None and relation.kind == "reverts" and relation.earlier is not None:
@@ -95,6 +94,19 @@ class ChapterTeller:
         if relation is not None and relation.kind in ("struggle", "result", "built-on", "milestone"):
             out.append(self._relation_after(relation))
         return [english.sentence(s) if not s.endswith(("”", ".", "!", "?", ":")) else s for s in out if s]
+
+    def _guard(self, beat: Beat, start: str) -> str:
+        """A test after a fix: named by the tests it added, or told by its own verb phrase
+        ("so it would not come back, I allowed overriding which awk to use"), never a verb
+        phrase forced into a noun ("a test: the allow overriding ...")."""
+        if beat.added:
+            return self.say("guards", test=join([code(n) for n in beat.added[:2]]))
+        headline = understand(english.mark_code(_plain(beat.headline)))
+        if headline.form == "verb" and not headline.adverb:
+            return self.say("guards_vp", vp=english.past(headline))
+        if headline.form == "noun":
+            return self.say("guards", test=english.noun_phrase(headline.text))
+        return self._main(beat, start)
 
     def _main(self, beat: Beat, start: str) -> str:
         headline = understand(english.mark_code(_plain(beat.headline)))
@@ -134,7 +146,10 @@ class ChapterTeller:
         out: list[str] = []
         for key, text in (("tension", beat.tension), ("why", beat.why), ("insight", beat.insight)):
             if text and tellable(text) and not any(same_thought(text, s) for s in said + self.told):
-                out.append(self.say(key, text=english.sentence(english.words(text))))
+                if ORDER.match(text):  # "Add (basic) tests ..." is a to-do item: quoted, never "The problem: Add ..."
+                    out.append(self.say("said", text=english.words(text)))
+                else:
+                    out.append(self.say(key, text=english.sentence(english.words(text))))
                 said.append(text)
                 self.told.append(text)
         if not out and beat.importance >= 45:  # the author's own words, for changes that matter
@@ -150,7 +165,7 @@ class ChapterTeller:
     def _relation_before(self, relation: Relation) -> str:
         earlier = relation.earlier
         if relation.kind == "fixes" and earlier is not None:
-            return self.say("fixes", evidence=named_in(relation) or english.noun_phrase(_plain(earlier.headline)))
+            return self.say("fixes", evidence=named_in(relation) or as_subject(_plain(earlier.headline)))
         if relation.kind == "pivot":
             return self.say("pivot", evidence=english.words(relation.evidence))
         return ""
@@ -229,6 +244,14 @@ def named_in(relation: Relation) -> str:
     """The code a relation's evidence names: "`config`, added on ..." -> "`config`"."""
     match = re.search(r"`[^`]+`", relation.evidence)
     return match.group(0) if match else ""
+
+
+def as_subject(headline: str) -> str:
+    """A change named as the subject of a sentence: a noun phrase as it is ("the systemd
+    service"), anything else in quotes ("“Avoid a couple of heap allocations”"), never a verb
+    phrase behind an article ("the avoid a couple of ...")."""
+    understood = understand(english.mark_code(headline))
+    return english.noun_phrase(understood.text) if understood.form == "noun" else f"“{headline}”"
 
 
 def tellable(text: str) -> bool:
