@@ -26,3 +26,14 @@ def test_a_word_that_can_be_a_verb_before_a_name_of_code_orders() -> None:
 
     headline = understand("Truncate `rand16()` result to 16 bits")
     assert headline.form == "verb" and past(headline) == "truncated `rand16()` result to 16 bits"
+
+
+def test_prefixed_and_phrasal_verbs_order_and_a_beginning_of_something_names() -> None:
+    from devlogd.story.narrators.offline.english import gerund, past, understand
+
+    preallocate = understand("Pre-allocate all arrays for speed and simplicity")
+    assert preallocate.form == "verb" and gerund(preallocate) == "Pre-allocating all arrays for speed and simplicity"
+    split = understand("Break up `interp.go` into multiple files")
+    assert split.form == "verb" and past(split) == "broke up `interp.go` into multiple files"
+    start = understand("Start of parser; better error messages")
+    assert start.form == "noun"

@@ -87,9 +87,17 @@ def understand(headline: str) -> Headline:
 def _verb_lemma(word: str, next_word: str = "", strict: bool = True) -> str:
     """The verb's lemma when ``word`` leads a verb phrase; '' when it does not."""
     lower = word.lower().rstrip(",:")
+    prefix, _, stem = lower.rpartition("-")
+    if prefix in _VERB_PREFIXES and stem.isalpha():  # "Pre-allocate all arrays", "Re-enable the cache"
+        lemma = _verb_lemma(stem, next_word, strict=False)
+        return f"{prefix}-{lemma}" if lemma else ""
     if not lower.isalpha() or lower in _NOT_VERBS:
         return ""
     lemmas = _lemmas(lower)
+    if next_word.lower() == "of" and "NOUN" in lemmas:
+        return ""  # "Start of parser" names a beginning
+    if next_word.lower() in _PARTICLES and "VERB" in lemmas:
+        return lemmas["VERB"][0].lower()  # "Break up interp.go", "Clean out the cache"
     verbs = lemmas.get("VERB")
     if not verbs:
         return ""
@@ -105,6 +113,9 @@ def _verb_lemma(word: str, next_word: str = "", strict: bool = True) -> str:
         return lemma
     return ""
 
+
+_VERB_PREFIXES = frozenset("pre re un de auto co over under sub cross double".split())
+_PARTICLES = frozenset("up down out off apart away back".split())
 
 _LINKS = frozenset("on in of for to with at by from into over under about the a an and or".split())
 
@@ -149,6 +160,9 @@ def _lemmas(word: str) -> dict[str, tuple[str, ...]]:
 def inflect(lemma: str, tag: str) -> str:
     import lemminflect
 
+    prefix, hyphen, stem = lemma.rpartition("-")
+    if hyphen and prefix and stem.isalpha():  # "pre-allocate" -> "pre-allocated"
+        return f"{prefix}-{inflect(stem, tag)}"
     if not lemma.isalpha():
         return lemma
     try:
