@@ -16,6 +16,8 @@ from devlogd.pipeline.extract import ScanLimits, hunk_function, message_texts, s
     ("interface DraftOptions {", "DraftOptions"),
     ("fn parse_header(buf: &[u8]) -> Header {", "parse_header"),
     ("install_hook() {", "install_hook"),
+    ("function laura:update()", "update"),  # Lua's method, not its table
+    ("  def self.load(path)", "load"),
 ])
 def test_definitions(line: str, name: str) -> None:
     assert scan_line(line).definitions == [name]
@@ -33,7 +35,8 @@ def test_constants(line: str, constant: str) -> None:
     assert scan_line(line).constants == [constant]
 
 
-@pytest.mark.parametrize("line", ["x = 5", "if foo(x):", "return None", "    self.port = port"])
+@pytest.mark.parametrize("line", ["x = 5", "if foo(x):", "return None", "    self.port = port",
+                                  "module github.com/benhoyt/goawk"])  # go.mod names a path, not a definition
 def test_ordinary_lines_find_nothing(line: str) -> None:
     found = scan_line(line)
     assert found.definitions == [] and found.constants == []

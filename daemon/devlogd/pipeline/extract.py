@@ -25,7 +25,7 @@ from devlogd.pipeline.excerpts import file_kind, moved_lines, telling_window
 # a bounded length. bench/regex.py prints the worst case over pathological inputs.
 _DEF_BODY = r"""(?:
         (?:export[ \t]++)?(?:default[ \t]++)?(?:async[ \t]++)?(?:def|function\*?|fn|func|sub|proc|defn|defun|module)[ \t]++
-            (?:\([^)\n]*+\)[ \t]*+)?(?P<func>[A-Za-z_$][\w$]*+[!?]?)
+            (?:\([^)\n]*+\)[ \t]*+)?(?P<func>[A-Za-z_$][\w$]*+(?:[.:][A-Za-z_$][\w$]*+)*+[!?]?)(?![\w$./])
       | (?:export[ \t]++)?(?:pub(?:\([^)\n]*+\))?[ \t]++)?(?:abstract[ \t]++|final[ \t]++|sealed[ \t]++|data[ \t]++)?
             (?:class|trait|interface|protocol|record|object|impl|type)[ \t]++
             (?P<type>[A-Z_a-z]\w*+)
@@ -91,6 +91,8 @@ class LineFinds:
 def _definition_name(match: re.Match[str]) -> str:
     # Each alternative of a definition has one named group, so the last one matched is it.
     name = match.group(match.lastgroup) if match.lastgroup else ""
+    # `function M.update()`, `def self.load`: the method's own name, not its table or class.
+    name = re.split(r"[.:]", name)[-1]
     return "" if name in _KEYWORDS else name
 
 
