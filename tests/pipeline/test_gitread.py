@@ -145,6 +145,13 @@ def test_missing_parent_commit_falls_back_to_the_empty_tree(repo: GitRepo) -> No
     assert any("parent" in note for note in facts.notes)
 
 
+def test_the_code_s_new_definitions_come_before_its_tests(repo: GitRepo) -> None:
+    sha = repo.commit("Parse headers", {"a_tests/test_parser.py": "def test_empty():\n    assert True\n",
+                                        "tests/test_parser.py": "def test_colon():\n    assert True\n",
+                                        "zparser.py": "def parse_header(raw):\n    return raw\n"})
+    assert reader(repo).facts(sha).definitions == ["parse_header", "test_empty", "test_colon"]
+
+
 def test_huge_vendoring_commit_is_bounded(repo: GitRepo) -> None:
     repo.commit("base", {"a.txt": "a\n"})
     files = {f"vendor_lib/mod{i:03}.py": "".join(f"VALUE_{j} = {j}\n" for j in range(200)) for i in range(330)}

@@ -17,7 +17,7 @@ from typing import Any
 import pygit2
 
 from devlogd.pipeline import extract, manifests
-from devlogd.pipeline.excerpts import best_hunks, topic_words
+from devlogd.pipeline.excerpts import best_hunks, file_kind, topic_words
 from devlogd.pipeline.noise import NoiseFilter, noise_filter
 from devlogd.config import GitConfig
 from devlogd.errors import DevlogError, NotARepositoryError
@@ -48,6 +48,7 @@ class _Scan:
     topic: frozenset[str] = frozenset()  # words of the message, which tell the key lines
     hunks: list[tuple[float, Hunk]] = field(default_factory=list)  # (score, hunk)
     notes: list[str] = field(default_factory=list)
+    test_definitions: list[str] = field(default_factory=list)  # told after the code's own
     insertions: int = 0
     deletions: int = 0
     files_total: int = 0
@@ -202,7 +203,7 @@ class GitReader:
             insertions=scan.insertions,
             deletions=scan.deletions,
             functions=_unique(scan.found.functions, 20),
-            definitions=_unique(scan.found.definitions, 20),
+            definitions=_unique(scan.found.definitions + scan.test_definitions, 20),
             removed_definitions=_unique(scan.found.removed, 10),
             identifiers=_unique(texts.identifiers, 20),
             constants=_unique(scan.found.constants, 12),
@@ -332,7 +333,10 @@ class GitReader:
         if found.lines >= self.config.max_scan_lines:
             scan.notes.append("diff scan stopped at its line budget")
         found.functions += finds.functions
-        found.definitions += finds.definitions
+        if file_kind(path) == "test":  # `test_empty_header` is not what the change built
+            scan.test_definitions += finds.definitions
+        else:
+            found.definitions += finds.definitions
         found.removed += finds.removed
         found.constants += finds.constants
         for hunk in finds.hunks:
