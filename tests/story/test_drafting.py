@@ -195,3 +195,12 @@ def test_a_to_do_item_in_a_message_is_never_labelled_as_the_trouble() -> None:
     post = write_post(build_material([journaled], Identity("goawk", "folder")))
     assert "Add (basic) tests for this error handling" in post
     assert not re.search(r"(?:catch|got in the way|problem|snag|that simple): Add \(basic\)", post)
+
+
+def test_the_items_of_a_bulleted_message_stay_sentences_when_quoted() -> None:
+    beat = msgspec.structs.replace(
+        _beat(0, 0, "Check that arrays aren't used as scalars", 70, "src"),
+        message="Check that arrays aren't used as scalars\n\n* Include position in varRef for this purpose\n"
+                "* Add (basic) tests for this error handling\n")
+    post = write_post(build_material([beat], Identity("goawk", "folder")))
+    assert "for this purpose. Add (basic) tests for this error handling." in post

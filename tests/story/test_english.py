@@ -37,3 +37,13 @@ def test_prefixed_and_phrasal_verbs_order_and_a_beginning_of_something_names() -
     assert split.form == "verb" and past(split) == "broke up `interp.go` into multiple files"
     start = understand("Start of parser; better error messages")
     assert start.form == "noun"
+
+
+def test_every_order_in_a_subject_agrees_and_an_article_is_lowered() -> None:
+    from devlogd.story.narrators.offline.english import noun_phrase, past, understand
+
+    assert past(understand("Rename Dollar -> Field; add some TODOs")) == "renamed Dollar -> Field; added some TODOs"
+    assert past(understand("Replace NUL bytes in output; Fix %c with unicode")) == \
+        "replaced NUL bytes in output; fixed %c with unicode"
+    assert past(understand("Add parsing and Field")) == "added parsing and Field"
+    assert noun_phrase("A few comment tweaks") == "a few comment tweaks"

@@ -191,13 +191,16 @@ def _form(lemma: str, tag: str) -> str:
 def _agree(rest: str, tag: str) -> str:
     def second(match: re.Match[str]) -> str:
         word = match.group(2)
+        if word[0].isupper() and match.group(1) != "; ":
+            return match.group(0)  # "and Field" names something; "; Fix %c" orders again
         lemma = _verb_lemma(word, next_word=match.group(3) or "")
         if not lemma or lemma != word.lower():
             return match.group(0)
         return f"{match.group(1)}{_form(lemma, tag)}{match.group(3) and ' ' + match.group(3) or ''}"
 
-    # "fix up the parser and allow comments", "update readme, add manual": each verb agrees.
-    return re.sub(r"((?:\band |, ))([a-z]+)(?: (\w+))?", second, rest, count=2)
+    # "fix up the parser and allow comments", "update readme, add manual", "rename X; add
+    # some TODOs": each verb agrees.
+    return re.sub(r"((?:\band |, |; ))([A-Za-z][a-z]*+)(?: (\w+))?", second, rest, count=2)
 
 
 def gerund(headline: Headline) -> str:
@@ -219,7 +222,7 @@ def frequency_clause(headline: Headline, subject: str) -> str:
 def noun_phrase(text: str) -> str:
     """A noun phrase with its article, ready to follow a verb: "the systemd service"."""
     first, _, rest = text.partition(" ")
-    if first[:1].isupper() and not first.isupper() and not re.search(r"[A-Z]", first[1:]):
+    if first in ("A", "An", "The") or first[:1].isupper() and not first.isupper() and not re.search(r"[A-Z]", first[1:]):
         first = first.lower()
     phrase = f"{first} {rest}".strip()
     return phrase if phrase.lower().startswith(("the ", "a ", "an ")) else f"the {phrase}"

@@ -157,7 +157,8 @@ class ChapterTeller:
                     if not is_filler(s) and tellable(s) and not any(same_thought(s, t) for t in said)]
             rest = [r for r in rest if not any(same_thought(r, t) for t in self.told)]
             if rest:
-                quote = english.words(_clip(" ".join(rest[:2]), 220))
+                # Two items of a bulleted message stay two sentences: "… for this purpose. Add …"
+                quote = english.words(_clip(" ".join(english.sentence(r) for r in rest[:2]), 220))
                 out.append(self.say("said", text=quote))
                 self.told += rest[:2]
         return out
