@@ -204,3 +204,16 @@ def test_the_items_of_a_bulleted_message_stay_sentences_when_quoted() -> None:
                 "* Add (basic) tests for this error handling\n")
     post = write_post(build_material([beat], Identity("goawk", "folder")))
     assert "for this purpose. Add (basic) tests for this error handling." in post
+
+
+def test_a_small_history_keeps_its_most_important_chapter_beside_the_latest() -> None:
+    from devlogd.story.drafting import fit, group_chapters
+
+    day = 24.0
+    first = [_beat(0, 0, "First public alpha version", 90, "core"), _beat(1, 1, "Fix README typo", 20, "docs")]
+    middle = [_beat(i, 1000 * day + i, f"Simplify macro {i}", 40, "macros") for i in range(2, 6)]
+    latest = [_beat(6, 2000 * day, "Fix declaration missing void", 40, "decl"),
+              _beat(7, 2000 * day + 1, "Fix another declaration", 40, "decl")]
+    chapters = group_chapters([*first, *middle, *latest])
+    told = [b.headline for c in fit(chapters, 7, 24_000) for b in c.beats]
+    assert "First public alpha version" in told and "Fix declaration missing void" in told

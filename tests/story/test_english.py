@@ -47,3 +47,10 @@ def test_every_order_in_a_subject_agrees_and_an_article_is_lowered() -> None:
         "replaced NUL bytes in output; fixed %c with unicode"
     assert past(understand("Add parsing and Field")) == "added parsing and Field"
     assert noun_phrase("A few comment tweaks") == "a few comment tweaks"
+
+
+def test_long_stretches_are_told_in_years() -> None:
+    from devlogd.story.narrators.offline.english import duration
+
+    assert [duration(d) for d in (1, 5, 20, 200, 3100)] == \
+        ["one day", "five days", "three weeks", "seven months", "eight years"]

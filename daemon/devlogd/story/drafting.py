@@ -160,14 +160,20 @@ def _chapter(beats: list[Beat]) -> Chapter:
 
 
 def fit(chapters: list[Chapter], max_chapters: int, budget: int, recent: int = 2) -> list[Chapter]:
-    """The chapters that fit the budget, in time order: the ``recent`` most recent first
-    (a post tells the latest work whole), then the most important of the rest (a chapter
-    too big as a whole keeps its most important beats). A small stretch gets fewer
-    chapters: about one for every four changes."""
-    max_chapters = max(min(2, max_chapters), min(max_chapters, sum(len(c.beats) for c in chapters) // 4))
-    newest = list(range(len(chapters)))[-recent:][::-1]
+    """The chapters that fit the budget, in time order. The ``recent`` most recent come
+    first (a post tells the latest work whole), then the first (where it began), then the
+    most important of the rest; a chapter too big as a whole keeps its most important
+    beats. A small stretch gets fewer chapters, about one for every four changes, but one
+    place is always left beside the latest: ten years of a project are not told as its two
+    latest fixes."""
+    changes = sum(len(c.beats) for c in chapters)
+    max_chapters = max(min(2, max_chapters), min(max_chapters, -(-changes // 4)))
+    latest = max(0, min(recent, max_chapters - 1))
+    newest = list(range(len(chapters) - latest, len(chapters)))[::-1] if latest else []
+    # Then where it began (a story needs its start: "First public alpha version" is no
+    # footnote), then the most important of the middle.
     ranked = newest + sorted((i for i in range(len(chapters)) if i not in newest),
-                             key=lambda i: (-chapters[i].importance, -i))
+                             key=lambda i: (i != 0, -chapters[i].importance, -i))
     chosen: dict[int, Chapter] = {}
     used = 0
     for index in ranked:

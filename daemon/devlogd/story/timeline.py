@@ -101,6 +101,8 @@ def rhythm(all_sittings: Sequence[Sitting], limit: int = 10) -> list[str]:
 
 
 def _duration(days: float) -> str:
+    if days >= 548:
+        return f"{days / 365:.0f} years"
     if days >= 60:
         return f"{days / 30:.0f} months"
     if days >= 14:

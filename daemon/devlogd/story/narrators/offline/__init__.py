@@ -402,11 +402,7 @@ def _span_words(beats: list[Beat]) -> str:
     days = (beats[-1].time - beats[0].time) / 86400 if beats else 0
     if days < 1:
         return "A day"
-    if days < 14:
-        return english.count(max(2, round(days)), "day").capitalize()
-    if days < 60:
-        return english.count(round(days / 7), "week").capitalize()
-    return english.count(round(days / 30), "month").capitalize()
+    return english.duration(max(2.0, days)).capitalize()
 
 
 def _web_url(remote: str) -> str:

@@ -267,6 +267,18 @@ def count(number: int, noun: str, plural: str | None = None) -> str:
     return f"{word} {noun if number == 1 else plural or noun + 's'}"
 
 
+def duration(days: float) -> str:
+    """A stretch of time as a reader says it: "four days", "three weeks", "five months",
+    "eight years" (never "103 months")."""
+    if days < 14:
+        return count(max(1, round(days)), "day")
+    if days < 60:
+        return count(round(days / 7), "week")
+    if days < 548:  # up to a year and a half, months still count
+        return count(round(days / 30), "month")
+    return count(round(days / 365), "year")
+
+
 def sentence(text: str) -> str:
     text = text.strip()
     if not text:

@@ -392,8 +392,4 @@ def _gap_phrase(seconds: int) -> str:
         return "the same day"
     if days < 2:
         return "the next day"
-    if days < 14:
-        return f"{english.count(round(days), 'day')} later"
-    if days < 60:
-        return f"{english.count(round(days / 7), 'week')} later"
-    return f"{english.count(round(days / 30), 'month')} later"
+    return f"{english.duration(days)} later"
