@@ -108,6 +108,11 @@ def test_why_tension_and_insight_come_from_the_body() -> None:
     ("Add the colab runner. Untested and unfinished", "Add the colab runner"),
     ("Use v1.2 of the API", "Use v1.2 of the API"),
     ("Add e.g. support for tabs", "Add e.g. support for tabs"),
+    ("Fix integer overflow in row allocation. #60", "Fix integer overflow in row allocation"),
+    ("Use _POSIX_C_SOURCE, drop _BSD_SOURCE (#5, #12)", "Use _POSIX_C_SOURCE, drop _BSD_SOURCE"),
+    ("Fix handling of RS to be per spec (fixes #10)", "Fix handling of RS to be per spec"),
+    ("Support C# 12", "Support C# 12"),
+    ("Support C#12", "Support C#12"),
 ])
 def test_a_headline_is_the_change_not_the_mood_or_a_second_remark(subject: str, headline: str) -> None:
     assert make_beat(facts(subject)).headline == headline

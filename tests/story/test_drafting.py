@@ -217,3 +217,10 @@ def test_a_small_history_keeps_its_most_important_chapter_beside_the_latest() ->
     chapters = group_chapters([*first, *middle, *latest])
     told = [b.headline for c in fit(chapters, 7, 24_000) for b in c.beats]
     assert "First public alpha version" in told and "Fix declaration missing void" in told
+
+
+def test_a_title_is_never_cut_inside_an_aside() -> None:
+    identity = Identity("Kilo", "README heading", "Kilo is a small text editor in less than 1K lines of code "
+                        "(counted with cloc).")
+    title = write_post(build_material([_beat(0, 0, "First public alpha version", 70, "src")], identity)).split("\n")[1]
+    assert title == 'title: "Kilo: a small text editor in less than 1K lines of code"'

@@ -37,6 +37,7 @@ def test_prefixed_and_phrasal_verbs_order_and_a_beginning_of_something_names() -
     assert split.form == "verb" and past(split) == "broke up `interp.go` into multiple files"
     start = understand("Start of parser; better error messages")
     assert start.form == "noun"
+    assert past(understand("Be serious with version number")) == "was serious with version number"
 
 
 def test_every_order_in_a_subject_agrees_and_an_article_is_lowered() -> None:

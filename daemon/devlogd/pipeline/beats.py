@@ -88,6 +88,10 @@ _PREFIX = re.compile(r"^\w++(?:\([^)]*+\))?!?:\s*+")
 # (?<!\s): blanks are tried from the first of a run only, not again from each one.
 _PR_SUFFIX = re.compile(r"(?<!\s)\s*+(?:\((?:#\d++|[\w-]++/[\w-]++#\d++)\)\s*+$|\[(?:skip ci|ci skip|no ci)\])",
                         re.IGNORECASE)
+# "Fix integer overflow in row allocation. #60", "... (#5, #12)", "... (fixes #10)": where the
+# change was tracked, not what it did. A bounded list of references keeps the search linear.
+ISSUE_SUFFIX = re.compile(r"[.,;:]?[ \t]++\(?(?:(?:fix(?:es|ed)?|close[sd]?|resolve[sd]?|refs?|see)[ \t]++)?"
+                          r"(?:[\w-]++/[\w-]++)?#\d++(?:[ \t]*+,[ \t]*+#\d++){0,8}+\)?[ \t]*+$", re.IGNORECASE)
 
 
 _KIND_WEIGHT = {
@@ -219,7 +223,7 @@ _SECOND_SENTENCE = re.compile(r"(?<=[a-z0-9)`])\.\s++(?=[A-Z])")
 
 
 def clean_subject(subject: str) -> str:
-    text = _PR_SUFFIX.sub("", _PREFIX.sub("", subject.strip())).strip()
+    text = ISSUE_SUFFIX.sub("", _PR_SUFFIX.sub("", _PREFIX.sub("", subject.strip()))).strip()
     text = _SECOND_SENTENCE.split(_INTERJECTION.sub("", text), maxsplit=1)[0].strip().rstrip(".")
     if not text:
         return subject.strip()

@@ -387,10 +387,17 @@ def _what_it_does(summary: str, name: str) -> str:
 
 
 def _clip_phrase(text: str, cut: tuple[str, ...] = (" except ", " so ", " because ", ", ")) -> str:
+    """At most 70 characters of a phrase, never cut inside an aside: "a small text editor in
+    less than 1K lines of code (counted with cloc)" loses "(counted with cloc)", not ")"."""
+    text = re.sub(r"\s*\([^()]*\)", "", text) if len(text) > 40 else text
     for marker in cut:
         if marker in text and len(text) > 40:
             text = text.split(marker, 1)[0]
-    return text if len(text) <= 70 else text[:70].rsplit(" ", 1)[0]
+    if len(text) > 70:
+        text = text[:70].rsplit(" ", 1)[0]
+        text = re.sub(r"\s*\([^)]*$", "", text)  # an aside the cut left open
+        text = re.sub(r"\s+\b(?:a|an|the|of|in|to|for|with|and|or|than|less|more|on|by)$", "", text, flags=re.I)
+    return text
 
 
 def _first_sentence(text: str) -> str:

@@ -18,7 +18,7 @@ _NOT_VERBS = frozenset("initial more new better first final minor small proper q
                        "multiple some all extra working major general main default single double same chance "
                        "cheaper faster one two three no only".split())
 # Verbs that also are nouns, common enough as imperatives in subjects to take as verbs.
-_IMPERATIVES = frozenset("add allow avoid bump cache change check clean compile correct create document drop "
+_IMPERATIVES = frozenset("add allow avoid be bump cache change check clean compile correct create document drop "
                          "expose fetch flesh format gather guard handle hide ignore install limit load log mark "
                          "merge move name note parse patch pin print process query queue rate record release "
                          "remove rename replace report request reset return reuse rework run save scan schedule "

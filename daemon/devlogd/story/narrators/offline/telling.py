@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from devlogd.models import Beat, Hunk
+from devlogd.pipeline.beats import ISSUE_SUFFIX
 from devlogd.pipeline.excerpts import file_kind, score_lines
 from devlogd.pipeline.reasons import ORDER, is_filler, is_reason, same_thought, sentences_of
 from devlogd.story.drafting import Chapter
@@ -354,7 +355,7 @@ _COMMIT_WORDS = ((re.compile(r"(?<![-\w])commit(s?)\b(?!-)", re.I), r"change\1")
 def _plain(text: str) -> str:
     """A headline as a post can say it: no markdown or HTML that could break the page, and
     no word that gives away where the story came from ("4 per commit" -> "4 per change")."""
-    text = text.replace("*", "").strip()  # HTML is escaped below: shown as text, never rendered
+    text = ISSUE_SUFFIX.sub("", text.replace("*", "")).strip()  # HTML is escaped below: shown as text, never rendered
     text = "".join(c for c in text if c.isprintable())
     if text.count("`") % 2:
         text = text.replace("`", "")  # a lone backtick would swallow the rest of the paragraph as code
