@@ -36,7 +36,7 @@ def test_constants(line: str, constant: str) -> None:
 
 
 @pytest.mark.parametrize("line", ["x = 5", "if foo(x):", "return None", "    self.port = port",
-                                  "module github.com/benhoyt/goawk"])  # go.mod names a path, not a definition
+                                  "module github.com/benhoyt/goawk", "    def __init__(self, out):"])  # go.mod names a path, not a definition
 def test_ordinary_lines_find_nothing(line: str) -> None:
     found = scan_line(line)
     assert found.definitions == [] and found.constants == []

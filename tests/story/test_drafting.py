@@ -224,3 +224,10 @@ def test_a_title_is_never_cut_inside_an_aside() -> None:
                         "(counted with cloc).")
     title = write_post(build_material([_beat(0, 0, "First public alpha version", 70, "src")], identity)).split("\n")[1]
     assert title == 'title: "Kilo: a small text editor in less than 1K lines of code"'
+
+
+def test_a_title_says_what_a_generic_program_does() -> None:
+    identity = Identity("pyast64", "README heading", "Pyast64 is a Python 3 program that compiles a subset of "
+                        "the Python AST to x64-64 assembler. It's extremely restricted.")
+    title = write_post(build_material([_beat(0, 0, "First version of compiler", 70, "src")], identity)).split("\n")[1]
+    assert title == 'title: "pyast64: compiling a subset of the Python AST to x64-64 assembler"'

@@ -93,7 +93,8 @@ def _definition_name(match: re.Match[str]) -> str:
     name = match.group(match.lastgroup) if match.lastgroup else ""
     # `function M.update()`, `def self.load`: the method's own name, not its table or class.
     name = re.split(r"[.:]", name)[-1]
-    return "" if name in _KEYWORDS else name
+    # `__init__` and its kin are how a class is built, never what a change added to tell.
+    return "" if name in _KEYWORDS or (name.startswith("__") and name.endswith("__")) else name
 
 
 def _constant_text(match: re.Match[str]) -> str:

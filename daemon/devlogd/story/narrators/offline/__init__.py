@@ -382,8 +382,20 @@ def _what_it_does(summary: str, name: str) -> str:
         noun = re.match(r"^(?:" + re.escape(name) + r"\s+is\s+|It's\s+|It is\s+)?(an?\s+[^,;:]+)", plain, re.I)
         # "X is an SSH tarpit that ...", or a sentence that is one noun phrase.
         if noun and (noun.start(1) > 0 or noun.end(1) == len(plain)):
+            does = _GENERIC_THAT.match(noun.group(1))
+            if does:  # "a Python 3 program that compiles ..." says what it does in its clause
+                verb = english.understand(does.group(1))
+                if verb.form == "verb":
+                    return _clip_phrase(english.lower_first(english.gerund(verb)))
             return _clip_phrase(noun.group(1), cut=(" that ", " which ", " made by ", " for ", " with "))
     return ""
+
+
+# A noun phrase that says only what kind of thing it is ("a Python 3 program", "a small
+# tool"), followed by what it does.
+_GENERIC_THAT = re.compile(r"^an?\s+(?:[\w.+-]+\s+){0,3}?(?:program|tool|library|script|app|application|utility|"
+                           r"project|module|package|framework|command|cli|implementation)\s+(?:that|which)\s+(\w+s\s.+)$",
+                           re.I)
 
 
 def _clip_phrase(text: str, cut: tuple[str, ...] = (" except ", " so ", " because ", ", ")) -> str:
