@@ -231,3 +231,11 @@ def test_a_title_says_what_a_generic_program_does() -> None:
                         "the Python AST to x64-64 assembler. It's extremely restricted.")
     title = write_post(build_material([_beat(0, 0, "First version of compiler", 70, "src")], identity)).split("\n")[1]
     assert title == 'title: "pyast64: compiling a subset of the Python AST to x64-64 assembler"'
+
+
+def test_that_a_thing_needed_fixing_is_said_once_however_often_it_was_fixed() -> None:
+    made = msgspec.structs.replace(_beat(0, 0, "Add the colab game loop", 70, "colab"), added=["ColabGame"])
+    fixes = [msgspec.structs.replace(_beat(i, i, f"Tweak colab step {i}", 50, "colab"), kind="fix",
+                                     touched=["ColabGame"]) for i in range(1, 7)]
+    post = write_post(build_material([made, *fixes], Identity("kart", "folder")))
+    assert len(re.findall(r"`ColabGame` (?:needed|came back)", post)) == 1

@@ -38,6 +38,7 @@ def test_prefixed_and_phrasal_verbs_order_and_a_beginning_of_something_names() -
     start = understand("Start of parser; better error messages")
     assert start.form == "noun"
     assert past(understand("Be serious with version number")) == "was serious with version number"
+    assert past(understand("Un-async the colab control system")) == "un-asynced the colab control system"
 
 
 def test_every_order_in_a_subject_agrees_and_an_article_is_lowered() -> None:

@@ -90,6 +90,8 @@ def _verb_lemma(word: str, next_word: str = "", strict: bool = True) -> str:
     prefix, _, stem = lower.rpartition("-")
     if prefix in _VERB_PREFIXES and stem.isalpha():  # "Pre-allocate all arrays", "Re-enable the cache"
         lemma = _verb_lemma(stem, next_word, strict=False)
+        if not lemma and next_word.lower() in _DETERMINERS:
+            lemma = stem  # "Un-async the colab control system" coins a verb
         return f"{prefix}-{lemma}" if lemma else ""
     if not lower.isalpha() or lower in _NOT_VERBS:
         return ""

@@ -51,6 +51,7 @@ class ChapterTeller:
         self.say = chooser.say
         self.project = project
         self.told: list[str] = []  # the author's sentences already in the post: each is told once
+        self.needed_fixing: set[str] = set()  # "`ColabGame` needed fixing" is said once, not nine times
 
     def tell(self, chapter: Chapter, opening: str = "", first_chapter: bool = False) -> Told:
         told = Told()
@@ -83,7 +84,8 @@ class ChapterTeller:
     def _beat(self, beat: Beat, relation: Relation | None, start: str) -> list[str]:
         out: list[str] = []
         if relation is not None and relation.kind in ("fixes", "pivot") and not (
-                relation.kind == "fixes" and named_in(relation).strip("`") in beat.headline):
+                relation.kind == "fixes" and (named_in(relation).strip("`") in beat.headline
+                                              or self._fixed_before(relation))):
             out.append(self._relation_before(relation))
         if relation is not None and relation.kind == "guards":
             out.append(self._guard(beat, start))
@@ -95,6 +97,15 @@ class ChapterTeller:
         if relation is not None and relation.kind in ("struggle", "result", "built-on", "milestone"):
             out.append(self._relation_after(relation))
         return [english.sentence(s) if not s.endswith(("”", ".", "!", "?", ":")) else s for s in out if s]
+
+    def _fixed_before(self, relation: Relation) -> bool:
+        """Whether the post already said that this thing needed fixing (the first time is
+        news; the struggle relation tells how often)."""
+        thing = named_in(relation) or (relation.earlier.sha if relation.earlier else "")
+        if thing in self.needed_fixing:
+            return True
+        self.needed_fixing.add(thing)
+        return False
 
     def _guard(self, beat: Beat, start: str) -> str:
         """A test after a fix: named by the tests it added, or told by its own verb phrase
