@@ -239,3 +239,20 @@ def test_that_a_thing_needed_fixing_is_said_once_however_often_it_was_fixed() ->
                                      touched=["ColabGame"]) for i in range(1, 7)]
     post = write_post(build_material([made, *fixes], Identity("kart", "folder")))
     assert len(re.findall(r"`ColabGame` (?:needed|came back)", post)) == 1
+
+
+def test_a_title_takes_a_lower_article_after_the_name() -> None:
+    identity = Identity("mustapekka", "README heading",
+                        "A pico-8 platformer made by friends Sam Westerlund and Benjamin Rosenlund.")
+    title = write_post(build_material([_beat(0, 0, "Add the level", 70, "src")], identity)).split("\n")[1]
+    assert title == 'title: "mustapekka: a pico-8 platformer"'
+
+
+def test_a_fix_told_without_its_relation_does_not_end_a_paragraph() -> None:
+    made = msgspec.structs.replace(_beat(0, 0, "Add the colab game loop", 90, "colab"), added=["ColabGame"])
+    fixes = [msgspec.structs.replace(_beat(i, i, f"Tweak colab step {i}", 80, "colab"), kind="fix",
+                                     touched=["ColabGame"]) for i in range(1, 5)]
+    post = write_post(build_material([made, *fixes], Identity("kart", "folder")))
+    chapters = post.split("## Next for")[0]
+    lone = [p for p in chapters.split("\n\n") if re.fullmatch(r"[^.\n]*Tweak[^.\n]*\.|[^.\n]*tweaked colab[^.\n]*\.", p)]
+    assert lone == []

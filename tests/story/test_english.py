@@ -56,3 +56,12 @@ def test_long_stretches_are_told_in_years() -> None:
 
     assert [duration(d) for d in (1, 5, 20, 200, 3100)] == \
         ["one day", "five days", "three weeks", "seven months", "eight years"]
+
+
+def test_a_subject_that_ends_in_what_was_done_reports_a_change() -> None:
+    from devlogd.story.narrators.offline.english import gerund, past, understand
+
+    assert past(understand("Diary and dynamic system added")) == "added the diary and dynamic system"
+    assert gerund(understand("Camera bug fixed")) == "Fixing the camera bug"
+    assert past(understand("Everything done")) == "finished everything"
+    assert understand("Process dumping seems to work").form == "clause"

@@ -73,6 +73,7 @@ class _Writer:
         what = identity.tagline or _what_it_does(identity.summary, identity.name)
         if not what:
             what = english.lower_first(self.headings[_main_chapter(self.m.chapters)])
+        what = re.sub(r"^(A|An|The) ", lambda m: m.group(1).lower() + " ", what)  # "mustapekka: a pico-8 platformer"
         return f"{identity.name}: {what}"
 
     def description(self) -> str:

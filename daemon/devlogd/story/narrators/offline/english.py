@@ -35,6 +35,10 @@ _IMPERATIVES = frozenset("add allow avoid be bump cache change check clean compi
                          "space spawn speed spell stage stamp step strip style swap sync tag tail "
                          "template thread tidy toggle trace trigger trust unify unwrap vary wire work".split())
 _FREQUENCY = frozenset({"always", "never"})
+# A subject that ends in what was done to it ("Tests added", "Camera bug fixed").
+_DONE = {"added": "add", "fixed": "fix", "removed": "remove", "updated": "update", "implemented": "implement",
+         "improved": "improve", "refactored": "refactor", "created": "create", "deleted": "delete",
+         "started": "start", "finished": "finish", "done": "finish", "rewritten": "rewrite", "cleaned": "clean"}
 _DETERMINERS = frozenset("a an the this that these those my our its their every each all any no some one".split())
 _NP_REFUSED = frozenset("no not don't doesn't didn't can't cannot never always only just maybe why how what when "
                         "if same more less also still again finally actually some my our miscellaneous misc "
@@ -77,6 +81,10 @@ def understand(headline: str) -> Headline:
     lemma = _verb_lemma(words[0], next_word=words[1] if len(words) > 1 else "")
     if lemma and not finite:  # "Process dumping seems to work" states; it does not order
         return Headline("verb", text, lemma, " ".join(words[1:]), adverb)
+    done = _DONE.get(words[-1].lower())
+    if done and len(words) > 1 and _looks_like_noun_phrase(words[:-1]) and first not in _NP_REFUSED:
+        # "Diary and dynamic system added" reports a change: "added the diary and dynamic system"
+        return Headline("verb", text, done, noun_phrase(" ".join(words[:-1])))
     if len(words) > 2 and _states(words):
         return Headline("clause", text)
     if first in _NP_REFUSED or not _looks_like_noun_phrase(words) or not re.match(r"^[A-Za-z0-9`]", text):
@@ -227,6 +235,8 @@ def noun_phrase(text: str) -> str:
     if first in ("A", "An", "The") or first[:1].isupper() and not first.isupper() and not re.search(r"[A-Z]", first[1:]):
         first = first.lower()
     phrase = f"{first} {rest}".strip()
+    if first.lower() in _DETERMINERS or first.lower() in ("everything", "something", "both", "most"):
+        return phrase  # "everything", "some tests": no article of their own
     return phrase if phrase.lower().startswith(("the ", "a ", "an ")) else f"the {phrase}"
 
 

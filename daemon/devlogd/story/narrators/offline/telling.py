@@ -65,7 +65,7 @@ class ChapterTeller:
             start = "" if index else ("first" if first_chapter and not opening else "opens")
             sentences = self._beat(beat, relation, start)
             paragraph += sentences
-            if len(paragraph) >= 4 or relation is not None:
+            if len(paragraph) >= 4 or relation is not None and len(sentences) > 1:  # a relation told ends it
                 told.blocks.append(" ".join(p for p in paragraph if p))
                 paragraph = []
         if minor:
