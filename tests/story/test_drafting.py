@@ -256,3 +256,23 @@ def test_a_fix_told_without_its_relation_does_not_end_a_paragraph() -> None:
     chapters = post.split("## Next for")[0]
     lone = [p for p in chapters.split("\n\n") if re.fullmatch(r"[^.\n]*Tweak[^.\n]*\.|[^.\n]*tweaked colab[^.\n]*\.", p)]
     assert lone == []
+
+
+def test_the_opening_carries_the_readme_s_explanation_but_no_pointers_or_usage() -> None:
+    identity = Identity("Endlessh", "README heading",
+                        "Endlessh is an SSH tarpit that very slowly sends an endless, random SSH banner. It keeps "
+                        "SSH clients locked up for hours.\n\nSince the tarpit is in the banner before any "
+                        "cryptographic exchange occurs, this program doesn't depend on any cryptographic libraries. "
+                        "A screencast is available here: https://example.org/cast. It uses poll() to trap "
+                        "multiple clients at a time (see the manual page).\n\n`make` needs only a C compiler.")
+    opening = write_post(build_material([_beat(0, 0, "Add the drip loop", 70, "src")], identity)
+                         ).split("\n---\n")[1].split("## ")[0]
+    assert "doesn't depend on any cryptographic libraries. It uses `poll()` to trap multiple clients at a time." \
+        in opening
+    assert "screencast" not in opening and "manual page" not in opening and "make" not in opening
+
+
+def test_a_single_sitting_is_told_once() -> None:
+    beats = [_beat(i, i * 0.5, f"Add the editor part {i}", 70, "src") for i in range(5)]
+    post = write_post(build_material(beats, Identity("Kilo", "folder")))
+    assert "five changes in one" in post and "5 of them" not in post

@@ -65,3 +65,4 @@ def test_a_subject_that_ends_in_what_was_done_reports_a_change() -> None:
     assert gerund(understand("Camera bug fixed")) == "Fixing the camera bug"
     assert past(understand("Everything done")) == "finished everything"
     assert understand("Process dumping seems to work").form == "clause"
+    assert understand("a").form == "none" and understand("The").form == "none"

@@ -97,6 +97,9 @@ class _Writer:
             if self.m.project.lower() not in text.lower():
                 text = f"This is {self.m.project}. {text}"
             paragraphs.append(english.words(text))
+            how = _how_it_works(self.m.identity.summary, summary)
+            if how:
+                paragraphs.append(english.words(" ".join(how)))
         opener = self._first_problem()
         rhythm = self._rhythm()
         paragraphs.append(" ".join(s for s in (opener, rhythm) if s))
@@ -130,6 +133,10 @@ class _Writer:
             return ""
         biggest = max(self.m.sittings, key=lambda s: len(s.beats)) if self.m.sittings else None
         extra = ""
+        if biggest is not None and len(biggest.beats) == len(told):  # "five changes in one Sunday afternoon"
+            when = local_time(biggest.start)
+            sitting = f"one {when:%A} {part_of_day(when)}" + (f", {biggest.hours:.0f} hours" if biggest.hours >= 2 else "")
+            return english.sentence(f"All of it took {english.count(len(told), 'change')} in {sitting}")
         if biggest is not None and len(biggest.beats) >= max(5, len(told) // 3):
             when = local_time(biggest.start)
             extra = (f", {len(biggest.beats)} of them in one {when:%A} {part_of_day(when)}"
@@ -359,6 +366,42 @@ def _what_it_is(summary: str) -> list[str]:
         if sentences and not _USAGE.search(sentences[0]):
             return sentences[:2]
     return []
+
+
+# A sentence that points somewhere else or names keys, not one that explains.
+_POINTER = re.compile(r"https?://|\bhere\b|\bbelow\b|\babove\b|\bCTRL-|\bscreencast\b|\bdocumentation\b|"
+                      r"\blicen[cs]e\b", re.I)
+
+
+_ASIDE_POINTER = re.compile(r"\s*\((?:read|see|check)\b[^()]{0,120}\)", re.I)  # "(read the CSV documentation)"
+
+
+def _how_it_works(summary: str, said: list[str], limit: int = 520) -> list[str]:
+    """The README's explanation after what the opening already said ("Since the tarpit is
+    in the banner before any cryptographic exchange occurs, ..."): up to four sentences of
+    the opening's paragraphs, stopping at install or usage text and skipping pointers."""
+    out: list[str] = []
+    size = 0
+    started = False
+    for paragraph in summary.split("\n\n")[:4]:
+        sentences = _describing(_ASIDE_POINTER.sub("", paragraph))
+        if not sentences:
+            continue
+        if _USAGE.search(sentences[0]):
+            if started:
+                break
+            continue
+        for sentence in sentences:
+            if sentence in said:
+                started = True
+                continue
+            if not started or _POINTER.search(sentence) or _USAGE.search(sentence) or len(sentence.split()) < 5:
+                continue
+            if size + len(sentence) > limit or len(out) >= 4:
+                return out
+            out.append(sentence)
+            size += len(sentence)
+    return out
 
 
 def _describing(text: str) -> list[str]:

@@ -68,6 +68,8 @@ def understand(headline: str) -> Headline:
     if not text:
         return Headline("none", text)
     first = words[0].lower().rstrip(",:")
+    if all(w.lower() in _DETERMINERS or w.lower() in _LINKS for w in words):
+        return Headline("none", text)  # "a", "the": no thing is named
     if first in ("don't", "do") and len(words) > 2 and (first == "don't" or words[1].lower() == "not"):
         start = 1 if first == "don't" else 2
         verb = _verb_lemma(words[start], strict=False)
@@ -235,7 +237,7 @@ def noun_phrase(text: str) -> str:
     if first in ("A", "An", "The") or first[:1].isupper() and not first.isupper() and not re.search(r"[A-Z]", first[1:]):
         first = first.lower()
     phrase = f"{first} {rest}".strip()
-    if first.lower() in _DETERMINERS or first.lower() in ("everything", "something", "both", "most"):
+    if rest and first.lower() in _DETERMINERS or first.lower() in ("everything", "something", "both", "most"):
         return phrase  # "everything", "some tests": no article of their own
     return phrase if phrase.lower().startswith(("the ", "a ", "an ")) else f"the {phrase}"
 
