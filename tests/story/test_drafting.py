@@ -190,6 +190,8 @@ def test_a_to_do_item_in_a_message_is_never_labelled_as_the_trouble() -> None:
 
     body = "* Include position in varRef for this purpose\n* Add (basic) tests for this error handling\n"
     assert tell_reasons(body, "Check that arrays aren't used as scalars").tension == ""
+    assert tell_reasons("The daemon now ignores SIGXFSZ and retries failed reconciles.", "Harden the daemon").tension == ""
+    assert tell_reasons("The daemon hung when a client failed mid-frame.", "Harden the daemon").tension != ""
     journaled = msgspec.structs.replace(_beat(0, 0, "Check that arrays aren't used as scalars", 70, "src"),
                                         tension="Add (basic) tests for this error handling")  # by an older version
     post = write_post(build_material([journaled], Identity("goawk", "folder")))

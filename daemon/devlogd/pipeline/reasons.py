@@ -30,6 +30,9 @@ _FILLER = re.compile(r"^\W*(?:ugh+|argh+|oops|whoops(?:ie)?|meh|lol|hmm+|yay|phe
                      r"thanks?(?: you)?(?: for [^.!?]*)?|cheers|sorry|please [^.!?]*|hi|hello|hey|"
                      r"same as before|as discussed|see above|see below|see title|title says it all)\W*$", re.I)
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
+# A sentence that tells the state a change brings ("The daemon now ignores SIGXFSZ", "Errors
+# from the SDK become one sentence") describes the cure, not the trouble, even when it names one.
+NEW_STATE = re.compile(r"\b(?:now|becomes?|no longer)\b", re.I)
 # A sentence that orders ("Add (basic) tests for this error handling", "Fix type error in
 # X"): an item of the change's own to-do list, never the trouble it met, even when it names one.
 ORDER = re.compile(r"^\W*+(?:add|fix|remove|delete|update|use|make|move|rename|include|allow|change|implement|"
@@ -53,7 +56,8 @@ def tell_reasons(body: str, headline: str, kind: str = "") -> Reasons:
     sentences = [s for s in sentences_of(body) if is_reason(s)]
     taken = [headline]
     why = _first(sentences, _WHY, taken)
-    tension = _first([s for s in sentences if not _NEGATED.search(s) and not ORDER.match(s)], _TENSION, taken + [why])
+    troubles = [s for s in sentences if not _NEGATED.search(s) and not ORDER.match(s) and not NEW_STATE.search(s)]
+    tension = _first(troubles, _TENSION, taken + [why])
     insight = _first(sentences, _INSIGHT, taken + [why, tension], exclude=_WHY)
     return Reasons(why, tension, insight)
 

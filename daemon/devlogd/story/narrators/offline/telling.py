@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from devlogd.models import Beat, Hunk
 from devlogd.pipeline.beats import ISSUE_SUFFIX
 from devlogd.pipeline.excerpts import file_kind, score_lines
-from devlogd.pipeline.reasons import ORDER, is_filler, is_reason, same_thought, sentences_of
+from devlogd.pipeline.reasons import NEW_STATE, ORDER, is_filler, is_reason, same_thought, sentences_of
 from devlogd.story.drafting import Chapter
 from devlogd.story.narrators.offline import english
 from devlogd.story.narrators.offline.english import Headline, code, join, understand
@@ -158,7 +158,8 @@ class ChapterTeller:
         out: list[str] = []
         for key, text in (("tension", beat.tension), ("why", beat.why), ("insight", beat.insight)):
             if text and tellable(text) and not any(same_thought(text, s) for s in said + self.told):
-                if ORDER.match(text):  # "Add (basic) tests ..." is a to-do item: quoted, never "The problem: Add ..."
+                # "Add (basic) tests ..." is a to-do item, "X now does Y" the cure: quoted, never "The problem: ..."
+                if ORDER.match(text) or key == "tension" and NEW_STATE.search(text):
                     out.append(self.say("said", text=english.words(text)))
                 else:
                     out.append(self.say(key, text=english.sentence(english.words(text))))
