@@ -173,6 +173,9 @@ def test_a_test_without_new_names_is_told_by_its_verb_never_as_a_noun() -> None:
     post = write_post(build_material([fix, test], Identity("goawk", "folder")))
     assert "allowed overriding which awk executable to use for tests" in post
     assert "the allow overriding" not in post.lower()
+    helpers = msgspec.structs.replace(test, headline="Cover the rules table", added=["main", "rules"])
+    post = write_post(build_material([fix, helpers], Identity("goawk", "folder")))
+    assert "test, `main`" not in post and "test: `main`" not in post and "covered the rules table" in post
 
 
 def test_a_change_taken_back_is_quoted_when_its_subject_is_an_order() -> None:

@@ -111,8 +111,9 @@ class ChapterTeller:
         """A test after a fix: named by the tests it added, or told by its own verb phrase
         ("so it would not come back, I allowed overriding which awk to use"), never a verb
         phrase forced into a noun ("a test: the allow overriding ...")."""
-        if beat.added:
-            return self.say("guards", test=join([code(n) for n in beat.added[:2]]))
+        tests = [n for n in beat.added if re.match(r"(?i)_*test|.*_test$|.*Test$", n)]
+        if tests:  # a test named as one; `main` and `rules` are not "a test"
+            return self.say("guards", test=join([code(n) for n in tests[:2]]))
         headline = understand(english.mark_code(_plain(beat.headline)))
         if headline.form == "verb" and not headline.adverb:
             return self.say("guards_vp", vp=english.past(headline))
