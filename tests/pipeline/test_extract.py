@@ -88,3 +88,9 @@ def test_a_state_change_outranks_a_plain_assignment() -> None:
              "@@ -123,0 +124 @@ pollvec_push(struct pollvec *v, int fd, short events)\n+        v->cap *= 2;\n")
     found = scan_patch(patch, ScanLimits(hunks_per_file=1), path="endlessh.c")
     assert [h.lines for h in found.hunks] == [["+        v->cap *= 2;"]]
+
+
+def test_a_hunk_header_in_prose_names_no_function() -> None:
+    patch = "\n@@ -10,1 +10,1 @@ The daemon calls gitread(repo) on start\n-old words\n+new words\n"
+    assert scan_patch(patch, ScanLimits(), path="README.md").functions == []
+    assert scan_patch(patch, ScanLimits(), path="src/main.c").functions != []

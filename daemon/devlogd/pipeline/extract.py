@@ -209,7 +209,8 @@ def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None, pa
                 finds.removed.append(name)
                 if len(finds.removed) >= want_removed:
                     break
-    contexts = list(map(function_in_context, [header.group(1) for header in headers]))
+    # A hunk header's context in prose is a line of text, not a function (`gitread` in README.md).
+    contexts = [""] * len(headers) if kind == "prose" else list(map(function_in_context, [h.group(1) for h in headers]))
     finds.functions = [c for c in contexts if c]
     # Each hunk offers its most telling lines; the file keeps its best few hunks.
     offers: list[HunkFinds] = []
