@@ -186,6 +186,7 @@ class GitReader:
         raw_message = _decode(commit.raw_message, encoding)
         scan = self._scan_diff(commit, topic_words(raw_message))  # the words only score lines
         found = scan.found  # names and file names are redacted with the message, in one pass
+        found.definitions += scan.test_definitions  # a test's names after the code's own
         message = redact_commit(raw_message, scan.files, scan.hunks,
                                 (found.constants, found.definitions, found.removed, found.functions, scan.notes))
         texts = extract.message_texts(message)
@@ -203,7 +204,7 @@ class GitReader:
             insertions=scan.insertions,
             deletions=scan.deletions,
             functions=_unique(scan.found.functions, 20),
-            definitions=_unique(scan.found.definitions + scan.test_definitions, 20),
+            definitions=_unique(found.definitions, 20),
             removed_definitions=_unique(scan.found.removed, 10),
             identifiers=_unique(texts.identifiers, 20),
             constants=_unique(scan.found.constants, 12),
@@ -333,15 +334,14 @@ class GitReader:
         if found.lines >= self.config.max_scan_lines:
             scan.notes.append("diff scan stopped at its line budget")
         found.functions += finds.functions
-        if file_kind(path) == "test":  # `test_empty_header` is not what the change built
-            scan.test_definitions += finds.definitions
-        else:
-            found.definitions += finds.definitions
+        # A test's `test_empty_header` is not what the change built: it is told after the code's names
+        (scan.test_definitions if file_kind(path) == "test" else found.definitions).extend(finds.definitions)
         found.removed += finds.removed
         found.constants += finds.constants
         for hunk in finds.hunks:
             # Redacted later, once the best hunks are chosen: most are never stored.
             scan.hunks.append((hunk.score, Hunk(path=path, header=hunk.context, lines=hunk.lines)))
+
 
 def _is_gitlink(delta: Any) -> bool:
     return bool(delta.new_file.mode == _GITLINK or delta.old_file.mode == _GITLINK)
@@ -371,16 +371,9 @@ def _pairs(diff: Any) -> int:
 def _file(path: str, status: str, old_path: str, insertions: int = 0, deletions: int = 0,
           binary: bool = False, submodule: bool = False, noise: str = "") -> FileChange:
     renamed = status in ("R", "C") and old_path != path
-    return FileChange(
-        path=path,
-        status=status if status in ("A", "M", "D", "R", "C", "T") else "M",  # type: ignore[arg-type]
-        insertions=insertions,
-        deletions=deletions,
-        old_path=old_path if renamed else None,
-        binary=binary,
-        submodule=submodule,
-        noise=noise,
-    )
+    known = status if status in ("A", "M", "D", "R", "C", "T") else "M"
+    return FileChange(path=path, status=known, insertions=insertions, deletions=deletions,  # type: ignore[arg-type]
+                      old_path=old_path if renamed else None, binary=binary, submodule=submodule, noise=noise)
 
 
 def _path(diff_file: Any) -> str:
