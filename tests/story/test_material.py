@@ -320,3 +320,21 @@ def test_bench_material_measures_a_repository(repo: GitRepo) -> None:
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "material.py"), str(repo.path)],
                          capture_output=True, text=True, check=True).stdout
     assert "project 'Tarpit'" in out and "0 from noise files" in out and "eras before chapters: True" in out
+
+
+def test_a_name_many_changes_define_is_no_one_s_fix_and_a_test_given_up_no_pivot() -> None:
+    from devlogd.models import Beat
+    from devlogd.story.relations import find_relations
+
+    def beat(i: int, headline: str, kind: str = "feature", **names: list[str]) -> Beat:
+        return Beat(sha=f"{i:040x}", time=1_700_000_000 + i * 3600, kind=kind, headline=headline, what="",
+                    message=headline, **names)  # type: ignore[arg-type]
+
+    beats = [beat(0, "Add the lexer", added=["Lexer", "String"]),
+             beat(1, "Add the parser", added=["Parser", "String"]),
+             beat(2, "Add the printer", added=["Printer", "String"]),
+             beat(3, "Fix precedence", "fix", touched=["String"]),
+             beat(4, "Add parse test", added=["ParseProgram_TEST"]),
+             beat(5, "Use IsLValue instead", added=["IsLValue"], removed=["ParseProgram_TEST"])]
+    kinds = [(r.kind, r.evidence) for r in find_relations(beats)]
+    assert not any(kind in ("fixes", "pivot") for kind, _ in kinds), kinds

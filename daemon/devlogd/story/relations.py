@@ -124,14 +124,20 @@ def _fixes(beats: Sequence[Beat]) -> list[Relation]:
 
 
 def _ubiquitous(beats: Sequence[Beat]) -> set[str]:
-    """Names most changes pass through (a main()): the road, not a landmark."""
+    """Names most changes pass through (a main()), and names many changes define anew (Go's
+    `String`, a `new`): the road, not a landmark."""
+    defined: dict[str, int] = defaultdict(int)
+    for beat in beats:
+        for name in set(beat.added):
+            defined[name] += 1
+    common = {name for name, n in defined.items() if n >= 3}
     if len(beats) < 10:
-        return set()
+        return common
     counts: dict[str, int] = defaultdict(int)
     for beat in beats:
         for name in set(beat.touched):
             counts[name] += 1
-    return {name for name, n in counts.items() if n > 0.3 * len(beats)}
+    return common | {name for name, n in counts.items() if n > 0.3 * len(beats)}
 
 
 _REVERTED_SHA = re.compile(r"This reverts commit ([0-9a-f]{7,64})")
@@ -189,7 +195,8 @@ def _pivots(beats: Sequence[Beat]) -> list[Relation]:
         if not beat.removed or not beat.added or not _REPLACING.search(beat.message):
             continue
         for other in _earlier(beats, index, RULE["pivot"].window_days):
-            gone = sorted(set(beat.removed) & set(other.added))
+            # A test given up is no change of approach (`ParseProgram_TEST` gives way to nothing).
+            gone = sorted(n for n in set(beat.removed) & set(other.added) if not re.search(r"(?i)^test|_?test$", n))
             new = [a for a in beat.added if a not in other.added and not any(_renamed(a, g) for g in gone)][:2]
             if gone and new and not all(_renamed(g, n) for g in gone for n in new):
                 evidence = f"`{gone[0]}` (added on {_date(other)}) gives way to " + " and ".join(f"`{n}`" for n in new)
