@@ -94,3 +94,12 @@ def test_a_hunk_header_in_prose_names_no_function() -> None:
     patch = "\n@@ -10,1 +10,1 @@ The daemon calls gitread(repo) on start\n-old words\n+new words\n"
     assert scan_patch(patch, ScanLimits(), path="README.md").functions == []
     assert scan_patch(patch, ScanLimits(), path="src/main.c").functions != []
+
+
+def test_a_whole_file_s_top_level_definitions_in_order() -> None:
+    from devlogd.pipeline.extract import top_level_definitions
+
+    c = "static long long\nuepoch(void)\n{\n    return 0;\n}\n\nstruct client {\n    int fd;\n};\n\nint\nmain(void)\n{\n}\n"
+    assert top_level_definitions(c, "endlessh.c") == [(1, "uepoch"), (6, "client"), (11, "main")]
+    py = "class Journal:\n    def append(self):\n        pass\n\n\ndef read_records(path):\n    return []\n"
+    assert top_level_definitions(py, "journal.py") == [(0, "Journal"), (5, "read_records")]

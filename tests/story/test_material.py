@@ -80,6 +80,23 @@ def test_prose_in_docs_and_comment_blocks_is_material(repo: GitRepo, capsys: pyt
     assert "the head is always the next" in material
 
 
+def test_the_main_files_shape_at_the_end_is_material_and_its_secrets_are_not(
+        repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.secrets_corpus import A
+
+    token = "ghp_" + A[:36]
+    repo.commit("Add the tarpit", {"tarpit.c": "static int\nqueue_take(void)\n{\n    return 0;\n}\n"})
+    repo.commit("Send the banner slowly", {"tarpit.c": (
+        "/* The head of the queue is always the next client to wake. */\nstatic int\nqueue_take(void)\n{\n"
+        "    return 0;\n}\n\n// Deploy with " + token + " in CI.\nint\nsendline(int fd)\n{\n    return fd;\n}\n\n"
+        "int\nmain(void)\n{\n    return sendline(1);\n}\n")})
+    material = request(capsys, repo)
+    shape = material[material.index("How the code is laid out"):material.index("Whose work")]
+    assert "tarpit.c (" in shape and "queue_take: The head of the queue is always the next client to wake." in shape
+    assert shape.index("queue_take") < shape.index("sendline") < shape.index("main")
+    assert token not in material and "ghp_" not in shape  # redacted where read, and again in the request
+
+
 # 3. excerpts chosen by content ------------------------------------------------------------------------------
 
 def test_the_telling_line_is_shown_even_when_it_comes_late(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:

@@ -26,9 +26,11 @@ from devlogd.app.project import Project
 from devlogd.app.selection import DraftSelection, scrub_beats
 from devlogd.errors import Cancelled, NarratorError, UsageError
 from devlogd.models import Beat
+from devlogd.pipeline.ignore import SENSITIVE
 from devlogd.pipeline.redact import redact
 from devlogd.protocol import DraftOptions, DraftResult
 from devlogd.story import identity, prompt
+from devlogd.story.outline import FileOutline, outline, outline_paths
 from devlogd.story.checker import CheckContext, check_post
 from devlogd.story.drafting import Era, SummaryCache
 from devlogd.story.identity import Identity
@@ -155,12 +157,23 @@ def _material(project: Project, chosen: DraftSelection, options: DraftOptions, h
     if material.open_threads and beats:  # a TODO removed since is not open any more
         material.open_threads = [t for t in material.open_threads if " (in " not in t
                                  or repofacts.still_there(where, beats[-1].sha, t.rsplit(" (in ", 1)[0])]
+    material.outline = _outline(where, material)
     hooks.note(f"telling {material.authorship.why}: {material.stretch}")
     hooks.note(f"{len(material.beats)} beats -> {len(material.chapters)} chapters"
                + (f" and {len(material.eras)} eras of background" if material.eras else "")
                + f", ~{material.tokens:,} tokens of source material (budget {budget:,}"
                + (", for the model's context)" if budget < cfg.token_budget else ")"))
     return material
+
+
+def _outline(where: Path, material: Material) -> list[FileOutline]:
+    """The main files' shape at the last change told, redacted like everything else read."""
+    if not material.beats:
+        return []
+    rev = material.beats[-1].sha
+    texts = {path: text for path in outline_paths(material.told or material.beats) if not SENSITIVE.ignored(path)
+             and (text := repofacts.file_text(where, rev, path)) is not None}
+    return outline({path: redact(text, path) for path, text in texts.items()})
 
 
 def project_identity(project: Project, beats: list[Beat]) -> Identity:

@@ -43,6 +43,11 @@ def top_files(cwd: Path, rev: str, wanted: Callable[[str], bool]) -> dict[str, s
     return {path: text for path, sha in objects.items() if (text := _blob(cwd, sha)) is not None}
 
 
+def file_text(cwd: Path, rev: str, path: str) -> str | None:
+    """The text of ``path`` at ``rev``; None for a binary, missing or unreadable file."""
+    return _blob(cwd, f"{rev}:{path}")
+
+
 def _blob(cwd: Path, sha: str) -> str | None:
     data = _git(cwd, "cat-file", "blob", sha)
     if data is None or b"\0" in data[:8000]:

@@ -117,6 +117,23 @@ def scan_line(text: str) -> LineFinds:
     return finds
 
 
+def top_level_definitions(text: str, path: str, limit: int = 60) -> list[tuple[int, str]]:
+    """(line index, name) of the definitions a whole file makes at its top level, in order:
+    the same patterns as a diff's added lines, run once over the file as if all of it were
+    added (`static void` above `queue_append(...)` included, in C)."""
+    lines = text.split("\n")[:5000]
+    body = "\n" + "".join(f"+{line}\n" for line in lines)
+    starts = [i for i, c in enumerate(body) if c == "\n"]
+    patterns = [_ADDED] + ([_C_FUNCTION] if _C_FAMILY.search(path) else [])
+    found: dict[int, str] = {}
+    for match in (m for pattern in patterns for m in pattern.finditer(body)):
+        name = "" if match.lastgroup == "value" else _definition_name(match)
+        line = bisect_right(starts, match.start()) - 1  # the "+" line after the newline it starts at
+        if name and line < len(lines) and lines[line][:1] not in (" ", "\t") and line not in found:
+            found[line] = name
+    return sorted(found.items())[:limit]
+
+
 @dataclass
 class HunkFinds:
     context: str  # the enclosing function named by the hunk header

@@ -21,6 +21,7 @@ from devlogd.models import Beat, Note
 from devlogd.story.drafting import (QUIET_KINDS, Chapter, Era, SummaryCache, beat_tokens, era_tokens, fit,
                                     group_chapters, summarise_eras)
 from devlogd.story.identity import Identity
+from devlogd.story.outline import FileOutline
 from devlogd.story.relations import Relation, find_relations
 from devlogd.story.timeline import Sitting, recent_stretch, sittings
 
@@ -60,6 +61,7 @@ class Material:
     untold: list[Beat] = field(default_factory=list)  # in the stretch, not in any chapter
     open_threads: list[str] = field(default_factory=list)
     hardest: list[Relation] = field(default_factory=list)
+    outline: list[FileOutline] = field(default_factory=list)  # the main files' shape at the end
 
     @property
     def project(self) -> str:

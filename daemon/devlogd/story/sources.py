@@ -16,6 +16,7 @@ from devlogd.pipeline.excerpts import KIND_WEIGHT, file_kind, is_commentary, sco
 from devlogd.pipeline.reasons import is_filler, is_reason, same_thought, sentences_of
 from devlogd.story.drafting import Chapter, Era
 from devlogd.story.material import Material
+from devlogd.story.outline import outline_text
 from devlogd.story.relations import Relation
 from devlogd.story.timeline import moment, rhythm
 
@@ -66,6 +67,9 @@ def _identity(material: Material) -> str:
     head = f"Project: {identity.name}" + (f" ({identity.tagline})" if identity.tagline else "")
     if identity.summary:
         head += "\nWhat it is, in its README's words:\n" + _indent(clean(identity.summary))
+    if material.outline:
+        head += ("\nHow the code is laid out at the end of the stretch (top-level definitions in order, with the "
+                 "comment above each; for explaining how it works):\n" + _indent(clean(outline_text(material.outline))))
     return head
 
 
