@@ -277,6 +277,10 @@ def test_authors_can_be_chosen_and_shared_work_is_told_as_we(repo: GitRepo, caps
     assert "Whose work: Bob Builder (the authors asked for)" in request(capsys, repo, "--author", "bob@")
     shared = request(capsys, repo, "--all-authors")
     assert 'write as "we"' in shared and "(by Bob Builder)" in shared and "(by Ada Lovelace)" in shared
+    ada = {"GIT_AUTHOR_NAME": "Ada Lovelace", "GIT_AUTHOR_EMAIL": "ada@example.com"}
+    for n in range(30):  # Bob's five changes among 33 of Ada's are still not Ada's: "we"
+        repo.commit(f"Tune the level {n}", {"level.lua": f"LEVEL = {n}\n"}, env=ada)
+    assert 'write as "we"' in request(capsys, repo, "--all-authors")
 
 
 def test_a_long_history_tells_its_latest_stretch(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:

@@ -36,7 +36,7 @@ class Authorship:
     """Whose work is told, in whose voice."""
 
     told: tuple[str, ...]  # author names, most changes first
-    voice: str  # "I" when one author did most of what is told, else "we"
+    voice: str  # "I" when everything told is one author's, else "we"
     why: str  # how they were chosen, for the user to read
 
 
@@ -180,7 +180,8 @@ def choose_authors(beats: Sequence[Beat], ask: Ask) -> tuple[Authorship, list[Be
     others = [b for b in beats if author_key(b) not in keys and b.kind not in ("merge",)]
     told = Counter(author_key(b) for b in mine)
     ranked = tuple(names[k] for k, _ in told.most_common())
-    voice = "I" if told and told.most_common(1)[0][1] >= 0.8 * sum(told.values()) else "we"
+    # Anyone else's change told in the post makes it "we": "I" never claims a friend's work.
+    voice = "I" if len(told) <= 1 else "we"
     return Authorship(ranked, voice, why), mine, others
 
 
