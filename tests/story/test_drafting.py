@@ -281,3 +281,19 @@ def test_a_single_sitting_is_told_once() -> None:
     beats = [_beat(i, i * 0.5, f"Add the editor part {i}", 70, "src") for i in range(5)]
     post = write_post(build_material(beats, Identity("Kilo", "folder")))
     assert "five changes in one" in post and "5 of them" not in post
+
+
+def test_the_opening_tells_how_the_pieces_fit_from_the_code_s_own_comments() -> None:
+    from devlogd.story.outline import outline
+
+    text = ("# Some state that we can safely read before forking.\nclass ProcessState:\n    pass\n\n\n"
+            "def write_state(out):\n    \"\"\"Write out each piece of state in the ideal order.\"\"\"\n    return out\n\n\n"
+            "# Find a syscall instruction inside a page of the child process.\ndef find_syscall(child):\n"
+            "    return child\n\n\ndef main():\n    pass\n")
+    beats = [msgspec.structs.replace(_beat(0, 0, "Add the state writer", 70, "src"), added=["write_state"])]
+    material = build_material(beats, Identity("telefork", "folder"))
+    material.outline = outline({"src/lib.py": text})
+    post = write_post(material)
+    assert "- `write_state`: Write out each piece of state in the ideal order." in post
+    assert "- `find_syscall`: Find a syscall instruction inside a page of the child process." in post
+    assert "`main`:" not in post

@@ -35,23 +35,27 @@ class FileOutline:
     definitions: tuple[Definition, ...]
 
 
-def outline_paths(beats: Sequence[Beat]) -> list[str]:
-    """The code files the stretch changed most (by how many changes touched them)."""
+def outline_paths(beats: Sequence[Beat], candidates: int = 8) -> list[str]:
+    """The code files the stretch changed most (by how many changes touched them), most
+    first: more than FILES, since some may since have moved or gone."""
     counts = Counter(path for beat in beats for path in dict.fromkeys(beat.files) if file_kind(path) == "code")
-    return [path for path, _ in counts.most_common(FILES)]
+    return [path for path, _ in counts.most_common(candidates)]
 
 
 def outline(texts: Mapping[str, str]) -> list[FileOutline]:
-    """The outline of each file's text (already redacted by the caller), in the given order."""
-    out = []
+    """The outlines of the first FILES texts (already redacted by the caller) that have a
+    shape to tell, in the given order."""
+    out: list[FileOutline] = []
     for path, text in texts.items():
+        if len(out) >= FILES:
+            break
         lines = text.split("\n")
         found = top_level_definitions(text, path, DEFINITIONS)
         if len(found) >= 2:
             said: set[tuple[str, str]] = set()
             definitions = []
             for index, name in found:  # a Rust `impl` after its struct says its name again
-                comment = _comment_above(lines, index)
+                comment = _comment_above(lines, index) or (_docstring(lines, index) if path.endswith(".py") else "")
                 if (name, "") not in said or comment and (name, comment) not in said:
                     definitions.append(Definition(name, comment))
                 said |= {(name, ""), (name, comment)}
@@ -73,6 +77,23 @@ def _comment_above(lines: list[str], index: int) -> str:
         block.insert(0, match.group(1))
         at -= 1
     return _first_sentence(" ".join(w for w in block if w))
+
+
+def _docstring(lines: list[str], index: int) -> str:
+    """The first sentence of a Python definition's docstring (within its first lines)."""
+    for at in range(index + 1, min(index + 6, len(lines))):
+        text = lines[at].strip()
+        quote = text[:3]
+        if quote in ('"""', "'''"):
+            words = [text[3:]]
+            for more in lines[at + 1 : at + 6]:
+                if quote in words[-1]:
+                    break
+                words.append(more.strip())
+            return _first_sentence(" ".join(words).split(quote)[0])
+        if text and not text.endswith((":", ",", "(")) and not text.startswith(")"):
+            return ""  # the body began without one
+    return ""
 
 
 def _annotation(line: str) -> bool:

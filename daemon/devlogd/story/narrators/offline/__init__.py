@@ -44,7 +44,8 @@ class _Writer:
     def __init__(self, material: Material, chooser: Chooser) -> None:
         self.m = material
         self.say = chooser.say
-        self.teller = ChapterTeller(chooser, material.project)
+        explained = {d.name: d.comment for f in material.outline for d in f.definitions if about.explains(d.comment)}
+        self.teller = ChapterTeller(chooser, material.project, explained)
         self.headings: list[str] = []
 
     def post(self) -> str:
@@ -102,6 +103,7 @@ class _Writer:
         opener = self._first_problem()
         rhythm = self._rhythm()
         paragraphs.append(" ".join(s for s in (opener, rhythm) if s))
+        paragraphs.append(self._pieces())
         if self.m.notes:
             early = [p.note.text for p in self.m.notes if p.beside is None or p.beside is self.m.told[0]]
             if early:
@@ -110,6 +112,20 @@ class _Writer:
             paragraphs.append(f"<!-- devlog: why did you start {self.m.project}? A sentence of motive opens this "
                               "post best, and only you know it. -->")
         return paragraphs
+
+    def _pieces(self) -> str:
+        """How the pieces fit, in the comments their author wrote above them: the main file's
+        best-explained definitions in file order (told here, so not again in a chapter)."""
+        for item in self.m.outline[:1]:
+            pieces = [d for d in item.definitions if d.name in self.teller.explained and "…" not in d.comment]
+            if len(pieces) < 3:
+                return ""
+            chosen = sorted(sorted(pieces, key=lambda d: -len(d.comment))[:5], key=pieces.index)
+            for piece in chosen:
+                del self.teller.explained[piece.name]
+            rows = [f"- {code(d.name)}: {english.words(english.sentence(d.comment))}" for d in chosen]
+            return f"How the pieces fit, in the comments of `{item.path}`:\n\n" + "\n".join(rows)
+        return ""
 
     def _first_problem(self) -> str:
         # The first real piece of work: a change that added something or says what it did.

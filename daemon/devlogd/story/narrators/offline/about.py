@@ -120,3 +120,12 @@ def _clip_phrase(text: str, cut: tuple[str, ...] = (" except ", " so ", " becaus
         text = re.sub(r"\s*\([^)]*$", "", text)  # an aside the cut left open
         text = re.sub(r"\s+\b(?:a|an|the|of|in|to|for|with|and|or|than|less|more|on|by)$", "", text, flags=re.I)
     return text
+
+
+_NOTE = re.compile(r"^\W*(?:TODO|FIXME|XXX|HACK|NOTE|SAFETY|noqa|type:|pylint|eslint|-\*-)", re.I)
+
+
+def explains(comment: str) -> bool:
+    """A comment that says what its definition does or is for, in at least four words
+    (not a TODO, a linter's pragma or a divider such as "=== 2.")."""
+    return bool(comment) and not _NOTE.match(comment) and len(re.findall(r"[A-Za-z]{2,}", comment)) >= 4

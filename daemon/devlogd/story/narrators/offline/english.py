@@ -306,3 +306,16 @@ def lower_first(text: str) -> str:
     if len(text) > 1 and text[0].isupper() and text[1].islower():
         return text[0].lower() + text[1:]
     return text
+
+
+# Names that say nothing of what a change built: every program has them.
+_GENERIC_NAMES = frozenset("main init new run setup start String string str toString equals hashCode Error error "
+                           "Result default update draw load fmt".split())
+
+
+def tellable_names(names: list[str]) -> list[str]:
+    """The names a sentence may carry: not the ones every program has, not a test's, not
+    a private helper's (`_print_maps_info`) when a public one is there."""
+    kept = [n for n in names if n not in _GENERIC_NAMES and not re.match(r"(?i)_*test|.*_test$", n)]
+    public = [n for n in kept if not n.startswith("_")]
+    return public or kept

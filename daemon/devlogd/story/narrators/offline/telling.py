@@ -47,9 +47,10 @@ class Told:
 
 
 class ChapterTeller:
-    def __init__(self, chooser: Chooser, project: str) -> None:
+    def __init__(self, chooser: Chooser, project: str, explained: dict[str, str] | None = None) -> None:
         self.say = chooser.say
         self.project = project
+        self.explained = explained or {}  # a name -> the comment its author wrote above it
         self.told: list[str] = []  # the author's sentences already in the post: each is told once
         self.needed_fixing: set[str] = set()  # "`ColabGame` needed fixing" is said once, not nine times
 
@@ -141,18 +142,26 @@ class ChapterTeller:
         return self.say("facts_opens" if start else "facts", facts=facts_clause(beat))
 
     def _added(self, beat: Beat, said: str) -> str:
-        new = [n for n in beat.added if n not in said][:3]
+        new = [n for n in english.tellable_names(beat.added) if n not in said][:2]
         settings = [n for n in beat.numbers if " = " in n and n.split(" = ")[0] not in said
                     and "[REDACTED" not in n][:2]  # a secret is never told, not even as a marker
-        parts = ([f"adding {join([code(n) for n in new])}"] if new else []) + (
+        parts = ([f"adding {self._names_explained(new)}"] if new else []) + (
             [f"setting {join([code(_setting(n)) for n in settings])}"] if settings else [])
         return ", " + " and ".join(parts) if parts else ""
 
     def _which(self, beat: Beat, said: str) -> str:
-        new = [n for n in beat.added if n not in said][:3]
+        new = [n for n in english.tellable_names(beat.added) if n not in said][:2]
         if not new:
             return ""
-        return " " + english.sentence(self.say("which", names=join([code(n) for n in new])))
+        return " " + english.sentence(self.say("which", names=self._names_explained(new)))
+
+    def _names_explained(self, names: list[str]) -> str:
+        """`a` and `b`, the first with what its author's comment says it does, once a post."""
+        comment = self.explained.pop(names[0], "")
+        if comment and len(comment) <= 100 and not comment.endswith("…"):
+            return code(names[0]) + f" ({english.words(english.lower_first(comment.rstrip('.')))})" + (
+                f" and {code(names[1])}" if len(names) > 1 else "")
+        return join([code(n) for n in names])
 
     def _reasons(self, beat: Beat) -> list[str]:
         said = [beat.headline]
