@@ -103,3 +103,11 @@ def test_a_whole_file_s_top_level_definitions_in_order() -> None:
     assert top_level_definitions(c, "endlessh.c") == [(1, "uepoch"), (6, "client"), (11, "main")]
     py = "class Journal:\n    def append(self):\n        pass\n\n\ndef read_records(path):\n    return []\n"
     assert top_level_definitions(py, "journal.py") == [(0, "Journal"), (5, "read_records")]
+
+
+def test_a_test_is_named_as_one() -> None:
+    from devlogd.pipeline.extract import is_test_name
+
+    tests = ["test_empty_header", "TestAWK", "parse_test", "ParseProgram_TEST", "HeaderTest", "_test_helper"]
+    assert all(is_test_name(n) for n in tests)
+    assert not any(is_test_name(n) for n in ["latest", "contest", "attest_signature", "parse_header", "main"])

@@ -88,6 +88,15 @@ class LineFinds:
     constants: list[str] = field(default_factory=list)
 
 
+# `test_empty_header`, `TestAWK`, `parse_test`, `ParseProgram_TEST`, `HeaderTest`: a test, not
+# what a change built (`latest` and `contest` are not).
+_TEST_NAME = re.compile(r"^_*(?i:test)|_(?i:test)$|[a-z0-9]Test$")
+
+
+def is_test_name(name: str) -> bool:
+    return _TEST_NAME.search(name) is not None
+
+
 def _definition_name(match: re.Match[str]) -> str:
     # Each alternative of a definition has one named group, so the last one matched is it.
     name = match.group(match.lastgroup) if match.lastgroup else ""

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from devlogd.models import Beat
+from devlogd.pipeline.extract import is_test_name
 from devlogd.story.timeline import day
 
 DAY = 86400
@@ -196,7 +197,7 @@ def _pivots(beats: Sequence[Beat]) -> list[Relation]:
             continue
         for other in _earlier(beats, index, RULE["pivot"].window_days):
             # A test given up is no change of approach (`ParseProgram_TEST` gives way to nothing).
-            gone = sorted(n for n in set(beat.removed) & set(other.added) if not re.search(r"(?i)^test|_?test$", n))
+            gone = sorted(n for n in set(beat.removed) & set(other.added) if not is_test_name(n))
             new = [a for a in beat.added if a not in other.added and not any(_renamed(a, g) for g in gone)][:2]
             if gone and new and not all(_renamed(g, n) for g in gone for n in new):
                 evidence = f"`{gone[0]}` (added on {_date(other)}) gives way to " + " and ".join(f"`{n}`" for n in new)

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from devlogd.pipeline.extract import is_test_name
+
 # Words lemminflect knows as verbs that lead commit subjects as adjectives or nouns.
 _NOT_VERBS = frozenset("initial more new better first final minor small proper quick simple basic various "
                        "multiple some all extra working major general main default single double same chance "
@@ -316,6 +318,6 @@ _GENERIC_NAMES = frozenset("main init new run setup start String string str toSt
 def tellable_names(names: list[str]) -> list[str]:
     """The names a sentence may carry: not the ones every program has, not a test's, not
     a private helper's (`_print_maps_info`) when a public one is there."""
-    kept = [n for n in names if n not in _GENERIC_NAMES and not re.match(r"(?i)_*test|.*_test$", n)]
+    kept = [n for n in names if n not in _GENERIC_NAMES and not is_test_name(n)]
     public = [n for n in kept if not n.startswith("_")]
     return public or kept

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from devlogd.models import Beat, Hunk
 from devlogd.pipeline.beats import ISSUE_SUFFIX
 from devlogd.pipeline.excerpts import file_kind, score_lines
+from devlogd.pipeline.extract import is_test_name
 from devlogd.pipeline.reasons import NEW_STATE, ORDER, is_filler, is_reason, same_thought, sentences_of
 from devlogd.story.drafting import Chapter
 from devlogd.story.narrators.offline import english
@@ -112,7 +113,7 @@ class ChapterTeller:
         """A test after a fix: named by the tests it added, or told by its own verb phrase
         ("so it would not come back, I allowed overriding which awk to use"), never a verb
         phrase forced into a noun ("a test: the allow overriding ...")."""
-        tests = [n for n in beat.added if re.match(r"(?i)_*test|.*_test$|.*Test$", n)]
+        tests = [n for n in beat.added if is_test_name(n)]
         if tests:  # a test named as one; `main` and `rules` are not "a test"
             return self.say("guards", test=join([code(n) for n in tests[:2]]))
         headline = understand(english.mark_code(_plain(beat.headline)))
