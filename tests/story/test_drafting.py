@@ -292,7 +292,7 @@ def test_the_opening_tells_how_the_pieces_fit_from_the_code_s_own_comments() -> 
             "    return child\n\n\ndef main():\n    pass\n")
     beats = [msgspec.structs.replace(_beat(0, 0, "Add the state writer", 70, "src"), added=["write_state"])]
     material = build_material(beats, Identity("telefork", "folder"))
-    material.outline = outline({"src/lib.py": text})
+    material.outline = outline([("src/lib.py", text)])
     post = write_post(material)
     assert "- `write_state`: Write out each piece of state in the ideal order." in post
     assert "- `find_syscall`: Find a syscall instruction inside a page of the child process." in post

@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -359,3 +360,16 @@ def test_a_name_many_changes_define_is_no_one_s_fix_and_a_test_given_up_no_pivot
              beat(5, "Use IsLValue instead", added=["IsLValue"], removed=["ParseProgram_TEST"])]
     kinds = [(r.kind, r.evidence) for r in find_relations(beats)]
     assert not any(kind in ("fixes", "pivot") for kind, _ in kinds), kinds
+
+
+def test_the_outline_reads_no_more_files_than_it_shows() -> None:
+    from devlogd.story.outline import FILES, outline
+
+    drawn: list[str] = []
+
+    def files() -> Iterator[tuple[str, str]]:
+        for index in range(6):
+            drawn.append(f"f{index}.py")
+            yield f"f{index}.py", "def a():\n    pass\n\n\ndef b():\n    pass\n"
+
+    assert [o.path for o in outline(files())] == ["f0.py", "f1.py"] and len(drawn) == FILES

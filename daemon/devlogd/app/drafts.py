@@ -171,9 +171,9 @@ def _outline(where: Path, material: Material) -> list[FileOutline]:
     if not material.beats:
         return []
     rev = material.beats[-1].sha
-    texts = {path: text for path in outline_paths(material.told or material.beats) if not SENSITIVE.ignored(path)
-             and (text := repofacts.file_text(where, rev, path)) is not None}
-    return outline({path: redact(text, path) for path, text in texts.items()})
+    texts = ((path, redact(text, path)) for path in outline_paths(material.told or material.beats)
+             if not SENSITIVE.ignored(path) and (text := repofacts.file_text(where, rev, path)) is not None)
+    return outline(texts)  # draws files one by one: read and redacted only until two have a shape
 
 
 def project_identity(project: Project, beats: list[Beat]) -> Identity:

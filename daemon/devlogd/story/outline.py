@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from devlogd.models import Beat
@@ -42,13 +42,12 @@ def outline_paths(beats: Sequence[Beat], candidates: int = 8) -> list[str]:
     return [path for path, _ in counts.most_common(candidates)]
 
 
-def outline(texts: Mapping[str, str]) -> list[FileOutline]:
-    """The outlines of the first FILES texts (already redacted by the caller) that have a
-    shape to tell, in the given order."""
+def outline(texts: Iterable[tuple[str, str]]) -> list[FileOutline]:
+    """The outlines of the first FILES (path, text) pairs (redacted by the caller) that have
+    a shape to tell, in the given order; pairs after those are never drawn, so a lazy
+    source reads no more files than it needs."""
     out: list[FileOutline] = []
-    for path, text in texts.items():
-        if len(out) >= FILES:
-            break
+    for path, text in texts:
         lines = text.split("\n")
         found = top_level_definitions(text, path, DEFINITIONS)
         if len(found) >= 2:
@@ -60,6 +59,8 @@ def outline(texts: Mapping[str, str]) -> list[FileOutline]:
                     definitions.append(Definition(name, comment))
                 said |= {(name, ""), (name, comment)}
             out.append(FileOutline(path, len(lines), tuple(definitions)))
+            if len(out) >= FILES:
+                break
     return out
 
 

@@ -116,16 +116,17 @@ class _Writer:
     def _pieces(self) -> str:
         """How the pieces fit, in the comments their author wrote above them: the main file's
         best-explained definitions in file order (told here, so not again in a chapter)."""
-        for item in self.m.outline[:1]:
-            pieces = [d for d in item.definitions if d.name in self.teller.explained and "…" not in d.comment]
-            if len(pieces) < 3:
-                return ""
-            chosen = sorted(sorted(pieces, key=lambda d: -len(d.comment))[:5], key=pieces.index)
-            for piece in chosen:
-                del self.teller.explained[piece.name]
-            rows = [f"- {code(d.name)}: {english.words(english.sentence(d.comment))}" for d in chosen]
-            return f"How the pieces fit, in the comments of `{item.path}`:\n\n" + "\n".join(rows)
-        return ""
+        if not self.m.outline:
+            return ""
+        item = self.m.outline[0]
+        pieces = [d for d in item.definitions if d.name in self.teller.explained and "…" not in d.comment]
+        if len(pieces) < 3:
+            return ""
+        chosen = sorted(sorted(pieces, key=lambda d: -len(d.comment))[:5], key=pieces.index)
+        for piece in chosen:
+            del self.teller.explained[piece.name]
+        rows = [f"- {code(d.name)}: {english.words(english.sentence(d.comment))}" for d in chosen]
+        return f"How the pieces fit, in the comments of `{item.path}`:\n\n" + "\n".join(rows)
 
     def _first_problem(self) -> str:
         # The first real piece of work: a change that added something or says what it did.
