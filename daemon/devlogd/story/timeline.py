@@ -100,14 +100,21 @@ def rhythm(all_sittings: Sequence[Sitting], limit: int = 10) -> list[str]:
     return lines
 
 
+def span_of(days: float) -> tuple[int, str]:
+    """A stretch of time in the unit a reader counts it in: (4, "day"), (3, "week"),
+    (5, "month"), (8, "year"), never (103, "month")."""
+    if days < 14:
+        return round(days), "day"
+    if days < 60:
+        return round(days / 7), "week"
+    if days < 548:  # up to a year and a half, months still count
+        return round(days / 30), "month"
+    return round(days / 365), "year"
+
+
 def _duration(days: float) -> str:
-    if days >= 548:
-        return f"{days / 365:.0f} years"
-    if days >= 60:
-        return f"{days / 30:.0f} months"
-    if days >= 14:
-        return f"{days / 7:.0f} weeks"
-    return f"{days:.0f} days"
+    number, unit = span_of(days)
+    return f"{number} {unit}" + ("" if number == 1 else "s")
 
 
 def recent_stretch(beats: Sequence[Beat]) -> list[Beat]:

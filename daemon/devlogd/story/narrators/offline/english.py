@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from devlogd.pipeline.extract import is_test_name
+from devlogd.story.timeline import span_of
 
 # Words lemminflect knows as verbs that lead commit subjects as adjectives or nouns.
 _NOT_VERBS = frozenset("initial more new better first final minor small proper quick simple basic various "
@@ -286,13 +287,8 @@ def count(number: int, noun: str, plural: str | None = None) -> str:
 def duration(days: float) -> str:
     """A stretch of time as a reader says it: "four days", "three weeks", "five months",
     "eight years" (never "103 months")."""
-    if days < 14:
-        return count(max(1, round(days)), "day")
-    if days < 60:
-        return count(round(days / 7), "week")
-    if days < 548:  # up to a year and a half, months still count
-        return count(round(days / 30), "month")
-    return count(round(days / 365), "year")
+    number, unit = span_of(days)
+    return count(max(1, number), unit)
 
 
 def sentence(text: str) -> str:
