@@ -148,17 +148,18 @@ class _Writer:
         if len(told) < 3:
             return ""
         biggest = max(self.m.sittings, key=lambda s: len(s.beats)) if self.m.sittings else None
+        changes = english.count(len(told), "change")
         extra = ""
-        if biggest is not None and len(biggest.beats) == len(told):  # "five changes in one Sunday afternoon"
+        if biggest is not None:
             when = local_time(biggest.start)
-            sitting = f"one {when:%A} {part_of_day(when)}" + (f", {biggest.hours:.0f} hours" if biggest.hours >= 2 else "")
-            return english.sentence(f"All of it took {english.count(len(told), 'change')} in {sitting}")
-        if biggest is not None and len(biggest.beats) >= max(5, len(told) // 3):
-            when = local_time(biggest.start)
-            extra = (f", {len(biggest.beats)} of them in one {when:%A} {part_of_day(when)}"
-                     + (f" sitting of {biggest.hours:.0f} hours" if biggest.hours >= 2 else ""))
-        return self.say("rhythm", changes=english.count(len(told), "change"), span=_span_words(told).lower(),
-                        biggest=extra)
+            one = f"one {when:%A} {part_of_day(when)}"
+            if len(biggest.beats) == len(told):  # "five changes in one Sunday afternoon"
+                return english.sentence(f"All of it took {changes} in {one}"
+                                        + (f", {biggest.hours:.0f} hours" if biggest.hours >= 2 else ""))
+            if len(biggest.beats) >= max(5, len(told) // 3):
+                extra = f", {len(biggest.beats)} of them in {one}" + (
+                    f" sitting of {biggest.hours:.0f} hours" if biggest.hours >= 2 else "")
+        return self.say("rhythm", changes=changes, span=_span_words(told).lower(), biggest=extra)
 
     def background(self) -> list[str]:
         if not self.m.eras:
