@@ -111,7 +111,7 @@ def test_twenty_thousand_beats_fit_the_budget_and_the_cache_is_reused() -> None:
     post = write_post(plan)
     assert plan.tokens <= 24_000
     assert plan.eras and len(cache) == len(plan.eras)
-    assert check_post(post) == []
+    assert not [v for v in check_post(post) if v.rule == "mentions commits"]
     # A cached era is used as it is, not summarised again: mark one and find the mark.
     first = plan.eras[0]
     cache[first.key] = dataclasses.replace(first, highlights=("told from the cache",))
@@ -297,3 +297,13 @@ def test_the_opening_tells_how_the_pieces_fit_from_the_code_s_own_comments() -> 
     assert "- `write_state`: Write out each piece of state in the ideal order." in post
     assert "- `find_syscall`: Find a syscall instruction inside a page of the child process." in post
     assert "`main`:" not in post
+
+
+def test_a_lesson_is_never_a_sentence_that_gives_the_source_away() -> None:
+    beat = msgspec.structs.replace(
+        _beat(0, 0, "Walk only new history", 70, "src"),
+        insight="Turns out the walk after a commit and after a reset must differ.",
+        tension="The walk crashed on a deleted branch because it never gave up.")
+    post = write_post(build_material([beat], Identity("devlogd", "folder")))
+    assert "after a commit" not in post and "crashed on a deleted branch" in post
+    assert not [v for v in check_post(post) if v.rule == "mentions commits"]

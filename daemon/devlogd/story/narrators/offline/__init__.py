@@ -197,7 +197,7 @@ class _Writer:
         points = [lesson for relation in self.m.hardest if (lesson := _lesson(relation))]
         for beat in self.m.told:
             for text in (beat.insight, beat.tension):
-                if text and len(points) < 4:
+                if text and tellable(text) and len(points) < 4:  # the same test as a chapter's reasons
                     points.append(english.sentence(english.words(text)))
         points = list(dict.fromkeys(points))[:4]
         if not points:
