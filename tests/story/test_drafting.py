@@ -125,6 +125,23 @@ def _beat(index: int, hours: float, headline: str, importance: int, area: str) -
                 what="", areas=[area], files=[f"{area}/x.rs"], identifiers=[f"{area}_{index}"], importance=importance)
 
 
+def _title(identity: Identity, headline: str) -> str:
+    """The front matter's title line of a one-change post."""
+    return write_post(build_material([_beat(0, 0, headline, 70, "src")], identity)).split("\n")[1]
+
+
+def _opening(beats: list[Beat], identity: Identity) -> str:
+    """What a post says before its first chapter."""
+    return write_post(build_material(beats, identity)).split("\n---\n")[1].split("## ")[0]
+
+
+def _colab_fixed(times: int, lead: int, fix: int) -> list[Beat]:
+    """`ColabGame` added, then fixed ``times`` times."""
+    made = msgspec.structs.replace(_beat(0, 0, "Add the colab game loop", lead, "colab"), added=["ColabGame"])
+    return [made, *(msgspec.structs.replace(_beat(i, i, f"Tweak colab step {i}", fix, "colab"), kind="fix",
+                                            touched=["ColabGame"]) for i in range(1, times + 1))]
+
+
 def test_a_small_first_commit_hours_before_the_work_opens_its_chapter_not_one_of_its_own() -> None:
     from devlogd.story.drafting import group_chapters
 
@@ -141,20 +158,18 @@ def test_the_opening_problem_is_a_state_of_things_not_a_description_of_a_change(
     described = msgspec.structs.replace(described, tension="Errors from the SDK become one actionable sentence.")
     hung = msgspec.structs.replace(_beat(1, 2, "Cancel the reader on shutdown", 70, "src"), kind="fix",
                                    tension="The daemon would hang for 30 seconds when a client went away.")
-    opening = write_post(build_material([described], Identity("proj", "folder"))).split("\n---\n")[1]
-    assert "Errors from the SDK" not in opening.split("## ")[0]
-    opening = write_post(build_material([described, hung], Identity("proj", "folder"))).split("\n---\n")[1]
-    assert "The daemon would hang for 30 seconds" in opening.split("## ")[0]
+    assert "Errors from the SDK" not in _opening([described], Identity("proj", "folder"))
+    assert "The daemon would hang for 30 seconds" in _opening([described, hung], Identity("proj", "folder"))
 
 
 def test_the_opening_says_what_the_project_is_from_the_first_paragraph_only() -> None:
     beats = [_beat(0, 0, "Add the drip loop", 70, "src")]
     identity = Identity("Drip", "README heading", "Drip keeps SSH scanners busy for hours.\n\n"
                         "`install.sh` needs only `python3` and `git`.")
-    opening = write_post(build_material(beats, identity)).split("\n---\n")[1].split("## ")[0]
+    opening = _opening(beats, identity)
     assert "Drip keeps SSH scanners busy for hours." in opening and "install.sh" not in opening
     usage_only = Identity("Drip", "README heading", "A tool for your commits.\n\n`install.sh` needs only `git`.")
-    opening = write_post(build_material(beats, usage_only)).split("\n---\n")[1].split("## ")[0]
+    opening = _opening(beats, usage_only)
     assert "install.sh" not in opening
 
 
@@ -162,7 +177,7 @@ def test_an_aside_before_the_description_is_passed_over() -> None:
     beats = [_beat(0, 0, "Add the drip loop", 70, "src")]
     identity = Identity("telefork", "README heading", "I intend for this project to be hiding in plain sight.\n\n"
                         "Basically it's like the fork() syscall except it can fork a process onto a different computer.")
-    opening = write_post(build_material(beats, identity)).split("\n---\n")[1].split("## ")[0]
+    opening = _opening(beats, identity)
     assert "fork a process onto a different computer" in opening and "plain sight" not in opening
 
 
@@ -227,37 +242,31 @@ def test_a_small_history_keeps_its_most_important_chapter_beside_the_latest() ->
 def test_a_title_is_never_cut_inside_an_aside() -> None:
     identity = Identity("Kilo", "README heading", "Kilo is a small text editor in less than 1K lines of code "
                         "(counted with cloc).")
-    title = write_post(build_material([_beat(0, 0, "First public alpha version", 70, "src")], identity)).split("\n")[1]
+    title = _title(identity, "First public alpha version")
     assert title == 'title: "Kilo: a small text editor in less than 1K lines of code"'
 
 
 def test_a_title_says_what_a_generic_program_does() -> None:
     identity = Identity("pyast64", "README heading", "Pyast64 is a Python 3 program that compiles a subset of "
                         "the Python AST to x64-64 assembler. It's extremely restricted.")
-    title = write_post(build_material([_beat(0, 0, "First version of compiler", 70, "src")], identity)).split("\n")[1]
+    title = _title(identity, "First version of compiler")
     assert title == 'title: "pyast64: compiling a subset of the Python AST to x64-64 assembler"'
 
 
 def test_that_a_thing_needed_fixing_is_said_once_however_often_it_was_fixed() -> None:
-    made = msgspec.structs.replace(_beat(0, 0, "Add the colab game loop", 70, "colab"), added=["ColabGame"])
-    fixes = [msgspec.structs.replace(_beat(i, i, f"Tweak colab step {i}", 50, "colab"), kind="fix",
-                                     touched=["ColabGame"]) for i in range(1, 7)]
-    post = write_post(build_material([made, *fixes], Identity("kart", "folder")))
+    post = write_post(build_material(_colab_fixed(6, lead=70, fix=50), Identity("kart", "folder")))
     assert len(re.findall(r"`ColabGame` (?:needed|came back)", post)) == 1
 
 
 def test_a_title_takes_a_lower_article_after_the_name() -> None:
     identity = Identity("mustapekka", "README heading",
                         "A pico-8 platformer made by friends Sam Westerlund and Benjamin Rosenlund.")
-    title = write_post(build_material([_beat(0, 0, "Add the level", 70, "src")], identity)).split("\n")[1]
+    title = _title(identity, "Add the level")
     assert title == 'title: "mustapekka: a pico-8 platformer"'
 
 
 def test_a_fix_told_without_its_relation_does_not_end_a_paragraph() -> None:
-    made = msgspec.structs.replace(_beat(0, 0, "Add the colab game loop", 90, "colab"), added=["ColabGame"])
-    fixes = [msgspec.structs.replace(_beat(i, i, f"Tweak colab step {i}", 80, "colab"), kind="fix",
-                                     touched=["ColabGame"]) for i in range(1, 5)]
-    post = write_post(build_material([made, *fixes], Identity("kart", "folder")))
+    post = write_post(build_material(_colab_fixed(4, lead=90, fix=80), Identity("kart", "folder")))
     chapters = post.split("## Next for")[0]
     lone = [p for p in chapters.split("\n\n") if re.fullmatch(r"[^.\n]*Tweak[^.\n]*\.|[^.\n]*tweaked colab[^.\n]*\.", p)]
     assert lone == []
@@ -270,8 +279,7 @@ def test_the_opening_carries_the_readme_s_explanation_but_no_pointers_or_usage()
                         "cryptographic exchange occurs, this program doesn't depend on any cryptographic libraries. "
                         "A screencast is available here: https://example.org/cast. It uses poll() to trap "
                         "multiple clients at a time (see the manual page).\n\n`make` needs only a C compiler.")
-    opening = write_post(build_material([_beat(0, 0, "Add the drip loop", 70, "src")], identity)
-                         ).split("\n---\n")[1].split("## ")[0]
+    opening = _opening([_beat(0, 0, "Add the drip loop", 70, "src")], identity)
     assert "doesn't depend on any cryptographic libraries. It uses `poll()` to trap multiple clients at a time." \
         in opening
     assert "screencast" not in opening and "manual page" not in opening and "make" not in opening
