@@ -65,7 +65,7 @@ def build_parser() -> Parser:
     p.add_argument("--author", action="append", metavar="WHO",
                    help="tell this author's work: a name or e-mail fragment (repeatable; "
                         "default: yours, else the main author's)")
-    p.add_argument("--all-authors", action="store_true", help="tell everyone's work, as \"we\"")
+    p.add_argument("--all-authors", action="store_true", help="tell everyone's work (\"I\" with the others credited when one person made most of it, else \"we\")")
 
     p = command("note", "add your own words to the journal: a motive, a result, a number the history cannot hold",
                 "Notes are told beside the work they are nearest in time to, marked as your words.")

@@ -4,6 +4,10 @@ The name comes from the manifest (pyproject.toml, package.json, Cargo.toml, go.m
 gemspec, a .csproj, ...), else the README's first heading, else the remote's repository
 name, else the folder. "What it is" is the README's opening prose, else the manifest's
 description. The folder a clone happens to live in is the last resort, never the first.
+
+A README a framework's scaffolding wrote (`data/starters.toml`) is not the project's: its
+heading and prose say what Astro or Vite is. Then the name comes from the remote (the
+repository's published name), else the manifest, else the folder.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 import msgspec
 
@@ -25,6 +31,7 @@ class Identity:
     summary: str = ""  # what it is, in its authors' words
     tagline: str = ""  # the README heading's subtitle ("an SSH tarpit"), if any
     remote: str = ""  # where it is published (the remote's URL), if anywhere
+    starter: str = ""  # the framework whose starter text the README still is ("Astro"), if so
 
 
 README = re.compile(r"^readme(?:\.(?:md|markdown|rst|txt|adoc|org))?$", re.I)
@@ -40,20 +47,51 @@ def wanted(path: str) -> bool:
 def identify(files: Mapping[str, str], remote_url: str | None, folder: str) -> Identity:
     """``files``: top-level path -> text, for the files :func:`wanted` names."""
     readme = next((text for path, text in sorted(files.items()) if README.match(path)), "")
+    starter = starter_framework(readme)
+    if starter:
+        readme = ""  # the framework's words, not the project's
     heading, tagline = readme_heading(readme)
     summary = readme_summary(readme)
     remote = _public(remote_url)
+    if starter and remote_name(remote_url):
+        description = next((d for p in sorted(files, key=_manifest_rank) if not README.match(p)
+                            for n, d in [manifest_name(p, files[p])] if n and d), "")
+        return Identity(remote_name(remote_url), "remote", description, "", remote, starter)
     for path in sorted(files, key=_manifest_rank):
         if README.match(path):
             continue
         name, description = manifest_name(path, files[path])
         if name:
-            return Identity(_display(name, heading), path, summary or description, tagline, remote)
+            return Identity(_display(name, heading), path, summary or description, tagline, remote, starter)
     if heading:
         return Identity(heading, "README heading", summary, tagline, remote)
     if remote_name(remote_url):
-        return Identity(remote_name(remote_url), "remote", summary, tagline, remote)
-    return Identity(folder, "folder", summary, tagline, remote)
+        return Identity(remote_name(remote_url), "remote", summary, tagline, remote, starter)
+    return Identity(folder, "folder", summary, tagline, remote, starter)
+
+
+class _Starter(msgspec.Struct):
+    framework: str
+    markers: list[str]
+
+
+class _Starters(msgspec.Struct):
+    starters: list[_Starter]
+
+
+@lru_cache(maxsize=1)
+def _starters() -> tuple[_Starter, ...]:
+    data = resources.files("devlogd").joinpath("data/starters.toml").read_bytes()
+    return tuple(msgspec.toml.decode(data, type=_Starters).starters)
+
+
+def starter_framework(readme: str) -> str:
+    """The framework whose scaffolding wrote ``readme`` ("Astro"), or "" for the authors' own."""
+    if not readme:
+        return ""
+    text = _LINK.sub(r"\1", readme[:20000]).replace("`", "").replace("*", "")
+    text = re.sub(r"\s+", " ", text).lower()
+    return next((s.framework for s in _starters() if any(m in text for m in s.markers)), "")
 
 
 def _public(url: str | None) -> str:

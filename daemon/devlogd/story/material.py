@@ -36,7 +36,7 @@ class Authorship:
     """Whose work is told, in whose voice."""
 
     told: tuple[str, ...]  # author names, most changes first
-    voice: str  # "I" when everything told is one author's, else "we"
+    voice: str  # "I" when one author made most of what is told (others credited by name), else "we"
     why: str  # how they were chosen, for the user to read
 
 
@@ -156,14 +156,29 @@ def _person(name: str, email: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower()) or email.lower()
 
 
+# Accounts that are tools, not people: dependency bots, CI, a framework's scaffolding
+# (create-astro commits as "houston[bot]"). They are never co-authors and never "I".
+_BOT = re.compile(r"\[bot\]|^(?:dependabot|renovate|github-actions|greenkeeper|snyk-bot|pre-commit-ci|"
+                  r"imgbot|allcontributors|semantic-release-bot|mergify|houston|netlify|vercel|"
+                  r"deepsource-autofix|codecov|pyup-bot|whitesource)\b", re.I)
+MOSTLY = 0.75  # the teller made at least this share of the work told: "I", others credited by name
+
+
+def is_bot(beat: Beat) -> bool:
+    return bool(_BOT.search(beat.author) or _BOT.search(beat.author_email.split("@", 1)[0]))
+
+
 def choose_authors(beats: Sequence[Beat], ask: Ask) -> tuple[Authorship, list[Beat], list[Beat]]:
     """Whose work is told: the asked-for authors; else the git user when they have work
-    here; else the author of most of it. Returns (authorship, their beats, the others')."""
-    counts = Counter(author_key(b) for b in beats)
-    names = {author_key(b): b.author for b in beats}
+    here; else the author of most of it. Returns (authorship, their beats, the others').
+    Bots' changes are nobody's: neither told as anyone's work nor credited."""
+    people = [b for b in beats if not is_bot(b)] or list(beats)
+    counts = Counter(author_key(b) for b in people)
+    names = {author_key(b): b.author for b in people}
     emails: dict[str, set[str]] = {}
-    for beat in beats:
+    for beat in people:
         emails.setdefault(author_key(beat), set()).add(beat.author_email.lower())
+    yours = {author_key(b) for b in people if ask.user_email and b.author_email.lower() == ask.user_email.lower()}
     if ask.all_authors or not counts:
         keys, why = set(counts), "everyone's work"
     elif ask.authors:
@@ -171,18 +186,25 @@ def choose_authors(beats: Sequence[Beat], ask: Ask) -> tuple[Authorship, list[Be
         keys = {k for k in counts
                 if any(w in names[k].lower() or any(w in e for e in emails[k]) for w in wanted)}
         why = "the authors asked for"
-    elif ask.user_email and (yours := {author_key(b) for b in beats if b.author_email.lower() == ask.user_email.lower()}):
+    elif yours:
         keys, why = yours, "your own work (git config user.email)"
     else:
         top = counts.most_common(1)[0][0]
-        keys, why = {top}, f"the main author's work ({counts[top]} of {len(beats)} changes)"
-    mine = [b for b in beats if author_key(b) in keys]
-    others = [b for b in beats if author_key(b) not in keys and b.kind not in ("merge",)]
+        keys, why = {top}, f"the main author's work ({counts[top]} of {len(people)} changes)"
+    mine = [b for b in people if author_key(b) in keys]
+    others = [b for b in people if author_key(b) not in keys and b.kind not in ("merge",)]
     told = Counter(author_key(b) for b in mine)
     ranked = tuple(names[k] for k, _ in told.most_common())
-    # Anyone else's change told in the post makes it "we": "I" never claims a friend's work.
-    voice = "I" if len(told) <= 1 else "we"
-    return Authorship(ranked, voice, why), mine, others
+    return Authorship(ranked, _voice(told, yours), why), mine, others
+
+
+def _voice(told: Counter[str], yours: set[str]) -> str:
+    """"I" when one person made most of the work told (the git user, when they are among
+    the tellers, else whoever made the most), "we" only when it was truly shared."""
+    if len(told) <= 1:
+        return "I"
+    teller = next((k for k, _ in told.most_common() if k in yours), told.most_common(1)[0][0])
+    return "I" if told[teller] >= MOSTLY * sum(told.values()) else "we"
 
 
 # -- the author's notes, open threads --------------------------------------------------------------------

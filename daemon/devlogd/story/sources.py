@@ -67,6 +67,9 @@ def _identity(material: Material) -> str:
     head = f"Project: {identity.name}" + (f" ({identity.tagline})" if identity.tagline else "")
     if identity.summary:
         head += "\nWhat it is, in its README's words:\n" + _indent(clean(identity.summary))
+    if identity.starter:
+        head += (f"\nIts README is still {identity.starter}'s starter text: it says what {identity.starter} is, "
+                 "not what this project is (tell that from the work itself).")
     if material.outline:
         head += ("\nHow the code is laid out at the end of the stretch (top-level definitions in order, with the "
                  "comment above each; for explaining how it works):\n" + _indent(clean(outline_text(material.outline))))
@@ -76,8 +79,13 @@ def _identity(material: Material) -> str:
 def _whose(material: Material) -> str:
     authorship = material.authorship
     who = ", ".join(authorship.told) or "unknown"
-    voice = ('write in the first person singular ("I")' if authorship.voice == "I"
-             else 'write as "we", and name who did what where it matters')
+    if authorship.voice == "I" and len(authorship.told) > 1:
+        voice = (f'write in the first person singular ("I") as {authorship.told[0]}, who made most of it, and credit '
+                 "the others by name where their work is told (never \"we\", never the third person)")
+    elif authorship.voice == "I":
+        voice = 'write in the first person singular ("I"), never the third person'
+    else:
+        voice = 'the work was truly shared: write as "we", and name who did what where it matters'
     lines = [f"Whose work: {who} ({authorship.why}); {voice}.",
              f"Stretch told: {material.stretch}."]
     return "\n".join(lines)

@@ -1,5 +1,8 @@
 """Time that reads right: which stretch of work a post tells, the sittings it was done in,
-and dates as the author lived them (their own time zone, with the time of day).
+and dates as the author lived them (their own time zone, the day and the part of it).
+
+Never a clock time: a model given "22:17" writes "At 22:17 that Saturday" and "fourteen
+minutes later", trivia no reader needs; a sitting keeps its length instead.
 
 Pure code over beats. A *sitting* is a run of changes with no gap of hours between them; a
 *stretch* is the run of sittings a post tells, by default the most recent burst of work.
@@ -29,8 +32,9 @@ def day(beat: Beat) -> str:
 
 
 def moment(beat: Beat) -> str:
-    """"2019-02-03 Sun 14:05": the day, the weekday and the time of day."""
-    return local_time(beat).strftime("%Y-%m-%d %a %H:%M")
+    """"2019-02-03 Sun afternoon": the day, the weekday and the part of the day."""
+    when = local_time(beat)
+    return f"{when:%Y-%m-%d %a} {part_of_day(when)}"
 
 
 def part_of_day(when: datetime) -> str:
