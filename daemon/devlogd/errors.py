@@ -44,6 +44,12 @@ class CheckFailed(DevlogError):
     exit_code = 8
 
 
+class Contradicted(DevlogError):
+    """A post says something its sources contradict (`devlog check --grounding`)."""
+
+    exit_code = 11
+
+
 class NothingToDraft(DevlogError):
     """The range holds no beats: not a failure of devlog, but no post either (scripts can
     tell it from a real failure by its own exit code)."""

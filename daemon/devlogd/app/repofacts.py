@@ -108,3 +108,26 @@ def still_there(cwd: Path, rev: str, text: str) -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return True  # cannot tell: keep it
     return out.returncode == 0
+
+
+# -- the tree at one revision, for grounding a post's claims ---------------------------------
+
+def tracked_paths(cwd: Path, rev: str) -> frozenset[str]:
+    out = _git(cwd, "ls-tree", "-r", "-z", "--name-only", rev)
+    return frozenset(p.decode("utf-8", "replace") for p in (out or b"").split(b"\0") if p)
+
+
+def words_in_tree(cwd: Path, rev: str, words: list[str]) -> set[str]:
+    """Which of ``words`` occur as whole words in the files at ``rev`` (one git grep)."""
+    if not words:
+        return set()
+    args = ["grep", "-I", "-h", "-o", "-w", "-F"]
+    for word in words:
+        args += ["-e", word]
+    out = _git(cwd, *args, rev, "--")
+    return set((out or b"").decode("utf-8", "replace").splitlines()) & set(words)
+
+
+def text_in_tree(cwd: Path, rev: str, text: str) -> bool:
+    """Whether some file at ``rev`` holds ``text`` (case-insensitive, spaces as they stand)."""
+    return bool(text.strip()) and _git(cwd, "grep", "-I", "-q", "-i", "-F", "-e", text, rev, "--") is not None

@@ -184,12 +184,32 @@ def cmd_check(args: argparse.Namespace, directory: Path) -> int:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror}") from err
+    if args.grounding:
+        return _check_grounding(path, text, directory)
     violations = check_post(text, _check_context(directory))
     for violation in violations:
         print(f"{path}: {violation}", file=sys.stderr)
     if violations:
         raise CheckFailed(f"{len(violations)} rule{'s' if len(violations) != 1 else ''} broken")
     print(f"{path}: follows the storytelling rules", file=sys.stderr)
+    return 0
+
+
+def _check_grounding(path: Path, text: str, directory: Path) -> int:
+    """One line per claim its sources contradict or do not hold (the file's position
+    first, as compilers print it); non-zero exit on a contradiction."""
+    from devlogd.app.grounding import ground_post
+    from devlogd.errors import Contradicted
+
+    findings = [f for f in ground_post(_project(directory), path, text) if f.verdict != "supported"]
+    for finding in findings:
+        print(f"{path}:{finding}")
+    contradicted = sum(f.verdict == "contradicted" for f in findings)
+    if contradicted:
+        raise Contradicted(f"{contradicted} claim{'s' if contradicted != 1 else ''} contradicted by the sources")
+    unsupported = len(findings)
+    print(f"{path}: no claim contradicted by its sources"
+          + (f" ({unsupported} not found in them)" if unsupported else ""), file=sys.stderr)
     return 0
 
 

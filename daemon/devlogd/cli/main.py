@@ -104,6 +104,9 @@ def build_parser() -> Parser:
 
     p = command("check", "check a post against the storytelling rules")
     p.add_argument("file", type=Path, help="the post to check (markdown)")
+    p.add_argument("--grounding", action="store_true",
+                   help="check every claim (names, numbers, dates, orders, quotations) against its sources: "
+                        "the changes the post's FILE.sources.json names, notes and the repository")
 
     p = command("daemon", "the repository's background daemon")
     p.add_argument("action", choices=("run", "start", "stop", "status"),
