@@ -160,7 +160,7 @@ _PATH = re.compile(rf"(?<![\w/.@-])(?:[\w.-]+/)+[\w-]+\.\w+(?![\w/])|(?<![\w/.@-
 _SNAKE = re.compile(r"(?<![\w.`-])(?:[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9]|[a-z]+[a-z0-9]*[A-Z]\w*)"
                     r"(?:\(\))?(?![\w`])")
 _CALL = re.compile(r"(?<![\w.`])[A-Za-z_]\w*\(\)")
-_QUOTE = re.compile(r"“([^”\n]{3,}?)”|(?<![\w])\"([^\"\n]{3,}?)\"(?!\w)")
+_QUOTE = re.compile(r"“([^”]{3,}?)”|(?<![\w])\"([^\"\n]{3,}?)\"(?!\w)")
 _SAYING = re.compile(r"\b(?:put it|wrote|writes|said|says|noted?|notes|words?|asked|answered|told|called it|"
                      r"in my|message|reads?|as I)\b|:\s*$", re.I)
 _NUMBER = r"(?:\d[\d,]*(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"

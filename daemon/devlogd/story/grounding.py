@@ -27,6 +27,9 @@ from devlogd.story.grounding_text import (CONTRADICTED, SUPPORTED, UNSUPPORTED, 
                                           normal, note_source)
 from devlogd.story.relations import find_relations
 
+__all__ = ["CONTRADICTED", "SUPPORTED", "UNSUPPORTED", "Finding", "Source", "Sources", "Tree", "contradictions",
+           "ground"]
+
 
 
 class Tree(Protocol):
