@@ -92,6 +92,14 @@ Phrases = dict[Annotated[str, Meta(max_length=40)], Annotated[list[Annotated[str
 class DraftConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     token_budget: Annotated[int, Meta(ge=1_000, le=200_000)] = 24_000
     max_chapters: Annotated[int, Meta(ge=1, le=30)] = 7
+    questions: bool = True  # `devlog draft` on a terminal asks devlog's questions first
+
+
+class SourcesConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    # Read what you typed into a coding agent (Claude Code, Codex, Aider) for the story.
+    # Off unless you turn it on here or with `devlog sources --enable agents`; never from a
+    # repository's file.
+    agents: bool = False
 
 
 class DaemonConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -124,6 +132,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     draft: DraftConfig = DraftConfig()
     daemon: DaemonConfig = DaemonConfig()
     narrator: NarratorConfig = NarratorConfig()
+    sources: SourcesConfig = SourcesConfig()
 
 
 # What a repository's file may set, each at most its default: nothing that costs the user

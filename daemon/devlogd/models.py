@@ -163,6 +163,43 @@ class Note(msgspec.Struct, tag="note", tag_field="type", omit_defaults=True, gc=
     time: int
     text: str
     v: int = SCHEMA_VERSION
+    # An answer to one of devlog's questions: its id and the gap it fills (GAP_KINDS).
+    question: str = ""
+    kind: str = ""
+    about: list[str] = msgspec.field(default_factory=list)  # the shas it concerns
+    id: str = ""  # stable, for editing or removing it; older notes: note_id()
+    removed: bool = False  # a later record with the same id and this set takes it back
+
+    def note_id(self) -> str:
+        return self.id or self.question or f"n{self.time}"
+
+
+# The gaps only the author can fill, most valuable first (devlog questions asks in this order).
+GAP_KINDS = ("motive", "purpose", "result", "design", "trouble", "next")
+
+
+class Question(msgspec.Struct, omit_defaults=True):
+    """One thing devlog asks the author before a draft: typed, with a stable id so an answer
+    maps to its question across runs. ``text`` is rendered from data/questions.toml."""
+
+    id: str
+    kind: str  # one of GAP_KINDS
+    gap: str  # what the answer fills, for the reader of `devlog questions`
+    subjects: list[str]  # the concrete things from the range it names
+    text: str
+    about: list[str] = msgspec.field(default_factory=list)  # shas of the changes it concerns
+    time: int = 0  # when the work it concerns happened: where its answer is placed
+
+
+class AgentPrompt(msgspec.Struct, frozen=True, omit_defaults=True):
+    """What the author typed into a coding agent (Claude Code, Codex, Aider), redacted and
+    condensed, with the files the agent touched after it: read only when the user opted in."""
+
+    time: int
+    text: str
+    tool: str  # "Claude Code", "Codex", "Aider"
+    files: tuple[str, ...] = ()  # repository-relative paths the agent edited for this prompt
+    beside: str = ""  # the sha of the change it led to, once linked
 
 
 class Enriched(msgspec.Struct, tag="enriched", tag_field="type", omit_defaults=True, gc=False):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import msgspec
 
 from devlogd.errors import DaemonError, DevlogError
+from devlogd.models import Question
 
 if TYPE_CHECKING:
     import asyncio
@@ -27,6 +28,9 @@ JOURNAL = "devlog/journal"  # JournalQuery -> JournalView
 SET_CREDENTIALS = "devlog/setCredentials"  # CredentialsParams -> Ok
 LOCAL_MODELS = "devlog/localModels"  # no params -> LocalModelsReply
 ADD_NOTE = "devlog/addNote"  # NoteParams -> NoteReply
+QUESTIONS = "devlog/questions"  # QuestionsQuery -> QuestionsReply
+ANSWER = "devlog/answer"  # AnswerParams -> NoteReply
+NOTES = "devlog/notes"  # NotesQuery (list, or edit/remove one) -> NotesReply
 BEAT_ADDED = "devlog/beatAdded"  # notification: one Beat
 DRAFT_TEXT = "devlog/draftText"  # notification: DraftText, the post as it streams
 DRAFT_PHASE = "devlog/draftPhase"  # notification: DraftPhase, for clients that draw their own bar
@@ -128,6 +132,32 @@ class NoteParams(msgspec.Struct, omit_defaults=True):
     time: int | None = None  # seconds since the epoch; default: now
 
 
+class QuestionsQuery(msgspec.Struct, forbid_unknown_fields=False, omit_defaults=True):
+    """The questions for the range a draft with these options would tell."""
+
+    since: str | None = None
+    until: str | None = None
+    authors: list[str] = msgspec.field(default_factory=list)
+    all_authors: bool = msgspec.field(default=False, name="allAuthors")
+
+
+class AnswerParams(msgspec.Struct, omit_defaults=True):
+    """The author's answer to one of devlog's questions (its id from QuestionsReply)."""
+
+    id: str
+    text: str
+    since: str | None = None  # the range the question was asked for (default: a draft's)
+    until: str | None = None
+
+
+class NotesQuery(msgspec.Struct, omit_defaults=True):
+    """No id: list the notes. An id with text: edit that note; with remove: take it back."""
+
+    id: str | None = None
+    text: str | None = None
+    remove: bool = False
+
+
 # -- replies -------------------------------------------------------------------------------
 
 class Ok(msgspec.Struct):
@@ -189,6 +219,23 @@ class DraftResult(msgspec.Struct, omit_defaults=True):
 class NoteReply(msgspec.Struct):
     time: int
     text: str  # as stored (redacted)
+
+
+class QuestionsReply(msgspec.Struct, omit_defaults=True):
+    questions: list[Question] = msgspec.field(default_factory=list)
+    asked_by: str = msgspec.field(default="rules", name="askedBy")  # who chose them
+
+
+class NoteInfo(msgspec.Struct, omit_defaults=True):
+    id: str
+    time: int
+    text: str
+    kind: str = ""  # the gap an answer fills; "" for a free note
+    question: str = ""
+
+
+class NotesReply(msgspec.Struct):
+    notes: list[NoteInfo]
 
 
 class DraftText(msgspec.Struct):

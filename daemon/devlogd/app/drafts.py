@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from devlogd.app import narrators, repofacts
+from devlogd.app import agents, narrators, repofacts
 from devlogd.app.narrators import LocalHint
 from devlogd.app.project import Project
 from devlogd.app.selection import DraftSelection, scrub_beats
@@ -139,6 +139,11 @@ def _request_size(project: Project, request: dict[str, Any],
     return f"the request is {tokens:,} input tokens ({how}): {price}"
 
 
+def gather_material(project: Project, chosen: DraftSelection, options: DraftOptions) -> Material:
+    """The material a draft with ``options`` would be written from (for devlog's questions)."""
+    return _material(project, chosen, options, DraftHooks(), project.config.draft.token_budget)
+
+
 def _material(project: Project, chosen: DraftSelection, options: DraftOptions, hooks: DraftHooks,
               budget: int) -> Material:
     cfg = project.config.draft
@@ -158,6 +163,7 @@ def _material(project: Project, chosen: DraftSelection, options: DraftOptions, h
         material.open_threads = [t for t in material.open_threads if " (in " not in t
                                  or repofacts.still_there(where, beats[-1].sha, t.rsplit(" (in ", 1)[0])]
     material.outline = _outline(where, material)
+    material.prompts = agents.linked_prompts(project, material.beats)  # nothing read unless opted in
     hooks.note(f"telling {material.authorship.why}: {material.stretch}")
     hooks.note(f"{len(material.beats)} beats -> {len(material.chapters)} chapters"
                + (f" and {len(material.eras)} eras of background" if material.eras else "")

@@ -238,3 +238,10 @@ def _message_only(beat: Beat, ignore: PathFilter) -> Beat:
         what=f"Touched {len(files)} file{'s' if len(files) != 1 else ''}.",
         why="", tension="", insight="",
     )
+
+
+def draft_range(project: Project, journal: JournalState, since: str | None, until: str | None) -> DraftSelection:
+    """What a draft of ``since``..``until`` tells; one sentence when it holds nothing."""
+    chosen = for_draft(project, journal, since, until)
+    require_beats(project, journal, chosen.beats, since, until)
+    return chosen

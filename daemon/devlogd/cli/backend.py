@@ -19,12 +19,13 @@ from devlogd import protocol
 from devlogd.errors import DaemonError
 from devlogd.models import Beat
 from devlogd.paths import find_repo
-from devlogd.protocol import (BeatsQuery, DraftOptions, DraftResult, JournalQuery, NoteParams, NoteReply,
-                              StatusReply)
+from devlogd.protocol import (AnswerParams, BeatsQuery, DraftOptions, DraftResult, JournalQuery, NoteParams,
+                              NoteReply, NotesQuery, NotesReply, QuestionsQuery, QuestionsReply, StatusReply)
 
 if TYPE_CHECKING:
     from devlogd.app.backfill import BackfillResult
     from devlogd.app.project import Project
+    from devlogd.app.selection import DraftSelection
     from devlogd.cli.client import Connection
     from devlogd.cli.progress import Progress
     from devlogd.pipeline.journal import JournalState
@@ -42,6 +43,12 @@ class Backend(Protocol):
     def draft(self, options: DraftOptions) -> DraftResult: ...
 
     def note(self, params: NoteParams) -> NoteReply: ...
+
+    def questions(self, query: QuestionsQuery) -> QuestionsReply: ...
+
+    def answer(self, params: AnswerParams) -> NoteReply: ...
+
+    def notes(self, query: NotesQuery) -> NotesReply: ...
 
 
 def run(directory: Path, no_daemon: bool, action: Callable[[Backend], T],
@@ -124,6 +131,21 @@ class DaemonBackend:
             raw = conn.request(protocol.ADD_NOTE, protocol.to_plain(params))
         return protocol.decode_reply(raw, NoteReply, "the note")
 
+    def questions(self, query: QuestionsQuery) -> QuestionsReply:
+        with closing(self._session()) as conn:
+            raw = conn.request(protocol.QUESTIONS, protocol.to_plain(query))
+        return protocol.decode_reply(raw, QuestionsReply, "the questions")
+
+    def answer(self, params: AnswerParams) -> NoteReply:
+        with closing(self._session()) as conn:
+            raw = conn.request(protocol.ANSWER, protocol.to_plain(params))
+        return protocol.decode_reply(raw, NoteReply, "the answer")
+
+    def notes(self, query: NotesQuery) -> NotesReply:
+        with closing(self._session()) as conn:
+            raw = conn.request(protocol.NOTES, protocol.to_plain(query))
+        return protocol.decode_reply(raw, NotesReply, "the notes")
+
 
 def _hand_over(conn: Connection) -> None:
     """The daemon may have started before the key or the local server were exported: this
@@ -180,6 +202,26 @@ class LocalBackend:
         from devlogd.app.notes import add_note
 
         return add_note(self.project, params)
+
+    def questions(self, query: QuestionsQuery) -> QuestionsReply:
+        from devlogd.app.questions import questions_for
+
+        return questions_for(self.project, self._chosen(query.since, query.until), query)
+
+    def answer(self, params: AnswerParams) -> NoteReply:
+        from devlogd.app.questions import answer_question
+
+        return answer_question(self.project, self._chosen(params.since, params.until), params)
+
+    def notes(self, query: NotesQuery) -> NotesReply:
+        from devlogd.app.notes import notes
+
+        return notes(self.project, query)
+
+    def _chosen(self, since: str | None, until: str | None) -> DraftSelection:
+        from devlogd.app.selection import draft_range
+
+        return draft_range(self.project, self._visible, since, until)
 
     def _select(self, since: str | None, until: str | None, limit: int | None = None) -> list[Beat]:
         from devlogd.app.selection import select_beats

@@ -83,6 +83,10 @@ def cmd_draft(args: argparse.Namespace, directory: Path) -> int:
                            model=args.model, fallback=args.fallback, authors=args.author or [],
                            all_authors=args.all_authors)
     out = _output_path(args.out, directory)
+    from devlogd.cli import asking
+
+    if asking.should_ask(args, directory, sys.stdin, sys.stdout):
+        asking.ask_for_draft(args, directory)
     display = Progress()
     try:
         result = backend.run(directory, args.no_daemon, lambda b: b.draft(options), display)
@@ -378,3 +382,6 @@ def cmd_lsp(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.cli.client import forward_stdio
 
     return forward_stdio(find_repo(directory))
+
+
+from devlogd.cli.asking import cmd_answer, cmd_notes, cmd_questions, cmd_sources  # noqa: E402,F401  # the commands of asking

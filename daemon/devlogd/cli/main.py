@@ -66,6 +66,37 @@ def build_parser() -> Parser:
                    help="tell this author's work: a name or e-mail fragment (repeatable; "
                         "default: yours, else the main author's)")
     p.add_argument("--all-authors", action="store_true", help="tell everyone's work (\"I\" with the others credited when one person made most of it, else \"we\")")
+    p.add_argument("--no-questions", action="store_true",
+                   help="do not ask devlog's questions first (on a terminal they are asked; "
+                        "[draft] questions = false turns them off for good)")
+
+    p = command("questions", "what only you can say about a range: devlog's questions before a draft",
+                "At most five, the big ones first (why it started, what it is for, what came of it, the "
+                "design, what went wrong, what comes next); `devlog answer ID \"text\"` answers one.")
+    p.add_argument("range", nargs="?", metavar="RANGE", help="A..B, or a date or revision to start from "
+                                                              "(default: what a draft would tell)")
+    _range_args(p)
+    p.add_argument("--json", action="store_true", help="one JSON object: the questions with their ids")
+
+    p = command("answer", "answer one of devlog's questions (its id from `devlog questions`)",
+                "The answer is a note beside the work it is about, used by every later draft and never asked again.")
+    p.add_argument("id", help="the question's id")
+    p.add_argument("text", help="the answer, in quotes: a sentence or three")
+    _range_args(p)
+
+    p = command("notes", "list your notes and answers; edit or remove one",
+                "`devlog notes` lists them with their ids; `devlog notes edit ID \"text\"`, `devlog notes remove ID`.")
+    p.add_argument("action", nargs="?", choices=("list", "edit", "remove"), default="list",
+                   help="list (default), edit or remove")
+    p.add_argument("id", nargs="?", help="the note's id (edit, remove)")
+    p.add_argument("text", nargs="?", help="the new text (edit)")
+    p.add_argument("--json", action="store_true", help="one JSON object per note")
+
+    p = command("sources", "what a draft reads besides git, and what it linked to which change",
+                "Coding-agent transcripts (Claude Code, Codex, Aider) are read only once you turn them on.")
+    p.add_argument("--enable", choices=("agents",), help="read your coding-agent prompts for this repository")
+    p.add_argument("--disable", choices=("agents",), help="stop reading them")
+    _range_args(p)
 
     p = command("note", "add your own words to the journal: a motive, a result, a number the history cannot hold",
                 "Notes are told beside the work they are nearest in time to, marked as your words.")

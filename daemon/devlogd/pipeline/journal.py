@@ -134,7 +134,7 @@ def _apply_all(records: Iterable[Record]) -> JournalState:
         elif isinstance(record, Enriched):
             enrichments[record.sha] = record
         elif isinstance(record, Note):
-            state.notes.append(record)
+            _fold_note(state.notes, record)
     # Follow chains (amended twice: a -> b -> c) so every old sha points at the newest.
     for old in list(state.rewrites):
         state.rewrites[old] = _final(state.rewrites, old)
@@ -148,6 +148,21 @@ def _apply_all(records: Iterable[Record]) -> JournalState:
     state.own = set(by_sha)
     state.beats = beats
     return state
+
+
+def _fold_note(notes: list[Note], note: Note) -> None:
+    """A note with the id of an earlier one edits it (in place) or, marked removed, takes
+    it back; the journal keeps every record, the state only the latest word."""
+    key = note.note_id()
+    for index, earlier in enumerate(notes):
+        if earlier.note_id() == key:
+            if note.removed:
+                del notes[index]
+            else:
+                notes[index] = note
+            return
+    if not note.removed:
+        notes.append(note)
 
 
 def _appended(base: JournalState, new: list[Record]) -> JournalState | None:

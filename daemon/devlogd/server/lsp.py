@@ -30,6 +30,7 @@ from pygls.protocol.language_server import lsp_method
 
 from devlogd import __version__, protocol
 from devlogd.app import drafts, narrators, notes, selection
+from devlogd.app import questions as asking
 from devlogd.app.repostate import RepoState
 from devlogd.app.status import status_summary
 from devlogd.errors import Cancelled, DevlogError
@@ -141,6 +142,23 @@ def create_server(state: RepoState) -> DevlogServer:
             raise JsonRpcInvalidParams(str(err)) from err
         return protocol.to_plain(reply)
 
+    @server.feature(protocol.QUESTIONS)
+    async def questions(ls: DevlogServer, params: Any) -> Any:
+        query = _params(plain(params), protocol.QuestionsQuery, "questions query")
+        chosen = await _chosen(ls.state, query.since, query.until)
+        return protocol.to_plain(await _in_git_thread(ls.state, lambda: asking.questions_for(ls.state.project, chosen, query)))
+
+    @server.feature(protocol.ANSWER)
+    async def answer(ls: DevlogServer, params: Any) -> Any:
+        given = _params(plain(params), protocol.AnswerParams, "answer")
+        chosen = await _chosen(ls.state, given.since, given.until)
+        return protocol.to_plain(await _in_git_thread(ls.state, lambda: asking.answer_question(ls.state.project, chosen, given)))
+
+    @server.feature(protocol.NOTES)
+    async def list_notes(ls: DevlogServer, params: Any) -> Any:
+        query = _params(plain(params), protocol.NotesQuery, "notes query")
+        return protocol.to_plain(await _in_git_thread(ls.state, lambda: notes.notes(ls.state.project, query)))
+
     @server.feature(types.SHUTDOWN)
     def on_shutdown(ls: DevlogServer, params: Any) -> None:
         return None
@@ -215,6 +233,12 @@ async def _select(state: RepoState, since: str | None, until: str | None, limit:
     return await _in_git_thread(state, lambda: selection.select_beats(state.project, journal, since, until, limit))
 
 
+async def _chosen(state: RepoState, since: str | None, until: str | None) -> selection.DraftSelection:
+    """What a draft of this range would tell (the journal as the branches are now)."""
+    journal = await _visible(state)
+    return await _in_git_thread(state, lambda: selection.draft_range(state.project, journal, since, until))
+
+
 async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResult:
     state = ls.state
     token = f"devlog-draft-{next(_tokens)}"
@@ -246,14 +270,7 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
     ls.drafts.add(cancelled)
     try:
         await _show_first_reconcile(state, report)
-        journal = await _visible(state)
-
-        def choose() -> selection.DraftSelection:
-            chosen = selection.for_draft(state.project, journal, options.since, options.until)
-            selection.require_beats(state.project, journal, chosen.beats, options.since, options.until)
-            return chosen
-
-        chosen = await _in_git_thread(state, choose)
+        chosen = await _chosen(state, options.since, options.until)
         result = await state.in_work_thread(drafts.write_draft, state.project, chosen, options, hooks,
                                             ls.api_key, ls.base_url, ls.local_hint)
     except asyncio.CancelledError:

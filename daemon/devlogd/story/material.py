@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from devlogd.models import Beat, Note
+from devlogd.models import AgentPrompt, Beat, Note
 from devlogd.story.drafting import (QUIET_KINDS, Chapter, Era, SummaryCache, beat_tokens, era_tokens, fit,
                                     group_chapters, summarise_eras)
 from devlogd.story.identity import Identity
@@ -46,6 +46,48 @@ class PlacedNote:
     beside: Beat | None  # the told change nearest in time
 
 
+@dataclass(frozen=True)
+class AuthorWords:
+    """The author's own words, typed by the gap each fills (answers to devlog's questions),
+    then free notes and the prompts they typed into a coding agent. A narrator is told they
+    outrank anything inferred; a template can open with the motive and close with the result
+    and what comes next."""
+
+    answers: dict[str, list[str]]  # gap kind (models.GAP_KINDS) -> the author's answers
+    notes: list[PlacedNote]  # free notes (`devlog note`), each beside a change
+    prompts: list[AgentPrompt]  # linked to the change they led to (AgentPrompt.beside)
+
+    def first(self, kind: str) -> str:
+        return next(iter(self.answers.get(kind, [])), "")
+
+    @property
+    def motive(self) -> str:
+        return self.first("motive")
+
+    @property
+    def purpose(self) -> str:
+        return self.first("purpose")
+
+    @property
+    def result(self) -> str:
+        return self.first("result")
+
+    @property
+    def design(self) -> str:
+        return self.first("design")
+
+    @property
+    def trouble(self) -> str:
+        return self.first("trouble")
+
+    @property
+    def next(self) -> str:
+        return self.first("next")
+
+    def __bool__(self) -> bool:
+        return bool(self.answers or self.notes or self.prompts)
+
+
 @dataclass
 class Material:
     identity: Identity
@@ -62,6 +104,17 @@ class Material:
     open_threads: list[str] = field(default_factory=list)
     hardest: list[Relation] = field(default_factory=list)
     outline: list[FileOutline] = field(default_factory=list)  # the main files' shape at the end
+    prompts: list[AgentPrompt] = field(default_factory=list)  # opt-in: coding-agent prompts, linked
+
+    @property
+    def words(self) -> AuthorWords:
+        """The author's own words in this stretch: answers by kind, free notes, prompts."""
+        answers: dict[str, list[str]] = {}
+        for placed in self.notes:
+            if placed.note.kind:
+                answers.setdefault(placed.note.kind, []).append(placed.note.text)
+        free = [p for p in self.notes if not p.note.kind]
+        return AuthorWords(answers, free, list(self.prompts))
 
     @property
     def project(self) -> str:
@@ -215,7 +268,8 @@ def place_notes(notes: Sequence[Note], told: Sequence[Beat], start: int) -> list
     for note in sorted(notes, key=lambda n: n.time):
         if told and note.time < start - 86400:
             continue
-        nearest = min(told, key=lambda b: abs(b.time - note.time)) if told else None
+        named = [b for b in told if b.sha in note.about]  # an answer names its changes (until a rewrite)
+        nearest = named[0] if named else min(told, key=lambda b: abs(b.time - note.time)) if told else None
         placed.append(PlacedNote(note, nearest))
     return placed
 

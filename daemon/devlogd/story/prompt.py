@@ -27,6 +27,8 @@ RULES = """Hard rules for this post (they override anything above):
   material says the work was shared).
 - Never mention commits, commit messages, hashes, pull requests or the git history. The
   source material below is your memory, not something the reader should know exists.
+- The author's own words (answers, notes, prompts to their coding agent) outrank anything
+  inferred from the changes: take their motive, result and plans from there.
 - Use only facts from the source material. Do not invent numbers, names, results or events
   it does not contain; when it is thin, be brief rather than inventive.
 - Every ## heading names a concrete technical thing from the material (a feature, a bug,

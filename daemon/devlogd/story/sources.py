@@ -53,9 +53,7 @@ def _render(material: Material) -> str:
     if material.eras:
         parts.append("Background (earlier work, before this stretch; summarised):\n"
                      + "\n".join(era_text(e) for e in material.eras))
-    if material.notes:
-        parts.append("The author's own notes (their words: facts you may use, quote or paraphrase):\n"
-                     + "\n".join(_note(p.note.time, p.note.text, p.beside) for p in material.notes))
+    parts.append(author_words(material))
     shared = len(material.authorship.told) > 1
     parts += [chapter_text(i + 1, c, shared) for i, c in enumerate(material.chapters)]
     parts += _ending(material)
@@ -89,6 +87,34 @@ def _whose(material: Material) -> str:
     lines = [f"Whose work: {who} ({authorship.why}); {voice}.",
              f"Stretch told: {material.stretch}."]
     return "\n".join(lines)
+
+
+# How each answer's gap is labelled for the model (the keys are models.GAP_KINDS).
+ANSWER_LABELS = {"motive": "why it started", "purpose": "what it is for and how one uses it",
+                 "result": "what came of it", "design": "the design choice and what it was weighed against",
+                 "trouble": "what went wrong", "next": "what comes next"}
+
+
+def author_words(material: Material) -> str:
+    """The author's own words, a section of their own: answers to devlog's questions by
+    the gap they fill, notes, and (opt-in) the prompts they typed into a coding agent."""
+    if not material.words:
+        return ""
+    lines = ["In the author's own words (answers to questions, notes, what they asked their coding agent). "
+             "These outrank anything inferred from the changes below: where they disagree, the author is "
+             "right. Use them, quote or paraphrase them; open with the motive and close with the result "
+             "and what comes next where they are given:"]
+    for placed in material.notes:
+        label = ANSWER_LABELS.get(placed.note.kind, "note")
+        lines.append(f"- {label}: " + _note(placed.note.time, placed.note.text, placed.beside)[2:])
+    by_sha = {b.sha: b for b in material.beats}
+    for prompt in material.prompts[:MAX_PROMPTS]:
+        beside = by_sha.get(prompt.beside)
+        lines.append(f"- asked {prompt.tool}: " + _note(prompt.time, _clip(prompt.text, 300), beside)[2:])
+    return "\n".join(lines)
+
+
+MAX_PROMPTS = 24  # linked agent prompts shown; the rest are condensed away
 
 
 def _note(time: int, text: str, beside: Beat | None) -> str:

@@ -104,8 +104,13 @@ class _Writer:
         rhythm = self._rhythm()
         paragraphs.append(" ".join(s for s in (opener, rhythm) if s))
         paragraphs.append(self._pieces())
-        if self.m.notes:
-            early = [p.note.text for p in self.m.notes if p.beside is None or p.beside is self.m.told[0]]
+        words = self.m.words
+        if words.purpose:  # what it is for, in the author's words, after what the README says
+            paragraphs.insert(1 if summary else 0, english.sentence(english.words(words.purpose)))
+        if words.motive:  # the author's own motive opens the post
+            paragraphs.insert(0, english.sentence(english.words(words.motive)))
+        elif self.m.notes:
+            early = [p.note.text for p in words.notes if p.beside is None or p.beside is self.m.told[0]]
             if early:
                 paragraphs.append(english.sentence(english.words(early[0])))
         else:
@@ -183,8 +188,8 @@ class _Writer:
                                                     Project=self.m.project, project=self.m.project))
         told = self.teller.tell(chapter, opening, first_chapter=index == 0)
         blocks = list(told.blocks)
-        for placed in self.m.notes:
-            if placed.beside is not None and placed.beside in chapter.beats and placed.beside is not self.m.told[0]:
+        for placed in self.m.notes:  # free notes, and answers about one change's design or trouble
+            if placed.note.kind in ("", "design", "trouble") and placed.beside is not None and placed.beside in chapter.beats and placed.beside is not self.m.told[0]:
                 blocks.insert(1 if len(blocks) > 1 else len(blocks), english.sentence(english.words(placed.note.text)))
         return blocks
 
@@ -224,10 +229,14 @@ class _Writer:
         out = [f"## Next for {self.m.project}", english.sentence(self.say("latest", **forms))]
         if self.m.open_threads:
             out.append("\n".join(f"- {self._open(t)}" for t in self.m.open_threads))
+        words = self.m.words
+        if words.result:  # what came of it, in the author's words
+            out.insert(1, english.sentence(english.words(words.result)))
         credit = self._credit()
         if credit:
             out.append(credit)
-        out.append("<!-- devlog: what comes next, in your words: the plan only you know. -->")
+        out.append(english.sentence(english.words(words.next)) if words.next else
+                   "<!-- devlog: what comes next, in your words: the plan only you know. -->")
         out.append(self._sign_off(latest))
         return out
 

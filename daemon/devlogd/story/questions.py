@@ -1,0 +1,185 @@
+"""What only the author can say: the questions devlog asks before a draft. Pure code.
+
+The gaps are found in the story material (what the project is for, why the work started,
+what came of it, the design choice, what went wrong, what comes next); each question names
+concrete things from the range so the author knows what is asked, and is rendered from the
+table in ``data/questions.toml``. An id is made from the question's kind and the words it
+names (never a sha), so an amend or a rebase asks nothing again. A gap that an answer, or a
+note of the author's, already fills is not asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import msgspec
+
+from devlogd.models import GAP_KINDS, Beat, Note, Question
+from devlogd.story.drafting import QUIET_KINDS, Chapter
+from devlogd.story.material import Material
+from devlogd.story.timeline import local_time
+
+MAX_QUESTIONS = 5
+
+
+class _Row(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    kind: str
+    gap: str
+    text: str
+    cues: tuple[str, ...] = ()
+
+
+class _Table(msgspec.Struct, forbid_unknown_fields=True):
+    questions: list[_Row]
+
+
+@lru_cache(maxsize=1)
+def table() -> dict[str, _Row]:
+    data = resources.files("devlogd").joinpath("data/questions.toml").read_bytes()
+    rows = msgspec.toml.decode(data, type=_Table).questions
+    return {row.kind: row for row in rows if row.kind in GAP_KINDS}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A gap the material shows: its kind, the words to fill the template with, the
+    changes it concerns and when they happened."""
+
+    kind: str
+    fill: dict[str, str]
+    anchor: str  # the words that make the id: stable across rewrites
+    about: tuple[str, ...]
+    time: int
+
+
+def choose_questions(material: Material, answered: Iterable[Note] = (), limit: int = MAX_QUESTIONS) -> list[Question]:
+    """At most ``limit`` questions for the material, the most valuable first; none whose id
+    an answer carries, none whose gap the stretch's notes or answers already fill."""
+    if not material.told:
+        return []
+    answered_ids = {n.question for n in answered if n.question}
+    filled = filled_kinds(n.note for n in material.notes)
+    out: list[Question] = []
+    for gap in find_gaps(material):
+        if gap.kind in filled:
+            continue
+        question = render(gap)
+        if question.id not in answered_ids:
+            out.append(question)
+    return out[:limit]
+
+
+def filled_kinds(notes: Iterable[Note]) -> set[str]:
+    """The gaps the author's words already fill: an answer's kind, or a free note whose
+    words are the gap's cues (a result needs a number or a cue)."""
+    rows = table()
+    kinds: set[str] = set()
+    for note in notes:
+        if note.kind:
+            kinds.add(note.kind)
+            continue
+        text = f" {note.text.lower()} "
+        for kind, row in rows.items():
+            if any(cue in text for cue in row.cues):
+                kinds.add(kind)
+    return kinds
+
+
+def render(gap: Gap) -> Question:
+    row = table()[gap.kind]
+    text = row.text.format_map(_Blank(gap.fill))
+    digest = hashlib.sha1(f"{gap.kind}|{gap.anchor}".encode()).hexdigest()[:8]
+    subjects = [v for k, v in gap.fill.items() if v and k not in ("open", "when")]
+    return Question(id=f"{gap.kind}-{digest}", kind=gap.kind, gap=row.gap, subjects=subjects,
+                    text=" ".join(text.split()), about=list(gap.about), time=gap.time)
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+# -- the gaps, in the table's order -------------------------------------------------------------
+
+def find_gaps(material: Material) -> list[Gap]:
+    told = material.told
+    project = material.project
+    first = _first_work(told)
+    last = _latest(material)
+    main = _main_chapter(material.chapters)
+    gaps = [Gap("motive", {"project": project, "first": _quoted(first.headline), "when": _day(first)},
+                f"{project}|{first.headline}", (first.sha,), first.time)]
+    if not _readme_says(material):
+        names = _names(material, main)
+        gaps.append(Gap("purpose", {"project": project, "names": names}, project, (), last.time))
+    gaps.append(Gap("result", {"project": project, "latest": _quoted(last.headline)},
+                    f"{project}|{last.headline}", (last.sha,), last.time))
+    if main is not None:
+        topic = f"`{main.topic}`" if main.topic and " " not in main.topic else _quoted(main.lead.headline)
+        names = _names(material, main)
+        gaps.append(Gap("design", {"topic": topic, "names": names}, f"{project}|{main.topic or main.lead.headline}",
+                        tuple(b.sha for b in main.beats[:6]), main.lead.time))
+    if material.hardest:
+        hard = material.hardest[-1]
+        gaps.append(Gap("trouble", {"hardest": _quoted(hard.later.headline) + f" ({hard.label.split(':')[0]})"},
+                        f"{project}|{hard.later.headline}", (hard.later.sha,), hard.later.time))
+    still = material.open_threads[0] if material.open_threads else ""
+    gaps.append(Gap("next", {"latest": _quoted(last.headline),
+                             "open": f' The code still says "{_clip(still, 90)}".' if still else ""},
+                    f"{project}|next|{last.headline}", (last.sha,), last.time))
+    return gaps
+
+
+_STARTER = re.compile(r"bootstrapped with|getting started|this template|a new (?:flutter|react|vite|unity|godot) "
+                      r"project|welcome to your|todo:|lorem ipsum|edit this readme|add your project", re.I)
+
+
+def _readme_says(material: Material) -> bool:
+    """The README says what the project is in words of its own (not a starter template's)."""
+    summary = material.identity.summary.strip()
+    return len(summary.split()) >= 8 and not _STARTER.search(summary)
+
+
+def _first_work(told: Sequence[Beat]) -> Beat:
+    return next((b for b in told[:8] if b.kind in ("feature", "fix", "perf", "refactor")), told[0])
+
+
+def _latest(material: Material) -> Beat:
+    latest = material.latest
+    return latest[-1] if latest else material.told[-1]
+
+
+def _main_chapter(chapters: Sequence[Chapter]) -> Chapter | None:
+    loud = [c for c in chapters if c.lead.kind not in QUIET_KINDS]
+    return max(loud or chapters, key=lambda c: c.importance) if chapters else None
+
+
+def _names(material: Material, chapter: Chapter | None) -> str:
+    """A few of the names the work made, in code marks."""
+    found: list[str] = []
+    for beat in (chapter.beats if chapter is not None else material.told):
+        found += beat.added or beat.touched
+    for item in material.outline[:1]:
+        found += [d.name for d in item.definitions]
+    names = list(dict.fromkeys(n for n in found if len(n) > 2))[:3]
+    if not names:
+        lead = chapter.lead if chapter is not None else material.told[-1]
+        return _quoted(lead.headline)
+    return ", ".join(f"`{n}`" for n in names)
+
+
+def _quoted(text: str) -> str:
+    return f"\u201c{_clip(text.strip(), 80)}\u201d"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "\u2026"
+
+
+def _day(beat: Beat) -> str:
+    return f"{local_time(beat):%Y-%m-%d}"
