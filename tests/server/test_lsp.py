@@ -105,3 +105,28 @@ async def test_journal_request(story: GitRepo) -> None:
         assert markdown.startswith("# Devlog journal: repo") and "Handle deleted tweets" in markdown
     finally:
         await client.shutdown_session()
+
+
+async def test_an_editor_gets_the_questions_and_its_answer_is_never_asked_again(story: GitRepo) -> None:
+    client = await start_client(story)
+    try:
+        reply = await client.protocol.send_request_async("devlog/questions", {})
+        asked = reply["questions"] if isinstance(reply, dict) else reply.questions
+        first = asked[0]
+        first = first if isinstance(first, dict) else first._asdict()
+        assert first["kind"] == "motive" and first["id"].startswith("motive-") and first["text"].endswith("?")
+        stored = await client.protocol.send_request_async("devlog/answer", {
+            "id": first["id"], "text": "The bot kept crashing on my own timeline"})
+        text = stored["text"] if isinstance(stored, dict) else stored.text
+        assert text == "The bot kept crashing on my own timeline"
+        again = await client.protocol.send_request_async("devlog/questions", {})
+        ids = [q["id"] if isinstance(q, dict) else q.id for q in (again["questions"] if isinstance(again, dict)
+                                                                 else again.questions)]
+        assert first["id"] not in ids
+        listed = await client.protocol.send_request_async("devlog/notes", {})
+        kept = listed["notes"] if isinstance(listed, dict) else listed.notes
+        assert len(kept) == 1
+        with pytest.raises(Exception, match="no open question has the id"):
+            await client.protocol.send_request_async("devlog/answer", {"id": "motive-nope", "text": "x y z"})
+    finally:
+        await client.shutdown_session()

@@ -305,7 +305,7 @@ def test_notes_are_material_and_survive_a_rewrite(repo: GitRepo, capsys: pytest.
     repo.git("commit", "-q", "-a", "--amend", "-m", "Add the tarpit loop, amended")
     capsys.readouterr()
     material = request(capsys, repo)
-    assert "The author's own notes" in material and "1,378 clients stuck for 20 hours at the peak" in material
+    assert "In the author's own words" in material and "1,378 clients stuck for 20 hours at the peak" in material
 
 
 def test_an_editor_adds_a_note_over_lsp(repo: GitRepo) -> None:
