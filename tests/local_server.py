@@ -30,6 +30,7 @@ class ChatReply:
     cut_after: int | None = None  # close the connection after this many chunks, without "done"
     status: int = 200
     error: str = ""  # with a status other than 200: the JSON error
+    endless: bool = False  # after the text, the same text again and again, never "done"
 
 
 @dataclass
@@ -134,6 +135,8 @@ class LocalModelServer(MessagesServer):
                 if reply.first_delay:
                     time.sleep(reply.first_delay)
                 chunks = [reply.text[i : i + 40] for i in range(0, len(reply.text), 40)]
+                if reply.endless:
+                    return self._endless(model.name, chunks)
                 for index, chunk in enumerate(chunks):
                     if reply.cut_after is not None and index >= reply.cut_after:
                         self.close_connection = True
@@ -144,6 +147,18 @@ class LocalModelServer(MessagesServer):
                             "done_reason": "stop", "prompt_eval_count": read, "eval_count": len(chunks)})
                 self._write(b"0\r\n\r\n")
                 self.close_connection = True
+
+            def _endless(self, name: str, chunks: list[str]) -> None:
+                """A reply that never ends, until the client hangs up."""
+                while True:
+                    for chunk in chunks:
+                        try:
+                            data = (json.dumps({"model": name, "message": {"role": "assistant", "content": chunk},
+                                                "done": False}) + "\n").encode()
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                        except OSError:
+                            self.close_connection = True
+                            return
 
             def _line(self, payload: dict[str, Any]) -> None:
                 data = (json.dumps(payload) + "\n").encode()

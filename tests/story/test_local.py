@@ -21,11 +21,15 @@ from tests.story.test_claude import AWS_KEY, GOOD_POST
 BAD_POST = GOOD_POST.replace("I had to fix that.", "As the commits show, I had to fix that.")
 
 
+CHOSEN = '[narrator]\nprovider = "ollama"\n'  # the user's own choice of a local server
+
+
 @pytest.fixture
-def ollama(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalModelServer]:
+def ollama(monkeypatch: pytest.MonkeyPatch, isolated_home: Path) -> Iterator[LocalModelServer]:
     server = LocalModelServer().start()
     server.chat_default = ChatReply(text=GOOD_POST)
     monkeypatch.setenv("OLLAMA_HOST", server.url.removeprefix("http://"))  # as users write it: host:port
+    configure(isolated_home, CHOSEN)
     yield server
     server.stop()
 
@@ -58,12 +62,12 @@ def status(capsys: pytest.CaptureFixture[str], repo: GitRepo) -> dict[str, str]:
     return reply
 
 
-def test_without_a_key_the_local_server_writes_the_post(ollama: LocalModelServer, story: GitRepo,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_local_server_the_user_chose_writes_the_post(ollama: LocalModelServer, story: GitRepo,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
     info = status(capsys, story)
     assert info["narrator"] == "local"
     assert f"llama3.2:latest on Ollama at {ollama.url}, 131,072-token context" in info["narrator_reason"]
-    assert "no API key is set" in info["narrator_reason"]
+    assert '[narrator] provider = "ollama"' in info["narrator_reason"]
     code, out, err = draft(capsys, story)
     assert code == 0 and out == GOOD_POST
     assert "Catching the Vanishing Tweet" in err  # streamed as it was written
@@ -79,13 +83,20 @@ def test_without_a_key_the_local_server_writes_the_post(ollama: LocalModelServer
     assert ollama.message_requests == []  # nothing went to a Messages API
 
 
-def test_a_server_that_is_down_is_one_sentence_with_the_fix(story: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
-    info = status(capsys, story)  # OLLAMA_HOST is a closed port (tests/conftest.py)
+def test_a_server_that_is_down_is_one_sentence_with_the_fix(story: GitRepo, capsys: pytest.CaptureFixture[str],
+                                                            isolated_home: Path) -> None:
+    info = status(capsys, story)  # OLLAMA_HOST is a closed port (tests/conftest.py), and no server was chosen
     assert info["narrator"] == "offline"
-    assert "no API key is set, and nothing answers at http://127.0.0.1:9" in info["narrator_reason"]
-    assert "`ollama serve`" in info["narrator_reason"]
-    code, out, err = draft(capsys, story)  # chosen automatically: offline, and quietly so
+    assert "no API key is set, and no local model server was chosen" in info["narrator_reason"]
+    code, out, err = draft(capsys, story)  # nothing chosen: offline, and quietly so
     assert code == 0 and out.startswith("---\ntitle:") and "could not write" not in err
+    configure(isolated_home, CHOSEN)
+    info = status(capsys, story)
+    assert info["narrator"] == "offline"
+    assert "nothing answers at http://127.0.0.1:9" in info["narrator_reason"]
+    assert "`ollama serve`" in info["narrator_reason"]
+    code, out, err = draft(capsys, story)  # chosen, not asked for by name: offline, said once
+    assert code == 0 and out.startswith("---\ntitle:") and err.count("could not write") == 1
     started = time.monotonic()
     code, out, err = draft(capsys, story, "--narrator", "local")
     assert code == 7 and out == ""
@@ -103,6 +114,7 @@ def test_a_server_that_never_answers_does_not_hang_anything(story: GitRepo, caps
         silent.listen(8)
         monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:%d" % silent.getsockname()[1])
         started = time.monotonic()
+        monkeypatch.setenv("DEVLOG_LOCAL_URL", "127.0.0.1:%d" % silent.getsockname()[1])  # named: probed briefly
         info = status(capsys, story)
         assert info["narrator"] == "offline" and "did not answer within 1 s" in info["narrator_reason"]
         code, out, err = draft(capsys, story, "--narrator", "local", "--dry-run")
@@ -117,14 +129,14 @@ def test_a_missing_model_says_which_command_pulls_it(ollama: LocalModelServer, s
     assert code == 7 and out == ""
     assert "the model qwen3:8b is not on Ollama" in err and "run `ollama pull qwen3:8b`" in err
     assert "(it has llama3.2:latest)" in err and ollama.chats == []
-    configure(isolated_home, '[narrator]\nlocal_model = "qwen3:8b"\n')
+    configure(isolated_home, CHOSEN + 'local_model = "qwen3:8b"\n')
     info = status(capsys, story)
     assert info["narrator"] == "offline" and "`ollama pull qwen3:8b`" in info["narrator_reason"]
     assert info["narrator_reason"].endswith("the offline narrator writes instead")
     code, out, err = draft(capsys, story)  # chosen automatically: the offline post, and why
     assert code == 0 and out.startswith("---\ntitle:")
     assert err.count("the local model could not write the post") == 1 and "`ollama pull qwen3:8b`" in err
-    configure(isolated_home, '[narrator]\nlocal_model = "llama3.2"\n')  # ":latest" is implied, as ollama does
+    configure(isolated_home, CHOSEN + 'local_model = "llama3.2"\n')  # ":latest" is implied, as ollama does
     code, out, _ = draft(capsys, story)
     assert out == GOOD_POST
 

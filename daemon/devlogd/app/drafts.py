@@ -33,6 +33,7 @@ from devlogd.story import identity, prompt
 from devlogd.story.outline import FileOutline, outline, outline_paths
 from devlogd.story.checker import CheckContext, check_post
 from devlogd.story.drafting import Era, SummaryCache
+from devlogd.story.escape import untrusted_post
 from devlogd.story.identity import Identity
 from devlogd.story.material import Ask, Material, build_material
 
@@ -84,7 +85,7 @@ def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
             return result(json.dumps(shown, indent=2, ensure_ascii=False) + "\n", "dry-run", notes=[size])
         sent = prompt.redact_request(request)
         text = json.dumps(sent, indent=2, ensure_ascii=False) + "\n"
-        return result(text, "dry-run", notes=[_request_size(project, sent, choice.credentials)])
+        return result(text, "dry-run", notes=[_request_size(sent)])
     # A narrator asked for by name fails loudly; chosen automatically, it may fall back.
     fallback = options.fallback or ("none" if choice.asked else "offline")
     notes: list[str] = []
@@ -99,6 +100,7 @@ def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
             else:
                 markdown, narrator = _narrate_with_claude(project, request, choice.credentials, hooks,
                                                           len(plan.chapters), context)
+            markdown = finished(untrusted_post(markdown))
             return result(markdown, narrator, [str(v) for v in check_post(markdown, context)])
         except NarratorError as err:
             if fallback != "offline":
@@ -111,32 +113,29 @@ def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
     from devlogd.story.narrators.offline import write_post
 
     hooks.progress("writing", 0, len(plan.chapters))
-    markdown = write_post(plan, cfg.phrases)
+    markdown = finished(write_post(plan, cfg.phrases))
     hooks.progress("writing", len(plan.chapters), len(plan.chapters))
     return result(markdown, "offline", [str(v) for v in check_post(markdown, context)], notes)
 
 
-def _request_size(project: Project, request: dict[str, Any],
-                  credentials: tuple[str, str | None] | None) -> str:
-    """What a request costs: counted by the API when there is a key, estimated here
-    otherwise (or when the count fails)."""
-    from devlogd.story.narrators.claude import ClaudeNarrator, Credentials, estimate_cost, estimate_tokens
+def finished(markdown: str) -> str:
+    """The last pass over every post, whoever wrote it: a secret that reached it by any
+    path (a model's memory, a source a layer missed) is redacted here."""
+    return redact(markdown)
+
+
+def _request_size(request: dict[str, Any]) -> str:
+    """What a request costs, estimated here: a dry run never touches the network (counting
+    with the API would send the whole request)."""
+    from devlogd.story.narrators.claude import estimate_cost, estimate_tokens
 
     model = str(request["model"])
-    how = "estimated here; with a key, the API counts them"
     tokens = estimate_tokens(request)
-    if credentials is not None:
-        narrator = ClaudeNarrator(Credentials(*credentials), timeout=min(project.config.narrator.timeout, 30.0),
-                                  max_retries=0)
-        try:
-            tokens, how = narrator.count_tokens(request), "counted by the API"
-        except NarratorError as err:
-            how = f"estimated here; the API could not count them: {err}"
     reply = int(str(request["max_tokens"])) // 2
     cost = estimate_cost(model, tokens, reply)
     price = f"about ${cost:.3f} with {model}, for a reply of ~{reply:,} tokens" if cost else \
         f"no price known for {model}"
-    return f"the request is {tokens:,} input tokens ({how}): {price}"
+    return f"the request is {tokens:,} input tokens (estimated here; nothing was sent): {price}"
 
 
 def gather_material(project: Project, chosen: DraftSelection, options: DraftOptions) -> Material:

@@ -1,11 +1,13 @@
 """Which narrator writes a post, and why: Claude, a local model server, or the offline
 storyteller. Decided in one place for drafts, `devlog status` and the editor.
 
-With nothing set: a key means Claude; else a local server (Ollama at OLLAMA_HOST or its
-default address) that answers and has a model; else offline. `--narrator local` (or
-`[narrator] narrator = "local"`) asks for the local server by name, and
-`[narrator] provider` makes it (or Claude) the automatic choice. The server and model
-come only from the user's config and the environment, never from a repository.
+With nothing set: a key means Claude; else offline. A local model server is used only
+when the user chose one — `--narrator local` (or `[narrator] narrator = "local"`),
+`[narrator] provider = "ollama"|"llamacpp"`, or a server named in `[narrator] local_url`
+(DEVLOG_LOCAL_URL for one run) — never because something answers on a port: on a shared
+machine anyone can listen there. The server and model come only from the user's config,
+the environment and the editor's user settings, never from a repository; a listener
+another user owns is refused (:mod:`devlogd.story.narrators.listeners`).
 
 A local model writes as Claude does — streamed, checked, repaired once — from a request
 fitted to its context (:mod:`devlogd.story.fitting`), and a post written from half a
@@ -26,13 +28,15 @@ from devlogd.protocol import LocalModelInfo, LocalModelsReply
 from devlogd.story import fitting, prompt
 from devlogd.story.checker import CheckContext, check_post
 from devlogd.story.material import Material
-from devlogd.story.narrators import local
+from devlogd.story.narrators import guards, local
 from devlogd.story.narrators.claude import Narration, estimate_tokens
 from devlogd.story.narrators.local import Endpoint, LocalModel
 
 log = logging.getLogger(__name__)
 
-AUTO_PROBE_TIMEOUT = 1.0  # looking for a server nobody named: never more than this
+AUTO_PROBE_TIMEOUT = 1.0  # a server named only by its address: never more than this
+NOT_CHOSEN = ("no local model server was chosen (`--narrator local`, [narrator] provider or local_url "
+              "in ~/.config/devlog/config.toml, or DEVLOG_LOCAL_URL)")
 NO_KEY = "no ANTHROPIC_API_KEY is set (export it, or put it in ~/.config/devlog/credentials with mode 0600)"
 
 
@@ -85,7 +89,9 @@ def choose(config: Config, narrator: str = "auto", api_key: str | None = None, b
         return Choice("claude", f"{cfg.model}: an API key is set", credentials=credentials)
     if cfg.provider == "anthropic":
         return Choice("offline", f'{NO_KEY}, and [narrator] provider = "anthropic" rules out local models')
-    found = _local(kind, url, wanted, cfg.local_context, "no API key is set and a local server has it",
+    if not (cfg.local_url or hint.local_url):
+        return Choice("offline", f"no API key is set, and {NOT_CHOSEN}")
+    found = _local(kind, url, wanted, cfg.local_context, "no API key is set and the server you named has it",
                    timeout=AUTO_PROBE_TIMEOUT)
     if found.model is None and found.problem and not wanted:
         # Nobody asked for a local model: without one, offline is simply the choice.
@@ -160,7 +166,7 @@ def narrate_locally(choice: Choice, material: Material, config: Config, styles: 
     fit = fitted(choice, material, config, styles)
     if not fit.fits:
         raise NarratorError(too_small(choice, fit))
-    request = prompt.redact_request(fit.request)
+    request = guards.defused(prompt.redact_request(fit.request))
     num_ctx = min(model.context, fitting.context_wanted(fit.tokens, fit.reply)) if model.settable else model.context
     how = f"; to fit its context, {fit.summary()}" if fit.summary() else ""
     hooks.progress("writing", 0, chapters)
@@ -171,7 +177,7 @@ def narrate_locally(choice: Choice, material: Material, config: Config, styles: 
     if not problems:
         hooks.progress("writing", chapters, chapters)
         return first.text, f"local ({model.name})"
-    repair = prompt.repair_request(request, first.text, problems)
+    repair = guards.defused(prompt.repair_request(request, first.text, problems))
     tokens = estimate_tokens(repair)
     repair_ctx = fitting.context_wanted(tokens, fit.reply) if model.settable else model.context
     if fitting.prompt_room(min(repair_ctx, model.context), fit.reply) < tokens:
@@ -242,7 +248,7 @@ def dry_run(choice: Choice, material: Material, config: Config, styles: list[str
                           "input tokens (estimated here), not yet fitted to a model's context")
     model, ep = choice.model, choice.endpoint
     fit = fitted(choice, material, config, styles)
-    request = prompt.redact_request(fit.request)
+    request = guards.defused(prompt.redact_request(fit.request))
     how, shown = "estimated here", request
     if model.settable:
         num_ctx = min(model.context, fitting.context_wanted(fit.tokens, fit.reply))

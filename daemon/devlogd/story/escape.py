@@ -69,6 +69,36 @@ def fence_for(lines: list[str]) -> str:
     return "`" * max(3, longest + 1)
 
 
+# -- a post a model wrote -------------------------------------------------------------------
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_UNSAFE_LINK = re.compile(r"\]\(\s{0,8}(?=(?:javascript|vbscript|data|file):)", re.IGNORECASE)
+
+
+def untrusted_post(markdown: str) -> str:
+    """A model's post as a markdown post that renders as text: a model can be steered by what
+    it read (or be another user's server), so its raw HTML is escaped as commit text is
+    (`<script>` shows as text), and a link to `javascript:`, `data:` or `file:` loses its
+    link. Code spans and fenced blocks stay as written: markdown shows them as text."""
+    out: list[str] = []
+    fence = ""
+    for line in markdown.split("\n"):
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+            out.append(line)
+            continue
+        if opened:
+            fence = opened.group(1)
+            out.append(line)
+            continue
+        pieces = _CODE_SPAN.split(line)
+        out.append("".join(piece if index % 2 else _UNSAFE_LINK.sub("]\\(", _HTML_LIKE.sub(_escape_html, piece))
+                           for index, piece in enumerate(pieces)))
+    return "\n".join(out)
+
+
 # -- the material of a model request --------------------------------------------------------
 
 _DELIMITER_LIKE = re.compile(r"<(?=[ \t]{0,8}/?[ \t]{0,8}(?:source[_ -]{0,2}material|change)(?![A-Za-z]))",

@@ -19,7 +19,10 @@ FILES = 2  # the files most changed in the stretch
 DEFINITIONS = 40  # per file
 COMMENT_LIMIT = 110
 
-_COMMENT = re.compile(r"^\s*(?:///?|#(?!include|define|if|endif|pragma|!|\[)|--|;+|/\*\*?|\*(?!/)|\"\"\"|''')\s?(.*?)\s*(?:\*/)?$")
+# The marker only: what follows is trimmed in Python (`_comment`). A lazy body before
+# optional blanks and `*/` at the end retried every split of a long run of spaces
+# (quadratic: 30k spaces after `#` never returned).
+_COMMENT = re.compile(r"[ \t]*+(?:///?|#(?!include|define|if|endif|pragma|!|\[)|--|;+|/\*\*?|\*(?!/)|\"\"\"|''')[ \t]?")
 
 
 @dataclass(frozen=True)
@@ -69,15 +72,24 @@ def _comment_above(lines: list[str], index: int) -> str:
     two lines of signature (C's `static void` on a line of its own)."""
     at = index - 1
     for _ in range(2):
-        if at >= 0 and lines[at].strip() and not _COMMENT.match(lines[at]) and not _annotation(lines[at]):
+        if at >= 0 and lines[at].strip() and _comment(lines[at]) is None and not _annotation(lines[at]):
             at -= 1
     while at >= 0 and _annotation(lines[at]):  # @decorators, #[attributes]
         at -= 1
     block: list[str] = []
-    while at >= 0 and (match := _COMMENT.match(lines[at])) and len(block) < 8:
-        block.insert(0, match.group(1))
+    while at >= 0 and (words := _comment(lines[at])) is not None and len(block) < 8:
+        block.insert(0, words)
         at -= 1
     return _first_sentence(" ".join(w for w in block if w))
+
+
+def _comment(line: str) -> str | None:
+    """The words of a comment line (without its marker and a closing `*/`), or None."""
+    match = _COMMENT.match(line)
+    if match is None:
+        return None
+    text = line[match.end():].rstrip()
+    return text[:-2].rstrip() if text.endswith("*/") else text
 
 
 def _docstring(lines: list[str], index: int) -> str:

@@ -28,6 +28,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from devlogd.errors import Cancelled, NarratorError
+from devlogd.story.narrators import guards
+from devlogd.story.narrators.guards import WRITE_DEADLINE_FACTOR
 from devlogd.story.narrators.claude import Narration, OnText
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,7 @@ def endpoint(kind: str, raw: str = "") -> Endpoint:
 
 def _connection(ep: Endpoint, timeout: float) -> http.client.HTTPConnection:
     parts = urlsplit(ep.url)
+    guards.refuse_foreign(parts.hostname or "", parts.port or DEFAULT_PORTS[ep.kind], ep.url)
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     return kind(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
 
@@ -105,7 +108,7 @@ def _call(ep: Endpoint, method: str, path: str, body: dict[str, Any] | None = No
         data = json.dumps(body).encode() if body is not None else None
         conn.request(method, prefix + path, data, {"Content-Type": "application/json"})
         response = conn.getresponse()
-        raw = response.read()
+        raw = guards.read_bounded(ep.label, response, guards.SMALL_REPLY_BYTES, time.monotonic() + timeout * 4)
     except (TimeoutError, socket.timeout):
         raise NarratorError(f"{ep.label} did not answer within {timeout:g} s") from None
     except OSError as err:
@@ -251,9 +254,14 @@ def ollama_chat(ep: Endpoint, body: dict[str, Any], timeout: float, on_text: OnT
                               name="devlog-ollama-stream")
     reader.start()
     parts: list[str] = []
+    written, most = 0, guards.reply_chars(body)
     last = started = time.monotonic()
+    deadline = started + timeout * WRITE_DEADLINE_FACTOR
     try:
         while True:
+            if time.monotonic() > deadline:
+                raise NarratorError(f"{ep.label} was still writing after {timeout * WRITE_DEADLINE_FACTOR:g} s; "
+                                    "the answer was cut and is not used (raise [narrator] timeout for a slow model)")
             try:
                 kind, value = events.get(timeout=0.25)
             except queue.Empty:
@@ -271,6 +279,10 @@ def ollama_chat(ep: Endpoint, body: dict[str, Any], timeout: float, on_text: OnT
             if value.get("error"):
                 raise NarratorError(_explain_chat_error(ep, body, 200, value))
             text = str((value.get("message") or {}).get("content") or "")
+            written += len(text)
+            if written > most:
+                raise NarratorError(f"{ep.label} sent more than {most:,} characters for a post of at most "
+                                    f"{body['options']['num_predict']:,} tokens; the answer was cut and is not used")
             if text:
                 parts.append(text)
                 if on_text is not None:
@@ -296,11 +308,17 @@ def _read_stream(ep: Endpoint, conn: http.client.HTTPConnection, body: dict[str,
                 payload = {"error": raw.decode("utf-8", "replace")[:200]}
             events.put(("failed", _explain_chat_error(ep, body, response.status, payload)))
             return
+        received, most = 0, guards.stream_bytes(body)
         while True:
-            line = response.readline()
+            line = response.readline(guards.STREAM_LINE_BYTES)
+            received += len(line)
             if not line:
                 events.put(("failed", f"the connection to {ep.label} broke while the post was being written; "
                                       "is the server still running?"))
+                return
+            if received > most or (len(line) >= guards.STREAM_LINE_BYTES and not line.endswith(b"\n")):
+                events.put(("failed", f"{ep.label} sent more than a post's worth of data; the answer was cut "
+                                      "and is not used"))
                 return
             if line.strip():
                 event = json.loads(line)
