@@ -26,7 +26,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     )
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "DEVLOG",
                  "DEVLOG_NARRATOR", "DEVLOG_MODEL", "DEVLOG_WORKERS", "GIT_DIR", "GIT_WORK_TREE",
-                 "DEVLOG_PROVIDER", "DEVLOG_LOCAL_URL", "DEVLOG_LOCAL_MODEL"):
+                 "DEVLOG_PROVIDER", "DEVLOG_LOCAL_URL", "DEVLOG_LOCAL_MODEL", "DEVLOG_TOOLS"):
         monkeypatch.delenv(name, raising=False)
     # Without a key a draft looks for a local model server: never the developer's own Ollama.
     monkeypatch.setenv("OLLAMA_HOST", CLOSED_PORT)

@@ -31,6 +31,7 @@ class ChatReply:
     status: int = 200
     error: str = ""  # with a status other than 200: the JSON error
     endless: bool = False  # after the text, the same text again and again, never "done"
+    tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (tool, arguments)
 
 
 @dataclass
@@ -119,6 +120,8 @@ class LocalModelServer(MessagesServer):
                     return self._json(404, {"error": f"model \"{body.get('model')}\" not found, try pulling it first"})
                 if reply.status != 200:
                     return self._json(reply.status, {"error": reply.error or "scripted failure"})
+                if body.get("tools") and "tools" not in model.capabilities:  # as Ollama answers
+                    return self._json(400, {"error": f"registry.ollama.ai/library/{model.name} does not support tools"})
                 asked = (body.get("options") or {}).get("num_ctx") or server.default_context
                 context = min(asked, model.context, server.granted_cap or asked)
                 prompt = server.prompt_tokens(body)
@@ -128,6 +131,12 @@ class LocalModelServer(MessagesServer):
                         return self._json(400, {"error": "the prompt is longer than the context length currently "
                                                          "available to the model"})
                     read = context  # kept: the last `context` tokens; the start is gone
+                if body.get("stream") is False:  # one JSON answer (an agent's turn)
+                    message: dict[str, Any] = {"role": "assistant", "content": reply.text if not reply.tool_calls else ""}
+                    if reply.tool_calls:
+                        message["tool_calls"] = [{"function": {"name": n, "arguments": a}} for n, a in reply.tool_calls]
+                    return self._json(200, {"model": model.name, "message": message, "done": True,
+                                            "done_reason": "stop", "prompt_eval_count": read, "eval_count": 5})
                 self.send_response(200)
                 self.send_header("content-type", "application/x-ndjson")
                 self.send_header("transfer-encoding", "chunked")

@@ -27,6 +27,9 @@ class Reply:
     stall_after: int | None = None  # send this many text chunks, then go silent...
     stall_seconds: float = 5.0  # ...for this long
     chunk_delay: float = 0.0  # a slow model: seconds between text chunks
+    # A tool-using turn: (tool name, input) pairs answered as tool_use blocks (stop_reason
+    # "tool_use"), after the text if any. Non-streaming requests only, as the agent sends them.
+    tools: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 @dataclass
@@ -178,10 +181,16 @@ class MessagesServer:
         return Handler
 
 
+_TOOL_IDS = iter(range(1, 1 << 30))
+
+
 def _message(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    content: list[dict[str, Any]] = [{"type": "text", "text": reply.text}] if reply.text or not reply.tools else []
+    content += [{"type": "tool_use", "id": f"toolu_{next(_TOOL_IDS):06d}", "name": name, "input": args}
+                for name, args in reply.tools]
     return {
         "id": "msg_test", "type": "message", "role": "assistant", "model": body.get("model", "test"),
-        "content": [{"type": "text", "text": reply.text}], "stop_reason": reply.stop_reason,
+        "content": content, "stop_reason": "tool_use" if reply.tools else reply.stop_reason,
         "stop_sequence": None,
         "usage": {"input_tokens": len(json.dumps(body)) // 4, "output_tokens": len(reply.text) // 4},
     }

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -122,6 +123,9 @@ class NarratorConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     local_model: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
     # The most context to ask a local model for (memory grows with it); default: its maximum.
     local_context: Annotated[int, Meta(ge=2_048, le=1_048_576)] | None = None
+    # A model narrator reads the repository with read-only tools, plans, writes, reviews and
+    # revises once; false: the single request (one call, no tools).
+    tools: bool = True
 
 
 class Config(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -308,10 +312,21 @@ _ENV = {
     "DEVLOG_IDLE_TIMEOUT": ("daemon", "idle_timeout"),
     "DEVLOG_TOKEN_BUDGET": ("draft", "token_budget"),
     "DEVLOG_WORKERS": ("git", "workers"),
+    "DEVLOG_TOOLS": ("narrator", "tools"),
 }
 
 
-_ENV_TYPES: dict[str, type] = {"idle_timeout": float, "token_budget": int, "workers": int}
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)
+
+
+_ENV_TYPES: dict[str, Callable[[str], Any]] = {"idle_timeout": float, "token_budget": int, "workers": int,
+                                               "tools": _flag}
 
 
 def _apply_env(table: dict[str, Any]) -> None:
@@ -323,7 +338,7 @@ def _apply_env(table: dict[str, Any]) -> None:
         try:
             converted = kind(value)
         except ValueError:
-            wanted = "a whole number" if kind is int else "a number"
+            wanted = "a whole number" if kind is int else "true or false" if kind is _flag else "a number"
             raise ConfigError(f"{name} must be {wanted}, not {value!r}") from None
         try:
             msgspec.convert({section: {key: converted}}, Config)

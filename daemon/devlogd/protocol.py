@@ -106,6 +106,9 @@ class DraftOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     # ask for it), "none" fails the draft. Default: "offline" for auto, "none" when one was
     # asked for by name.
     fallback: Literal["offline", "none"] | None = None
+    # The post's shape for a model narrator's plan ("journey", "design essay", "launch
+    # announcement", "how it works"); default: the planner chooses it from the material.
+    shape: str | None = None
 
 
 class StatusQuery(msgspec.Struct, rename="camel", omit_defaults=True):
@@ -214,6 +217,7 @@ class DraftResult(msgspec.Struct, omit_defaults=True):
     violations: list[str] = msgspec.field(default_factory=list)
     notes: list[str] = msgspec.field(default_factory=list)
     sources: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    plan: dict[str, Any] = msgspec.field(default_factory=dict)  # a model narrator's plan, kept beside the post
 
 
 class NoteReply(msgspec.Struct):

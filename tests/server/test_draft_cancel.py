@@ -21,7 +21,8 @@ SLOW = Reply(text="word " * 2400, chunk_delay=0.2)
 
 
 @pytest.fixture
-def api() -> Iterator[MessagesServer]:
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[MessagesServer]:
+    monkeypatch.setenv("DEVLOG_TOOLS", "0")  # the single streamed request (the agent's cancel: tests/story/test_agent.py)
     server = MessagesServer().start()
     server.default = SLOW
     yield server

@@ -52,6 +52,7 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[MessagesServer]:
     server = MessagesServer().start()
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    monkeypatch.setenv("DEVLOG_TOOLS", "0")  # the single request; the agent's turns: tests/story/test_agent.py
     yield server
     server.stop()
 

@@ -20,9 +20,10 @@ from typing import Any
 
 import msgspec
 
-from devlogd.app import agents, narrators, repofacts
+from devlogd.app import agents, narrators, repofacts, storyteller
 from devlogd.app.narrators import LocalHint
 from devlogd.app.project import Project
+from devlogd.app.tools import RepoTools
 from devlogd.app.selection import DraftSelection, scrub_beats
 from devlogd.errors import Cancelled, NarratorError, UsageError
 from devlogd.models import Beat
@@ -36,6 +37,7 @@ from devlogd.story.drafting import Era, SummaryCache
 from devlogd.story.escape import untrusted_post
 from devlogd.story.identity import Identity
 from devlogd.story.material import Ask, Material, build_material
+from devlogd.story.tools import Bounds
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ class DraftHooks:
     note: Note = lambda message: None
     text: Note = lambda chunk: None
     cancelled: threading.Event = field(default_factory=threading.Event)
+    activity: Note | None = None  # what a model narrator's tools are doing ("reading fenster.h"); default: note
 
 
 def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
@@ -73,35 +76,49 @@ def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
     request = prompt.build_request(plan, options.model or cfg.narrator.model, cfg.narrator.max_tokens, styles)
 
     def result(markdown: str, narrator: str, violations: list[str] | None = None,
-               notes: list[str] | None = None) -> DraftResult:
+               notes: list[str] | None = None, planned: dict[str, Any] | None = None) -> DraftResult:
         sources = {f"chapter {i + 1}": [b.sha for b in c.beats] for i, c in enumerate(plan.chapters)}
         return DraftResult(markdown=markdown, narrator=narrator, beats=len(plan.told),
                            chapters=len(plan.chapters), sources=sources,
-                           violations=violations or [], notes=notes or [])
+                           violations=violations or [], notes=notes or [], plan=planned or {})
 
     if options.dry_run:
         if choice.kind == "local":
             shown, size = narrators.dry_run(choice, plan, cfg, styles, prompt.redact_request(request))
             return result(json.dumps(shown, indent=2, ensure_ascii=False) + "\n", "dry-run", notes=[size])
         sent = prompt.redact_request(request)
-        text = json.dumps(sent, indent=2, ensure_ascii=False) + "\n"
-        return result(text, "dry-run", notes=[_request_size(sent)])
+        shown = {**sent, "stages": storyteller.dry_run_stages(request, options.shape or "")} if cfg.narrator.tools else sent
+        text = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
+        size = _request_size(sent)
+        if cfg.narrator.tools:
+            size += ("; with tools the model plans first (reading the repository: at most "
+                     f"{Bounds().calls} tool calls), then writes, reviews and revises once (see \"stages\")")
+        return result(text, "dry-run", notes=[size])
     # A narrator asked for by name fails loudly; chosen automatically, it may fall back.
     fallback = options.fallback or ("none" if choice.asked else "offline")
     notes: list[str] = []
     if choice.kind != "offline":
         who = "Claude" if choice.kind == "claude" else "the local model"
         try:
-            if choice.kind == "local":
+            planned: dict[str, Any] = {}
+            if choice.kind == "local" and narrators.can_use_tools(choice, cfg):
+                told, narrator = narrators.tell_locally(choice, plan, cfg, styles, hooks, context,
+                                                        repo_tools(project, plan), options.shape or "")
+                markdown, planned, notes = told.markdown, storyteller.plan_dict(told.plan), told.notes
+            elif choice.kind == "local":
                 markdown, narrator = narrators.narrate_locally(choice, plan, cfg, styles, hooks, len(plan.chapters),
                                                                context)
             elif choice.credentials is None:
                 raise NarratorError(narrators.NO_KEY)
+            elif cfg.narrator.tools:
+                told, narrator = _tell_with_claude(project, plan, request, choice.credentials, hooks, context,
+                                                   options.shape or "")
+                markdown, planned, notes = told.markdown, storyteller.plan_dict(told.plan), told.notes
             else:
                 markdown, narrator = _narrate_with_claude(project, request, choice.credentials, hooks,
                                                           len(plan.chapters), context)
             markdown = finished(untrusted_post(markdown))
-            return result(markdown, narrator, [str(v) for v in check_post(markdown, context)])
+            return result(markdown, narrator, [str(v) for v in check_post(markdown, context)], notes, planned)
         except NarratorError as err:
             if fallback != "offline":
                 raise NarratorError(f"{who} could not write the post: {err}; "
@@ -244,6 +261,34 @@ def _narrate_with_claude(project: Project, request: dict[str, Any], credentials:
         raise NarratorError("the repair came back empty")
     hooks.progress("writing", chapters, chapters)
     return second.text, f"claude ({model}, repaired once)"
+
+
+def repo_tools(project: Project, material: Material) -> RepoTools:
+    """The narrator's tools over ``project``: the journal's changes as keys, "end" the last told."""
+    state = project.journal.load()
+    beats = scrub_beats(project, sorted(state.beats, key=lambda b: b.time))
+    end = material.beats[-1].sha if material.beats else "HEAD"
+    return RepoTools(project, beats, state.notes, end)
+
+
+def _tell_with_claude(project: Project, material: Material, request: dict[str, Any],
+                      credentials: tuple[str, str | None], hooks: DraftHooks, context: CheckContext,
+                      shape: str) -> tuple[storyteller.Told, str]:
+    """Plan with the tools, write, review, revise once: Claude as an agent."""
+    from devlogd.story.narrators.claude import ClaudeNarrator, Credentials
+
+    model = str(request["model"])
+    cfg = project.config.narrator
+    narrator = ClaudeNarrator(Credentials(*credentials), timeout=cfg.timeout, max_retries=cfg.max_retries,
+                              on_retry=hooks.note)
+    hooks.progress("writing", 0, len(material.chapters))
+    hooks.note(f"{model} reads the repository and plans the post (at most {Bounds().calls} tool calls)")
+    told = storyteller.tell(
+        request, lambda body: narrator.turn(body, hooks.cancelled),
+        lambda body, stream: narrator.narrate(body, hooks.text if stream else None, hooks.cancelled),
+        repo_tools(project, material), hooks, context, shape)
+    hooks.progress("writing", len(material.chapters), len(material.chapters))
+    return told, f"claude ({model}, planned with tools{', revised once' if told.revised else ''})"
 
 
 def _read_style(path: str) -> str:

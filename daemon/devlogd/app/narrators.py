@@ -22,13 +22,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from devlogd.app import storyteller
+from devlogd.app.tools import RepoTools
 from devlogd.config import Config, api_credentials, local_server
 from devlogd.errors import NarratorError
 from devlogd.protocol import LocalModelInfo, LocalModelsReply
 from devlogd.story import fitting, prompt
 from devlogd.story.checker import CheckContext, check_post
 from devlogd.story.material import Material
-from devlogd.story.narrators import guards, local
+from devlogd.story.narrators import guards, local, ollama_tools
 from devlogd.story.narrators.claude import Narration, estimate_tokens
 from devlogd.story.narrators.local import Endpoint, LocalModel
 
@@ -188,6 +190,33 @@ def narrate_locally(choice: Choice, material: Material, config: Config, styles: 
     second = _write(choice, repair, tokens, min(repair_ctx, model.context), config, hooks, stream=False)
     hooks.progress("writing", chapters, chapters)
     return second.text, f"local ({model.name}, repaired once)"
+
+
+def can_use_tools(choice: Choice, config: Config) -> bool:
+    """A local model writes as an agent when tools are on and its server says it can call
+    them (Ollama's "tools" capability); else it gets the single request of today."""
+    return (config.narrator.tools and choice.model is not None and choice.model.tools
+            and choice.endpoint is not None and choice.endpoint.kind == "ollama")
+
+
+def tell_locally(choice: Choice, material: Material, config: Config, styles: list[str], hooks: Hooks,
+                 context: CheckContext, tools: RepoTools, shape: str) -> tuple[storyteller.Told, str]:
+    """The post, planned with the tools by the local model, written, reviewed and revised once."""
+    model, ep = _usable(choice), choice.endpoint
+    assert ep is not None
+    fit = fitted(choice, material, config, styles)
+    if not fit.fits:
+        raise NarratorError(too_small(choice, fit))
+    timeout = config.narrator.timeout
+    hooks.note(f"{model.name} on {ep.label} reads the repository and plans the post")
+
+    def write(body: dict[str, Any], stream: bool) -> Narration:
+        return _write(choice, body, estimate_tokens(body), model.context, config, hooks, stream)
+
+    told = storyteller.tell(fit.request, lambda body: ollama_tools.ollama_turn(ep, ollama_tools.tool_chat_body(body, model.context),
+                                                                       timeout),
+                            write, tools, hooks, context, shape)
+    return told, f"local ({model.name}, planned with tools{', revised once' if told.revised else ''})"
 
 
 def _usable(choice: Choice) -> LocalModel:

@@ -81,7 +81,7 @@ def cmd_draft(args: argparse.Namespace, directory: Path) -> int:
     options = DraftOptions(since=args.since, until=args.until, narrator=args.narrator or "auto",
                            style=[str(p) for p in args.style or []], dry_run=args.dry_run,
                            model=args.model, fallback=args.fallback, authors=args.author or [],
-                           all_authors=args.all_authors)
+                           all_authors=args.all_authors, shape=args.shape)
     out = _output_path(args.out, directory)
     from devlogd.cli import asking
 
@@ -93,6 +93,37 @@ def cmd_draft(args: argparse.Namespace, directory: Path) -> int:
     finally:
         display.finish()
     _deliver(result, out)
+    return 0
+
+
+def cmd_tools(args: argparse.Namespace, directory: Path) -> int:
+    """A narrator's tool, run here exactly as a model's call runs (no daemon needed: it only reads)."""
+    from devlogd.story import tools as spec
+
+    if args.tool == "specs":
+        sys.stdout.write(json.dumps(list(spec.SPECS), indent=2) + "\n")
+        return 0
+    from devlogd.app.tools import RepoTools, ToolError
+
+    project = _project(directory)
+    state = project.journal.load()
+    name = args.tool.replace("-", "_")
+    call = {key: value for key, value in vars(args).items()
+            if key in ("under", "at", "path", "start", "end", "change", "text", "since", "until") and value is not None}
+    if not state.beats and name in ("journal", "show_change"):
+        raise UsageError("the journal is empty: run `devlog backfill` first")
+    tools = RepoTools(project, sorted(state.beats, key=lambda b: b.time), state.notes)
+    try:
+        text, failed = tools.run(name, call), False
+    except ToolError as err:
+        if not args.json:
+            raise UsageError(str(err)) from err
+        text, failed = str(err), True
+    if args.json:
+        sys.stdout.write(json.dumps({"tool": name, "args": call, "result": text, "error": failed},
+                                    ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(text.rstrip("\n") + "\n")
     return 0
 
 
@@ -131,6 +162,9 @@ def _deliver(result: DraftResult, out: Path | None) -> None:
             out.write_text(result.markdown, encoding="utf-8")
             sidecar = out.with_name(out.name + ".sources.json")
             sidecar.write_text(json.dumps(result.sources, indent=2) + "\n", encoding="utf-8")
+            if result.plan:  # the model narrator's plan, beside the post it made
+                out.with_name(out.name + ".plan.json").write_text(
+                    json.dumps(result.plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         except OSError as err:
             raise UsageError(f"cannot write {out}: {err.strerror}") from err
         print(f"wrote {out} ({result.chapters} chapters from {result.beats} beats, "

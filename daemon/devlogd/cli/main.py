@@ -65,6 +65,8 @@ def build_parser() -> Parser:
     p.add_argument("--author", action="append", metavar="WHO",
                    help="tell this author's work: a name or e-mail fragment (repeatable; "
                         "default: yours, else the main author's)")
+    p.add_argument("--shape", choices=("journey", "design essay", "launch announcement", "how it works"),
+                   help="the post's shape, for a model narrator's plan (default: chosen from the material)")
     p.add_argument("--all-authors", action="store_true", help="tell everyone's work (\"I\" with the others credited when one person made most of it, else \"we\")")
     p.add_argument("--no-questions", action="store_true",
                    help="do not ask devlog's questions first (on a terminal they are asked; "
@@ -138,6 +140,32 @@ def build_parser() -> Parser:
     p.add_argument("--grounding", action="store_true",
                    help="check every claim (names, numbers, dates, orders, quotations) against its sources: "
                         "the changes the post's FILE.sources.json names, notes and the repository")
+
+    p = command("tools", "the narrator's read-only tools over the repository, as a model gets them",
+                "Results are redacted, .devlogignore-filtered and bounded exactly as a model's are; changes "
+                "are named by their journal key (c1, c2, ...), never by a hash.")
+    p.add_argument("--json", action="store_true", help="one JSON object: the call and its result")
+    tools = p.add_subparsers(dest="tool", metavar="TOOL", parser_class=Parser, required=True)
+    t = tools.add_parser("specs", help="the tools' names and input schemas, as sent to a model")
+    t = tools.add_parser("list-files", help="the files (ignored and secret files never listed)")
+    t.add_argument("--under", default="", metavar="FOLDER")
+    t.add_argument("--at", default="end", metavar="WHERE", help='"end" (HEAD) or a change key such as c12')
+    t = tools.add_parser("read-file", help="a file's numbered lines, or a range of them")
+    t.add_argument("path")
+    t.add_argument("--start", type=int)
+    t.add_argument("--end", type=int)
+    t.add_argument("--at", default="end", metavar="WHERE")
+    t = tools.add_parser("show-change", help="one change: its author's words and its diff, noise counted apart")
+    t.add_argument("change", metavar="KEY")
+    t = tools.add_parser("search", help="lines holding a text (plain, case-insensitive)")
+    t.add_argument("text")
+    t.add_argument("--under", default="", metavar="FOLDER")
+    t.add_argument("--at", default="end", metavar="WHERE")
+    t = tools.add_parser("code-map", help="the main files' top-level definitions, with their comments")
+    t.add_argument("--at", default="end", metavar="WHERE")
+    t = tools.add_parser("journal", help="the changes (keys, days, what they did) and notes for a range")
+    t.add_argument("--since", metavar="KEY|DAY")
+    t.add_argument("--until", metavar="KEY|DAY")
 
     p = command("daemon", "the repository's background daemon")
     p.add_argument("action", choices=("run", "start", "stop", "status"),

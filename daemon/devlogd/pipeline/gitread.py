@@ -33,6 +33,7 @@ pygit2.settings.enable_strict_hash_verification(False)
 
 _GITLINK = 0o160000
 _GIT_ERRORS = (KeyError, ValueError, pygit2.GitError)
+GIT_ERRORS = _GIT_ERRORS  # for pipeline.gittree, which reads through a GitReader without importing pygit2
 
 class RevisionError(DevlogError):
     exit_code = 2

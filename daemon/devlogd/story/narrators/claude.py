@@ -133,6 +133,30 @@ class ClaudeNarrator:
         text: str = self._run(run)
         return text
 
+    def turn(self, request: dict[str, Any], cancelled: threading.Event | None = None) -> Any:
+        """One turn of a tool-using conversation (:mod:`devlogd.story.agent`): the answer's
+        text and tool_use blocks as plain dicts, retried as every call is, cancellable."""
+        from devlogd.story.agent import Turn
+
+        async def ask() -> Turn:
+            client = self._client()
+            async with client:
+                message = await client.messages.create(**request)
+            blocks: list[dict[str, Any]] = []
+            for block in message.content:
+                if block.type == "text":
+                    blocks.append({"type": "text", "text": block.text})
+                elif block.type == "tool_use":
+                    blocks.append({"type": "tool_use", "id": block.id, "name": block.name,
+                                   "input": dict(block.input) if isinstance(block.input, dict) else {}})
+            usage = message.usage
+            return Turn(blocks, str(message.stop_reason or ""), int(usage.input_tokens), int(usage.output_tokens))
+
+        async def run() -> Turn:
+            return await _unless_cancelled(ask(), cancelled)
+
+        return self._run(run)
+
     def batch(self, requests: dict[str, dict[str, Any]], poll: float = 10.0,
               on_status: Callable[[str], None] | None = None) -> dict[str, str]:
         """The Message Batches API (half the price, answers within hours): custom id ->

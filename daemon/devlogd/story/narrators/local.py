@@ -70,6 +70,7 @@ class LocalModel:
     maximum: int = 0  # the model's own maximum (0: not known)
     settable: bool = True  # asked for per request (Ollama's num_ctx); else fixed by the server
     chosen: str = ""  # how it was chosen, when nobody named it
+    tools: bool = False  # the server says the model can call tools (Ollama's "tools" capability)
 
 
 def endpoint(kind: str, raw: str = "") -> Endpoint:
@@ -184,7 +185,7 @@ def describe(ep: Endpoint, name: str, names: list[str], cap: int | None = None,
     """One listed model and the context it can use (at most ``cap`` tokens)."""
     model = _describe_ollama(ep, name, names, timeout) if ep.kind == "ollama" else _describe_llamacpp(ep, name, timeout)
     context = min(model.context, cap) if cap else model.context
-    return LocalModel(model.name, context, model.maximum, model.settable, chosen)
+    return LocalModel(model.name, context, model.maximum, model.settable, chosen, model.tools)
 
 
 def _match(wanted: str, names: list[str]) -> str | None:
@@ -214,7 +215,8 @@ def _describe_ollama(ep: Endpoint, name: str, names: list[str], timeout: float) 
     info = payload.get("model_info")
     info = info if isinstance(info, dict) else {}
     maximum = next((int(v) for k, v in info.items() if k.endswith(".context_length") and isinstance(v, int)), 0)
-    return LocalModel(name, maximum or UNKNOWN_CONTEXT, maximum, settable=True)
+    tools = isinstance(capabilities, list) and "tools" in capabilities
+    return LocalModel(name, maximum or UNKNOWN_CONTEXT, maximum, settable=True, tools=tools)
 
 
 def _describe_llamacpp(ep: Endpoint, name: str, timeout: float) -> LocalModel:
