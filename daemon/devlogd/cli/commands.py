@@ -105,9 +105,8 @@ def cmd_tools(args: argparse.Namespace, directory: Path) -> int:
         return 0
     from devlogd.app.tools import RepoTools, ToolError
 
-    project = _project(directory)
+    project, name = _project(directory), args.tool.replace("-", "_")
     state = project.journal.load()
-    name = args.tool.replace("-", "_")
     call = {key: value for key, value in vars(args).items()
             if key in ("under", "at", "path", "start", "end", "change", "text", "since", "until") and value is not None}
     if not state.beats and name in ("journal", "show_change"):
@@ -119,11 +118,8 @@ def cmd_tools(args: argparse.Namespace, directory: Path) -> int:
         if not args.json:
             raise UsageError(str(err)) from err
         text, failed = str(err), True
-    if args.json:
-        sys.stdout.write(json.dumps({"tool": name, "args": call, "result": text, "error": failed},
-                                    ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write(text.rstrip("\n") + "\n")
+    shown = {"tool": name, "args": call, "result": text, "error": failed}
+    sys.stdout.write(json.dumps(shown, ensure_ascii=False) + "\n" if args.json else text.rstrip("\n") + "\n")
     return 0
 
 

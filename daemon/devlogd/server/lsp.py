@@ -266,12 +266,10 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
         loop.call_soon_threadsafe(ls.protocol.notify, protocol.DRAFT_TEXT,
                                   protocol.to_plain(DraftText(token=token, text=chunk)))
 
-    def activity(message: str) -> None:  # a model narrator's tool call: the editor's progress says it
-        note(message)
-        if progress is not None:
-            loop.call_soon_threadsafe(ls.work_done_progress.report, token, types.WorkDoneProgressReport(message=message))
+    def activity(message: str) -> None:  # a model narrator's tool call ("reading fenster.h"), as progress
+        loop.call_soon_threadsafe(ls.work_done_progress.report, token, types.WorkDoneProgressReport(message=message))
 
-    hooks = drafts.DraftHooks(progress=report, note=note, text=text, cancelled=cancelled, activity=activity)
+    hooks = drafts.DraftHooks(report, note, text, cancelled, activity if progress is not None else None)
     ls.drafts.add(cancelled)
     try:
         await _show_first_reconcile(state, report)
