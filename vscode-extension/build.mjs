@@ -13,7 +13,7 @@ await build({
   sourcemap: true,
   minify: true,
 });
-for (const name of ["executable", "settings", "draftsession", "narrators"]) {
+for (const name of ["executable", "settings", "draftsession", "narrators", "questions"]) {
   await build({
     entryPoints: [`src/${name}.ts`],
     bundle: true,

@@ -7,6 +7,7 @@ import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-lan
 import { DraftResult, DraftSession, isCancellation } from "./draftsession";
 import { Executable, describe, findDevlog } from "./executable";
 import { LocalModels, narratorChoices, narratorLine, statusQuery } from "./narrators";
+import { Question, offerQuestions } from "./questions";
 import { SECTION, Settings, draftOptions, needsRestart, readSettings } from "./settings";
 
 const SECRET_KEY = "devlog.anthropicApiKey";
@@ -248,6 +249,7 @@ async function pickRepo(): Promise<Repo> {
 async function generateDevlog(): Promise<void> {
   const repo = await pickRepo();
   const options = draftOptions(settings());
+  if (settings().askQuestions) await askBeforeDraft(repo, options);
   const doc = await vscode.workspace.openTextDocument({ language: "markdown", content: "" });
   await vscode.window.showTextDocument(doc);
   const session = new DraftSession({
@@ -295,6 +297,31 @@ async function generateDevlog(): Promise<void> {
   const fellBack = (result.notes ?? []).find((note) => note.includes("could not write the post"));
   if (fellBack) void vscode.window.showWarningMessage(`Devlog: ${fellBack}`);
   else void vscode.window.showInformationMessage(summary);
+}
+
+// devlog's questions for the range the draft tells, one input box each: Enter with nothing
+// typed skips one (and it is not offered again), Escape skips the rest. A failure to ask
+// never stops the draft.
+async function askBeforeDraft(repo: Repo, options: Record<string, unknown>): Promise<void> {
+  const key = `devlog.skippedQuestions:${repo.root}`;
+  const memory = {
+    skipped: () => extensionContext?.workspaceState.get<string[]>(key) ?? [],
+    remember: async (ids: string[]) => { await extensionContext?.workspaceState.update(key, ids.slice(-200)); },
+  };
+  const range = typeof options.since === "string" ? { since: options.since } : {};
+  const ask = (question: Question, index: number, count: number) => Promise.resolve(vscode.window.showInputBox({
+    title: `Devlog: a question only you can answer (${index}/${count})`,
+    prompt: question.text,
+    placeHolder: "A sentence or three. Enter with nothing skips it; Escape skips the rest.",
+    ignoreFocusOut: true,
+  }));
+  try {
+    const asked = await offerQuestions((method, params) => Promise.resolve(repo.client.sendRequest(method, params)),
+      ask, memory, range);
+    if (asked.answered) output.appendLine(`answered ${asked.answered} of devlog's questions; kept as notes`);
+  } catch (err) {
+    output.appendLine(`devlog's questions were not asked: ${(err as Error).message ?? err}`);
+  }
 }
 
 async function closeDocument(doc: vscode.TextDocument): Promise<void> {

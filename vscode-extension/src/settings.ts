@@ -11,6 +11,7 @@ export interface Settings {
   since: string;
   outputFolder: string;
   styleFiles: string[];
+  askQuestions: boolean;
 }
 
 export type Read = <T>(key: string) => T | undefined;
@@ -28,6 +29,7 @@ export function readSettings(read: Read): Settings {
     since: (read<string>("since") ?? "").trim(),
     outputFolder: (read<string>("outputFolder") ?? "").trim(),
     styleFiles: Array.isArray(styles) ? styles.filter((s): s is string => typeof s === "string" && s !== "") : [],
+    askQuestions: read<boolean>("askQuestions") !== false,
   };
 }
 

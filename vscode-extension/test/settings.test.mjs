@@ -10,7 +10,7 @@ const reader = (values) => (key) => values[key];
 
 test("defaults when nothing is set", () => {
   assert.deepEqual(readSettings(reader({})), {
-    path: "", narrator: "auto", model: "", localModel: "", since: "", outputFolder: "", styleFiles: [],
+    path: "", narrator: "auto", model: "", localModel: "", since: "", outputFolder: "", styleFiles: [], askQuestions: true,
   });
 });
 
@@ -32,4 +32,9 @@ test("a new devlog.path restarts the clients; a new default range does not", () 
   assert.equal(needsRestart((section) => section === "devlog.path"), true);
   assert.equal(needsRestart((section) => section === "devlog.since"), false);
   assert.equal(needsRestart(() => false), false);
+});
+
+test("devlog's questions are offered unless turned off", () => {
+  assert.equal(readSettings(reader({})).askQuestions, true);
+  assert.equal(readSettings(reader({ askQuestions: false })).askQuestions, false);
 });
