@@ -118,6 +118,12 @@ test("Generate devlog from the command palette opens a draft that devlog check a
   await page.keyboard.type("Devlog: Generate devlog");
   await page.waitForSelector('.quick-input-list .monaco-list-row:has-text("Generate devlog")');
   await page.keyboard.press("Enter");
+  // devlog's questions come first: the first is answered, Escape skips the rest.
+  await page.waitForSelector('.quick-input-widget:has-text("a question only you can answer (1/")', { timeout: 120000 });
+  await page.keyboard.type("I wanted a bot that survives deleted tweets");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector('.quick-input-widget:has-text("a question only you can answer (2/")', { timeout: 60000 });
+  await page.keyboard.press("Escape");
 
   const drafts = join(repo, "drafts");
   const file = await waitFor(() => existsSync(drafts) && readdirSync(drafts).find((f) => f.endsWith("-devlog.md")),
@@ -125,6 +131,7 @@ test("Generate devlog from the command palette opens a draft that devlog check a
   const post = readFileSync(join(drafts, file), "utf8");
   assert.match(post, /^---\ntitle: "tweetbot: /);
   assert.match(post, /handle_deleted_tweet/);
+  assert.match(post, /I wanted a bot that survives deleted tweets/); // the answer opens the offline post
   // The editor shows the draft, front matter first.
   await page.waitForSelector('.monaco-editor .view-lines:has-text("title:")', { timeout: 30000 });
   const editorText = await page.locator(".monaco-editor .view-lines").first().innerText();

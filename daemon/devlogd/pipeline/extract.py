@@ -93,6 +93,11 @@ class LineFinds:
 _TEST_NAME = re.compile(r"^_*(?i:test)|_(?i:test)$|[a-z0-9]Test$")
 
 
+# Names that say nothing of what a change built: every program has them.
+GENERIC_NAMES = frozenset("main init new run setup start String string str toString equals hashCode Error error "
+                          "Result default update draw load fmt".split())
+
+
 def is_test_name(name: str) -> bool:
     return _TEST_NAME.search(name) is not None
 

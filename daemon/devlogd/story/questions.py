@@ -20,6 +20,7 @@ from importlib import resources
 import msgspec
 
 from devlogd.models import GAP_KINDS, Beat, Note, Question
+from devlogd.pipeline.extract import GENERIC_NAMES, is_test_name
 from devlogd.story.drafting import QUIET_KINDS, Chapter
 from devlogd.story.material import Material
 from devlogd.story.timeline import local_time
@@ -120,7 +121,8 @@ def find_gaps(material: Material) -> list[Gap]:
     gaps.append(Gap("result", {"project": project, "latest": _quoted(last.headline)},
                     f"{project}|{last.headline}", (last.sha,), last.time))
     if main is not None:
-        topic = f"`{main.topic}`" if main.topic and " " not in main.topic else _quoted(main.lead.headline)
+        named = main.topic and " " not in main.topic and main.topic not in GENERIC_NAMES
+        topic = f"`{main.topic}`" if named else _quoted(main.lead.headline)
         names = _names(material, main)
         gaps.append(Gap("design", {"topic": topic, "names": names}, f"{project}|{main.topic or main.lead.headline}",
                         tuple(b.sha for b in main.beats[:6]), main.lead.time))
@@ -166,7 +168,7 @@ def _names(material: Material, chapter: Chapter | None) -> str:
         found += beat.added or beat.touched
     for item in material.outline[:1]:
         found += [d.name for d in item.definitions]
-    names = list(dict.fromkeys(n for n in found if len(n) > 2))[:3]
+    names = list(dict.fromkeys(n for n in found if len(n) > 2 and n not in GENERIC_NAMES and not is_test_name(n)))[:3]
     if not names:
         lead = chapter.lead if chapter is not None else material.told[-1]
         return _quoted(lead.headline)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from devlogd.pipeline.extract import is_test_name
+from devlogd.pipeline.extract import GENERIC_NAMES, is_test_name
 from devlogd.story.timeline import span_of
 
 # Words lemminflect knows as verbs that lead commit subjects as adjectives or nouns.
@@ -306,14 +306,11 @@ def lower_first(text: str) -> str:
     return text
 
 
-# Names that say nothing of what a change built: every program has them.
-_GENERIC_NAMES = frozenset("main init new run setup start String string str toString equals hashCode Error error "
-                           "Result default update draw load fmt".split())
 
 
 def tellable_names(names: list[str]) -> list[str]:
     """The names a sentence may carry: not the ones every program has, not a test's, not
     a private helper's (`_print_maps_info`) when a public one is there."""
-    kept = [n for n in names if n not in _GENERIC_NAMES and not is_test_name(n)]
+    kept = [n for n in names if n not in GENERIC_NAMES and not is_test_name(n)]
     public = [n for n in kept if not n.startswith("_")]
     return public or kept
