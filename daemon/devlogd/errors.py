@@ -17,6 +17,10 @@ class NotARepositoryError(DevlogError):
     exit_code = 3
 
 
+class RepositoryGone(NotARepositoryError):
+    """The repository a daemon serves was deleted or moved while it ran."""
+
+
 class JournalError(DevlogError):
     exit_code = 4
 

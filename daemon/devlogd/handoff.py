@@ -99,6 +99,25 @@ def is_sha(text: str) -> bool:
     return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
+# -- daemon.moved: "<where the repository was>", left by a daemon that stopped because its
+# repository moved; the next `devlog status` in the new place says so once. --------------
+
+MOVED_NOTE = "daemon.moved"
+
+
+def take_moved_note(state_dir: Path) -> str | None:
+    """Where this repository was before it moved under a running daemon (read once)."""
+    path = state_dir / MOVED_NOTE
+    try:
+        text = read_state_file(path, 4096).decode("utf-8", "replace").strip()
+    except (OSError, StateError):
+        return None
+    if not text:
+        return None
+    _remove(path)
+    return text
+
+
 # -- daemon.pid: "<pid> <start time>", so a recycled pid is not taken for the daemon -------
 
 def write_pid_file(path: Path, pid: int) -> None:

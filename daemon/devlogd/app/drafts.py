@@ -311,7 +311,7 @@ def _load_summary_cache(project: Project) -> SummaryCache:
 def _save_summary_cache(project: Project, cache: SummaryCache) -> None:
     path = project.paths.cache_dir / "eras.json"
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, exist_ok=True)  # never the state folder above it, if gone
         if len(cache) > 5000:
             cache = dict(list(cache.items())[-5000:])
         tmp = path.with_suffix(".tmp")

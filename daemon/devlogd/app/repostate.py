@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 from devlogd.app.backfill import append_beats
 from devlogd.app.project import Project
 from devlogd.app.selection import visible_beats
-from devlogd.errors import DevlogError
+from devlogd.app.whereabouts import Whereabouts
+from devlogd.errors import DevlogError, RepositoryGone
 from devlogd.handoff import take_queue
 from devlogd.models import Beat
 from devlogd.pipeline.journal import JournalState
@@ -58,6 +59,9 @@ class RepoState:
         self.listeners: set[Callable[[list[Beat]], None]] = set()
         self.error_listeners: set[Callable[[str], None]] = set()
         self.after_reconcile: list[Callable[[], None]] = []  # called on the loop, each time
+        self.where = Whereabouts(project.paths.common_dir, project.paths.state_dir, project.paths.workdir)
+        self.gone_listeners: list[Callable[[str], None]] = []  # the repository was deleted or moved
+        self.gone_reason = ""
         self._retry_delay = RETRY_FIRST
         self.clients = 0
         self.last_activity = time.monotonic()
@@ -91,18 +95,17 @@ class RepoState:
         self._nudged = asyncio.Event()
         self._run_finished = asyncio.Condition()
 
-    def nudge(self, reason: str = "") -> None:
-        """Ask for a reconcile; safe from any thread (the watcher calls it)."""
+    def nudge(self, reason: str = "", activity: bool = True) -> None:
+        """Ask for a reconcile; safe from any thread (the watcher calls it). ``activity``:
+        whether it keeps the daemon from idling (a retry after a failure does not: a daemon
+        whose every reconcile fails must still exit at its idle timeout)."""
+        if activity:
+            self.touch()  # one float stored: safe from the watcher's thread
         if self._loop is None or self._nudged is None or self._nudge_pending:
             return  # a reconcile is already on its way and will see this change too
         self._nudge_pending = True
         log.debug("nudged: %s", reason)
-        self._loop.call_soon_threadsafe(self._touch_and_set)
-
-    def _touch_and_set(self) -> None:
-        self.touch()
-        assert self._nudged is not None
-        self._nudged.set()
+        self._loop.call_soon_threadsafe(self._nudged.set)
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
@@ -128,6 +131,10 @@ class RepoState:
             self._runs_started += 1
             try:
                 added = await self.in_git_thread(self.reconcile_once)
+            except RepositoryGone as err:
+                await self._finished_run()
+                self.left(str(err))
+                return
             except Exception as err:  # keep serving; report it, and try again later
                 await self._finished_run()
                 log.exception("reconcile failed")
@@ -148,7 +155,23 @@ class RepoState:
     def _schedule_retry(self) -> None:
         assert self._loop is not None
         delay, self._retry_delay = self._retry_delay, min(RETRY_MAX, self._retry_delay * 2)
-        self._loop.call_later(delay, self.nudge, "retry")
+        self._loop.call_later(delay, self.nudge, "retry", False)
+
+    def check_present(self) -> str:
+        """Why the repository is gone ("" while it is where it was); the first time it is
+        found gone, everyone listening for that hears it (the daemon then stops)."""
+        if not self.gone_reason:
+            reason = self.where.gone()
+            if reason is not None:
+                self.left(reason)
+        return self.gone_reason
+
+    def left(self, reason: str) -> None:
+        if self.gone_reason:
+            return
+        self.gone_reason = reason
+        for listener in list(self.gone_listeners):
+            listener(reason)
 
     @property
     def reconciled_once(self) -> bool:
@@ -191,6 +214,11 @@ class RepoState:
         project = self.project
         self.activity.reconciling = True
         try:
+            # Before anything is opened for writing: in a deleted repository the journal's
+            # writer would make its folder again.
+            gone = self.where.gone()
+            if gone is not None:
+                raise RepositoryGone(gone)
             project.reload_config()  # before the queue is taken: a broken file loses no line of it
             queued = take_queue(project.paths.queue)
             rewrites = queued.rewrites

@@ -253,7 +253,10 @@ class Journal:
         """Hold the journal for appending. ``wait``: seconds to wait for another devlog
         process to finish with it (None: as long as it lives). ``since``, a state read
         earlier, saves reading again what it already holds."""
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:  # its own folder only: never the folders above (a deleted repository's .git)
+            self.path.parent.mkdir(mode=0o700, exist_ok=True)
+        except FileNotFoundError as err:
+            raise JournalError(f"the folder of the journal {self.path} is gone") from err
         check_private_dir(self.path.parent)
         with exclusive_lock(self.lock_path, "the journal", wait):
             self._repair_tail()

@@ -4,7 +4,8 @@ One daemon per git-common-dir, guarded by ``flock`` on ``daemon.lock`` (taken be
 socket is bound, so a second daemon exits quietly). It *reconciles* on start and on every
 nudge — a watched ref moving, a line in the queue, a client asking — so that everything
 reachable from the user's branches is journaled whether or not a hook ever ran. It exits
-after ``idle_timeout`` seconds with no clients and no events.
+after ``idle_timeout`` seconds with no clients and no events, and within seconds of its
+repository being deleted or moved (see app/whereabouts.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from devlogd.app.project import Project
 from devlogd.app.repostate import RepoState
 from devlogd.errors import DaemonError
-from devlogd.handoff import read_pid_file, write_pid_file
+from devlogd.handoff import MOVED_NOTE, read_pid_file, write_pid_file
 from devlogd.paths import RepoPaths
 from devlogd.statefiles import check_private_dir, lock_or_none, unlock
 
@@ -49,6 +50,9 @@ def prepare_socket_path(path: Path) -> None:
 
 
 Serve = Callable[[RepoState, asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+# Seconds between looks at whether the repository is still there: a move of the repository
+# (or of any folder above it) raises no event in the folders the watcher watches.
+PRESENCE_EVERY = 2.0
 
 
 class Daemon:
@@ -56,6 +60,7 @@ class Daemon:
         self.project = project
         self.paths = project.paths
         self.state = RepoState(project)
+        self.state.gone_listeners.append(self._leave)
         self.serve = serve
         self._stop: asyncio.Event | None = None
         self._connections: set[asyncio.Task[None]] = set()
@@ -74,8 +79,10 @@ class Daemon:
         finally:
             os.umask(old_umask)
         os.chmod(sock_path, 0o600)
+        self.state.where.made(sock_path)
         watcher = self._start_watcher()
-        tasks = [asyncio.create_task(self.state.reconciler()), asyncio.create_task(self._idle_watch())]
+        tasks = [asyncio.create_task(self.state.reconciler()), asyncio.create_task(self._idle_watch()),
+                 asyncio.create_task(self._presence_watch())]
         self.state.nudge("start")
         log.info("serving %s on %s (pid %d)", self.paths.common_dir, sock_path, os.getpid())
         try:
@@ -89,7 +96,20 @@ class Daemon:
             if watcher is not None:
                 watcher.stop()
             self.state.shutdown_threads()
-            _remove_quietly(sock_path)
+            self.state.where.remove_made(sock_path)
+
+    def _leave(self, reason: str) -> None:
+        """The repository is gone: one line in the log (the log moved with it, or was
+        deleted with it) and stop; nothing is written anywhere else."""
+        log.warning("%s; stopping", reason)
+        if self.state.where.moved_to() is not None:
+            self.state.where.leave_note(MOVED_NOTE, f"{self.paths.workdir or self.paths.common_dir}\n")
+        assert self._stop is not None
+        self._stop.set()
+
+    async def _presence_watch(self) -> None:
+        while not self.state.check_present():
+            await asyncio.sleep(PRESENCE_EVERY)
 
     def _start_watcher(self) -> Any:
         try:
@@ -180,11 +200,18 @@ def run_daemon(project: Project, serve: Serve) -> int:
         os.nice(10)  # background work: the user's own git commands always come first
     except OSError:
         pass
+    daemon: Daemon | None = None
     try:
         write_pid_file(pid_file, os.getpid())
-        asyncio.run(Daemon(project, serve).run())
+        daemon = Daemon(project, serve)
+        daemon.state.where.made(pid_file)
+        asyncio.run(daemon.run())
     finally:
-        _remove_quietly(pid_file)
+        if daemon is None:
+            _remove_quietly(pid_file)
+        else:  # where it now is, if the repository moved, and only if it is still ours
+            daemon.state.where.remove_made(pid_file)
+            daemon.state.where.close()
         unlock(lock)
     _leave_stuck_threads()
     return 0

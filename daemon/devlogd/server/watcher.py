@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from watchdog.events import (
     DirCreatedEvent,
+    DirDeletedEvent,
     DirMovedEvent,
     FileClosedEvent,
     FileCreatedEvent,
@@ -35,7 +36,7 @@ from devlogd.paths import RepoPaths
 log = logging.getLogger(__name__)
 
 _RENAMED: list[type[FileSystemEvent]] = [
-    FileMovedEvent, FileCreatedEvent, FileDeletedEvent, DirCreatedEvent, DirMovedEvent,
+    FileMovedEvent, FileCreatedEvent, FileDeletedEvent, DirCreatedEvent, DirMovedEvent, DirDeletedEvent,
 ]
 _WRITTEN: list[type[FileSystemEvent]] = [FileClosedEvent]
 _CHANGES = {"created", "moved", "deleted", "closed"}
@@ -48,7 +49,9 @@ class _Handler(FileSystemEventHandler):
         self.on_change = on_change
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type not in _CHANGES or event.is_directory:
+        # A folder deleted among the refs may be the whole repository going (`rm -rf`):
+        # the reconcile it wakes looks first whether the repository is still there.
+        if event.event_type not in _CHANGES or (event.is_directory and event.event_type != "deleted"):
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             path = raw.decode() if isinstance(raw, bytes) else raw
@@ -64,7 +67,7 @@ class _Handler(FileSystemEventHandler):
         rel = path[len(self.common) + 1 :]
         if rel.endswith(".lock"):
             return False  # the rename that follows is the event that matters
-        if rel.startswith(("refs/", "logs/")):
+        if rel == "refs" or rel.startswith(("refs/", "logs/")):
             return True
         return rel.startswith("worktrees/") and (rel.endswith("/HEAD") or "/logs/" in rel)
 
