@@ -106,7 +106,7 @@ MOVED_NOTE = "daemon.moved"
 
 
 def take_moved_note(state_dir: Path) -> str | None:
-    """Where this repository was before it moved under a running daemon (read once)."""
+    """Where this repository was before it moved under a running daemon, said once."""
     path = state_dir / MOVED_NOTE
     try:
         text = read_state_file(path, 4096).decode("utf-8", "replace").strip()
@@ -115,7 +115,7 @@ def take_moved_note(state_dir: Path) -> str | None:
     if not text:
         return None
     _remove(path)
-    return text
+    return f"this repository moved here from {text} while its daemon ran; that daemon has stopped"
 
 
 # -- daemon.pid: "<pid> <start time>", so a recycled pid is not taken for the daemon -------

@@ -223,7 +223,7 @@ class RepoState:
             queued = take_queue(project.paths.queue)
             rewrites = queued.rewrites
             reader = project.reader
-            with project.journal.writer(wait=LOCK_WAIT, since=self.journal) as writer:
+            with project.journal.writer(wait=LOCK_WAIT, since=self.journal, make_folder=False) as writer:
                 tips = reader.local_tips()
                 walked, reachable_set = self._walk(tips, writer.state)
                 # A queued commit no branch reaches any more (amended, reset away before

@@ -53,7 +53,10 @@ class Whereabouts:
                     return f"the repository at {self.common_dir} moved to {moved_to}"
                 return f"the repository at {self.common_dir} was deleted" if now is None else (
                     f"{folder} was deleted and made again")
-        if not (self.common_dir / "HEAD").is_file():
+        # All three: `rm -rf` deletes in no set order, and while it runs nothing may be made
+        # in the folders it is emptying (its last rmdir would fail).
+        if not ((self.common_dir / "HEAD").is_file() and (self.common_dir / "refs").is_dir()
+                and (self.common_dir / "objects").is_dir()):
             return f"{self.common_dir} is no longer a git repository"
         return None
 

@@ -92,7 +92,12 @@ class DaemonBackend:
         with closing(self._session()) as conn:
             _hand_over(conn)  # the narrator it names is the one a draft from here would get
             raw = conn.request("workspace/executeCommand", {"command": protocol.CMD_STATUS, "arguments": []})
-        return protocol.decode_reply(raw, StatusReply, "status")
+        reply = protocol.decode_reply(raw, StatusReply, "status")
+        here = str(self.paths.workdir or self.paths.common_dir)
+        if reply.repository != here:  # its repository moved here under it: it leaves within seconds
+            raise DaemonError(f"the daemon that answered serves {reply.repository}, where this repository was "
+                              "before it moved, and is stopping")
+        return reply
 
     def beats(self, query: BeatsQuery) -> list[Beat]:
         with closing(self._session()) as conn:

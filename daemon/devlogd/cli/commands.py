@@ -265,13 +265,11 @@ def cmd_status(args: argparse.Namespace, directory: Path) -> int:
     import msgspec
 
     from devlogd.cli import backend
-
     from devlogd.handoff import take_moved_note
 
     paths = find_repo(directory)
-    if (was := take_moved_note(paths.state_dir)) is not None:
-        print(f"devlog: this repository moved here from {was} while its daemon ran; that daemon has stopped",
-              file=sys.stderr)
+    if (moved := take_moved_note(paths.state_dir)) is not None:
+        print(f"devlog: {moved}", file=sys.stderr)
     info = backend.run(directory, args.no_daemon, lambda b: b.status())
     if args.json:
         print(msgspec.json.encode(info).decode())

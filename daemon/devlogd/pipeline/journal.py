@@ -249,15 +249,18 @@ class Journal:
         return state
 
     @contextmanager
-    def writer(self, wait: float | None = None, since: JournalState | None = None) -> Iterator[JournalWriter]:
+    def writer(self, wait: float | None = None, since: JournalState | None = None,
+               make_folder: bool = True) -> Iterator[JournalWriter]:
         """Hold the journal for appending. ``wait``: seconds to wait for another devlog
         process to finish with it (None: as long as it lives). ``since``, a state read
-        earlier, saves reading again what it already holds."""
+        earlier, saves reading again what it already holds. ``make_folder``: False for the
+        daemon, whose state folder gone means its repository is being deleted."""
         try:  # its own folder only: never the folders above (a deleted repository's .git)
-            self.path.parent.mkdir(mode=0o700, exist_ok=True)
+            if make_folder:
+                self.path.parent.mkdir(mode=0o700, exist_ok=True)
+            check_private_dir(self.path.parent)
         except FileNotFoundError as err:
             raise JournalError(f"the folder of the journal {self.path} is gone") from err
-        check_private_dir(self.path.parent)
         with exclusive_lock(self.lock_path, "the journal", wait):
             self._repair_tail()
             writer = JournalWriter(self.path, self.refresh(since))

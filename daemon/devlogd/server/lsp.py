@@ -85,10 +85,6 @@ def create_server(state: RepoState) -> DevlogServer:
 
     @server.command(protocol.CMD_STATUS)
     async def status(ls: DevlogServer, *args: Any) -> Any:
-        if ls.state.check_present():  # no exit code: the terminal works in-process
-            paths = ls.state.project.paths
-            raise JsonRpcInvalidParams(f"the daemon that answered serves {paths.workdir or paths.common_dir}, "
-                                       "which was moved or deleted; it is stopping")
         # A daemon that has just started has not read the journal against git yet; a
         # moment's wait beats reporting "0 beats" (a long backfill shows as a backlog).
         await ls.state.wait_reconciled(timeout=2.0)
