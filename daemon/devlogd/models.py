@@ -7,7 +7,9 @@ from typing import Literal, Union
 
 import msgspec
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: a beat holds typed facts (``action``) and the author's message, and no English composed
+for it (version 1 held a headline, a "what" sentence and reasons picked from the message)."""
 
 _OWN_STATEMENT = re.compile(r"^\s*(?:[-*•]\s|\w+(?:\([^)]*\))?!?:\s)")
 
@@ -47,6 +49,20 @@ class Hunk(msgspec.Struct, omit_defaults=True, frozen=True, gc=False):
     lines: list[str] = msgspec.field(default_factory=list)
 
 
+def split_message(message: str) -> tuple[str, str]:
+    """A message's subject and body: a subject wrapped onto a second line is still the
+    subject, but a second line that starts a statement of its own (``fix(x): ...``, a
+    bullet) is not."""
+    text = message.strip()
+    paragraph, _, after = text.partition("\n\n")
+    lines = paragraph.split("\n")
+    for index, line in enumerate(lines[1:], start=1):
+        if _OWN_STATEMENT.match(line):
+            head, rest = "\n".join(lines[:index]), "\n".join(lines[index:]) + ("\n\n" + after if after else "")
+            return " ".join(head.split()), rest.strip()
+    return " ".join(paragraph.split()), after.strip()
+
+
 class CommitFacts(msgspec.Struct, omit_defaults=True):
     """What git can tell about one commit, bounded in size and redacted."""
 
@@ -74,24 +90,12 @@ class CommitFacts(msgspec.Struct, omit_defaults=True):
 
     @property
     def subject(self) -> str:
-        """The first paragraph on one line, as git shows it: a subject wrapped onto a second
-        line is still the subject, but a second line that starts a statement of its own
-        (``fix(x): ...``, a bullet) is not."""
-        return " ".join(self._first_lines()[0].split())
+        """The first paragraph on one line, as git shows it (see :func:`split_message`)."""
+        return split_message(self.message)[0]
 
     @property
     def body(self) -> str:
-        head, rest = self._first_lines()
-        return rest.strip()
-
-    def _first_lines(self) -> tuple[str, str]:
-        text = self.message.strip()
-        paragraph, _, after = text.partition("\n\n")
-        lines = paragraph.split("\n")
-        for index, line in enumerate(lines[1:], start=1):
-            if _OWN_STATEMENT.match(line):
-                return "\n".join(lines[:index]), "\n".join(lines[index:]) + ("\n\n" + after if after else "")
-        return paragraph, after
+        return split_message(self.message)[1]
 
     @property
     def is_merge(self) -> bool:
@@ -104,32 +108,49 @@ class Stats(msgspec.Struct, omit_defaults=True, frozen=True, gc=False):
     deletions: int = 0
 
 
+ACTION_VERBS = ("added", "set", "reworked", "created", "deleted", "renamed", "changed", "noise", "empty")
+
+
+class Action(msgspec.Struct, omit_defaults=True, frozen=True, gc=False):
+    """What the diff shows a change did, as data: what a subject that says nothing ("wip")
+    leaves out. ``verb`` is one of ACTION_VERBS: added definitions, set constants, reworked
+    functions, created/deleted/changed files, renamed one, only noise files, or nothing."""
+
+    verb: str = "changed"
+    names: list[str] = msgspec.field(default_factory=list)  # definitions, constants, functions, a noise class
+    where: str = ""  # the main file
+    files: int = 0  # how many files it concerns
+    old_path: str = ""  # a rename's old path
+
+
 # gc=False: records hold only strings, numbers and other records, never cycles, so the
 # collector need not track them (loading 100,000 beats is ~2x faster).
 class Beat(msgspec.Struct, tag="beat", tag_field="type", omit_defaults=True, gc=False):
-    """One commit told as a moment of the story."""
+    """One commit as typed facts: the author's message verbatim (``subject``, ``body``),
+    what the diff shows (``action``, definitions, files, numbers), its kind and weight.
+    No sentence is composed for it: English is a narrator's or a template's job."""
 
     sha: str
     time: int
     kind: str
-    headline: str
-    what: str
-    v: int = SCHEMA_VERSION
+    # Version 1 omitted its version (it was the default): a record without one is version 1.
+    # make_beat writes SCHEMA_VERSION, so every beat journaled now says which it is.
+    v: int = 1
+    informative: bool = True  # False when the subject says nothing ("wip", "fix", "update x.py")
+    action: Action = Action()
     branch: str = ""
     author: str = ""
     parents: list[str] = msgspec.field(default_factory=list)
-    why: str = ""
-    tension: str = ""
-    insight: str = ""
     areas: list[str] = msgspec.field(default_factory=list)
     files: list[str] = msgspec.field(default_factory=list)
     identifiers: list[str] = msgspec.field(default_factory=list)
     numbers: list[str] = msgspec.field(default_factory=list)
     excerpt: list[Hunk] = msgspec.field(default_factory=list)
-    message: str = ""
+    message: str = ""  # the author's message verbatim, trailers removed
     stats: Stats = Stats()
     importance: int = 0
     origin: str = "facts"
+    retold: str = ""  # a model's one-line retelling (an Enriched record), applied when read
     notes: list[str] = msgspec.field(default_factory=list)
     author_email: str = ""
     offset: int = 0  # the author's UTC offset in minutes: the time of day as they lived it
@@ -138,6 +159,16 @@ class Beat(msgspec.Struct, tag="beat", tag_field="type", omit_defaults=True, gc=
     touched: list[str] = msgspec.field(default_factory=list)  # functions its hunks changed
     dependencies: list[str] = msgspec.field(default_factory=list)  # added to a manifest
     noise: dict[str, int] = msgspec.field(default_factory=dict)  # noise class -> files
+
+    @property
+    def subject(self) -> str:
+        """The author's subject, verbatim."""
+        return split_message(self.message)[0]
+
+    @property
+    def body(self) -> str:
+        """The author's body, verbatim (trailers removed)."""
+        return split_message(self.message)[1]
 
 
 class Rewrite(msgspec.Struct, tag="rewrite", tag_field="type", omit_defaults=True, gc=False):

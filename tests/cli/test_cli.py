@@ -134,7 +134,7 @@ def test_parallel_backfill_matches_serial(tmp_path: Path) -> None:
     serial = Journal(one / ".git/devlog/journal.jsonl").load().beats
     parallel = Journal(two / ".git/devlog/journal.jsonl").load().beats
     assert len(serial) == 500
-    assert [(b.sha, b.headline, b.what) for b in serial] == [(b.sha, b.headline, b.what) for b in parallel]
+    assert [(b.sha, b.message, b.action) for b in serial] == [(b.sha, b.message, b.action) for b in parallel]
 
 
 def test_publish_makes_the_next_draft_start_after_it(story: GitRepo, capsys: pytest.CaptureFixture[str],

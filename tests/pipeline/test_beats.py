@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from devlogd.pipeline.beats import classify, is_low_signal, make_beat
+import msgspec
+
+from devlogd.pipeline.beats import classify, clean_subject, is_low_signal, make_beat
 from devlogd.config import BeatRule
-from devlogd.models import CommitFacts, FileChange, Hunk
+from devlogd.models import Action, CommitFacts, FileChange, Hunk
 
 
 def facts(message: str, files: list[FileChange] | None = None, **kw: object) -> CommitFacts:
@@ -61,20 +63,29 @@ def test_low_signal_subjects(subject: str) -> None:
     assert is_low_signal(subject)
 
 
-def test_low_signal_message_gets_a_headline_from_the_diff() -> None:
+def test_a_low_signal_message_keeps_what_the_diff_shows_as_data() -> None:
     beat = make_beat(facts("idk", [FileChange("bot/handlers.py", "M", 12, 0)],
                            definitions=["handle_deleted_tweet"]))
-    assert beat.headline == "Added `handle_deleted_tweet` in bot/handlers.py"
+    assert not beat.informative and beat.subject == "idk"
+    assert beat.action == Action("added", ["handle_deleted_tweet"], "bot/handlers.py", 1)
 
 
-def test_a_headline_from_the_diff_names_the_file_the_definition_is_in() -> None:
+def test_the_action_names_the_file_the_definition_is_in() -> None:
     files = [FileChange("Cargo.toml", "A", 9, 0), FileChange("src/lib.rs", "A", 7, 0)]
     beat = make_beat(facts("Initial commit", files, definitions=["it_works"]))
-    assert beat.headline == "Added `it_works` in src/lib.rs"
+    assert beat.action.where == "src/lib.rs"
     shown = [Hunk(path="src/parse.rs", lines=["+fn read_header(line: &str) -> Header {"])]
     beat = make_beat(facts("wip", [FileChange("src/lib.rs", "M", 40, 2), FileChange("src/parse.rs", "M", 5, 0)],
                            definitions=["read_header"], excerpt=shown))
-    assert beat.headline == "Added `read_header` in src/parse.rs"
+    assert beat.action.where == "src/parse.rs"
+
+
+def test_a_beat_holds_no_composed_english() -> None:
+    """The journal stores facts: the message verbatim and typed data, no sentence of ours."""
+    beat = make_beat(facts("wip", [FileChange("a.py", "M", 3, 1)], functions=["run"]))
+    encoded = msgspec.json.decode(msgspec.json.encode(beat))
+    assert not {"headline", "what", "why", "tension", "insight"} & set(encoded)
+    assert encoded["action"] == {"verb": "reworked", "names": ["run"], "where": "a.py", "files": 1}
 
 
 def test_a_definition_rewritten_in_place_is_reworked_not_added() -> None:
@@ -85,10 +96,10 @@ def test_a_definition_rewritten_in_place_is_reworked_not_added() -> None:
 
 def test_low_signal_message_with_a_constant() -> None:
     beat = make_beat(facts("wip", [FileChange("server.py", "M", 1, 1)], constants=["DEFAULT_PORT = 2222"]))
-    assert beat.headline == "Set DEFAULT_PORT = 2222 in server.py"
+    assert beat.action == Action("set", ["DEFAULT_PORT = 2222"], "server.py", 1)
 
 
-def test_why_tension_and_insight_come_from_the_body() -> None:
+def test_the_body_is_kept_verbatim() -> None:
     message = (
         "Fix the socket hang on shutdown\n\n"
         "The daemon would hang for 30 seconds when a client disconnected mid-request. "
@@ -97,9 +108,8 @@ def test_why_tension_and_insight_come_from_the_body() -> None:
     )
     beat = make_beat(facts(message))
     assert beat.kind == "fix"
-    assert beat.tension.startswith("The daemon would hang")
-    assert beat.insight.startswith("Turns out")
-    assert beat.why.startswith("Cancel it explicitly")
+    assert beat.subject == "Fix the socket hang on shutdown"
+    assert beat.body == message.split("\n\n", 1)[1]
 
 
 @pytest.mark.parametrize(("subject", "headline"), [
@@ -114,14 +124,15 @@ def test_why_tension_and_insight_come_from_the_body() -> None:
     ("Support C# 12", "Support C# 12"),
     ("Support C#12", "Support C#12"),
 ])
-def test_a_headline_is_the_change_not_the_mood_or_a_second_remark(subject: str, headline: str) -> None:
-    assert make_beat(facts(subject)).headline == headline
+def test_a_listed_subject_is_the_change_not_the_mood_or_a_second_remark(subject: str, headline: str) -> None:
+    assert clean_subject(subject) == headline
+    assert make_beat(facts(subject)).subject == subject  # the beat keeps it verbatim
 
 
 def test_conventional_prefix_and_pr_number_are_cleaned() -> None:
-    assert make_beat(facts("feat(cli): add --since flag (#42)")).headline == "Add --since flag"
+    assert clean_subject("feat(cli): add --since flag (#42)") == "Add --since flag"
 
 
 def test_trailers_are_not_part_of_the_story() -> None:
     beat = make_beat(facts("Add X\n\nSigned-off-by: Ada <a@x>\nCo-authored-by: Bob <b@x>"))
-    assert "Signed-off-by" not in beat.message and beat.why == ""
+    assert "Signed-off-by" not in beat.message and beat.body == ""

@@ -102,7 +102,7 @@ def test_empty_commit(repo: GitRepo) -> None:
     sha = repo.commit("checkpoint", allow_empty=True)
     facts = reader(repo).facts(sha)
     assert facts.files == [] and facts.insertions == 0
-    assert make_beat(facts).what == "No files changed."
+    assert make_beat(facts).action.verb == "empty"
 
 
 def test_message_in_declared_latin1_encoding_is_decoded(repo: GitRepo) -> None:

@@ -6,11 +6,11 @@ import msgspec
 import pytest
 
 from devlogd.pipeline.journal import Journal
-from devlogd.models import Beat
+from devlogd.models import Beat, Stats
 
 
 def beat(sha: str, t: int = 1, headline: str = "Did a thing") -> Beat:
-    return Beat(sha=sha, time=t, kind="feature", headline=headline, what="Touched 1 file.")
+    return Beat(sha=sha, time=t, kind="feature", message=headline, stats=Stats(files=1))
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_duplicate_sha_is_ignored_by_the_writer_and_the_reader(journal: Journal)
     with open(journal.path, "ab") as handle:
         handle.write(msgspec.json.encode(beat("a" * 40, headline="dupe")) + b"\n")
     state = journal.load()
-    assert [b.headline for b in state.beats] == ["Did a thing"]
+    assert [b.subject for b in state.beats] == ["Did a thing"]
 
 
 def test_torn_last_line_is_repaired_and_its_bytes_kept(journal: Journal) -> None:
@@ -82,13 +82,13 @@ def test_a_rewrite_never_hides_a_beat(journal: Journal) -> None:
         w.add(beat("c" * 40, 2, "replayed unchanged"))
         w.add_rewrite([("a" * 40, "b" * 40), ("c" * 40, "c" * 40)])
     state = journal.load()
-    assert [b.headline for b in state.beats] == ["old", "replayed unchanged"]
+    assert [b.subject for b in state.beats] == ["old", "replayed unchanged"]
     assert state.rewrites == {"a" * 40: "b" * 40}
     with journal.writer() as w:
         assert not w.has("b" * 40), "the new commit still needs its own beat"
         assert w.has("c" * 40), "a commit mapped to itself is still journaled"
         assert w.add(beat("b" * 40, 3, "new"))
-    assert [b.headline for b in journal.load().beats] == ["old", "replayed unchanged", "new"]
+    assert [b.subject for b in journal.load().beats] == ["old", "replayed unchanged", "new"]
 
 
 def test_rewrite_chains_follow_to_the_newest(journal: Journal) -> None:
@@ -156,10 +156,9 @@ def test_an_enrichment_follows_its_commit_through_a_rewrite(journal: Journal) ->
         w.add_rewrite([("a" * 40, "b" * 40)])
         w.add(beat("b" * 40, 3, "wip, amended"))
     old, new = journal.load().beats
-    assert old.sha == "a" * 40 and old.headline == "Caching the parsed config"
-    assert (new.sha, new.headline, new.why, new.origin) == (
-        "b" * 40, "Caching the parsed config", "Startup re-read it 40 times.", "claude-haiku-5-5")
-    assert new.what == "Touched 1 file."  # facts stay
+    assert old.sha == "a" * 40 and old.retold == "Caching the parsed config"
+    assert (new.sha, new.retold, new.origin) == ("b" * 40, "Caching the parsed config", "claude-haiku-5-5")
+    assert new.subject == "wip, amended" and new.stats.files == 1  # facts stay
 
 
 def test_refresh_after_new_beats_matches_a_full_load(journal: Journal) -> None:

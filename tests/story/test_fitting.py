@@ -19,8 +19,8 @@ def _beats(count: int) -> list[Beat]:
     kinds = ["feature", "fix", "refactor", "perf", "test", "docs"]
     return [Beat(
         sha=f"{i:040x}", time=1_600_000_000 + i * 3600, kind=kinds[i % len(kinds)],
-        headline=f"Rework the module_{i % 23} scheduler step {i}", what=f"Touched 3 files in module_{i % 23}/.",
-        why="The queue backed up under load, so requests waited." if i % 5 == 0 else "",
+        message=f"Rework the module_{i % 23} scheduler step {i}"
+        + ("\n\nThe queue backed up under load, so requests waited." if i % 5 == 0 else ""),
         areas=[f"module_{i % 23}/"], files=[f"module_{i % 23}/core.py"], identifiers=[f"step_{i}", f"Queue{i % 11}"],
         numbers=[f"MAX_{i % 19} = {i}"],
         excerpt=[Hunk(path=f"module_{i % 23}/core.py", header="run", lines=[f"+    step({i}, retries={n})" for n in range(8)])],

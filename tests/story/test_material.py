@@ -122,7 +122,7 @@ def test_the_code_is_shown_before_the_build_file_beside_it() -> None:
                                            "+endless banner, one random line at a time."])
     code = Hunk(path="drip.c", lines=["+    int len = 3 + rand() % (max - 2);", "+    if (memcmp(line, \"SSH-\", 4) == 0)",
                                       "+        line[0] = 'X';", "+    line[len - 2] = 13;"])
-    beat = Beat(sha="a" * 40, time=1_600_000_000, kind="feature", headline="Initial working code", what="",
+    beat = Beat(sha="a" * 40, time=1_600_000_000, kind="feature", message="Initial working code",
                 excerpt=[makefile, readme, code], importance=80)
     shown = "\n".join(beat_lines(beat, lead=True))
     assert 'if (memcmp(line, "SSH-", 4) == 0)' in shown and "Drip keeps SSH scanners" in shown
@@ -141,7 +141,7 @@ def test_a_commit_of_comments_shows_them_even_when_it_is_minor() -> None:
         "+            // be resumed from this syscall with a doctored return value",
         "+            let raise_result = unsafe { libc::raise(libc::SIGSTOP) };",
         "+            Ok(NormalForkLocation::Woke(raise_result))"])
-    beat = Beat(sha="b" * 40, time=1_600_000_000, kind="docs", headline="Many many comments", what="",
+    beat = Beat(sha="b" * 40, time=1_600_000_000, kind="docs", message="Many many comments",
                 excerpt=[hunk], importance=40)
     assert "doctored return value" in "\n".join(beat_lines(beat))
 
@@ -218,8 +218,7 @@ def test_a_struggle_spans_whole_days_never_one_days() -> None:
 
     hour = 3600
     kinds = ["feature", "fix", "fix", "fix"]
-    beats = [Beat(sha=f"{i:040x}", time=1_700_000_000 + i * 9 * hour, kind=kind, headline=f"Work on eval {i}",
-                  what="", touched=["eval"]) for i, kind in enumerate(kinds)]  # 27 hours end to end
+    beats = [Beat(sha=f"{i:040x}", time=1_700_000_000 + i * 9 * hour, kind=kind, message=f"Work on eval {i}", touched=["eval"]) for i, kind in enumerate(kinds)]  # 27 hours end to end
     struggles = [r.evidence for r in find_relations(beats) if r.kind == "struggle"]
     assert struggles == ["`eval` changed 4 times in 2 days"]
 
@@ -351,7 +350,7 @@ def test_a_name_many_changes_define_is_no_one_s_fix_and_a_test_given_up_no_pivot
     from devlogd.story.relations import find_relations
 
     def beat(i: int, headline: str, kind: str = "feature", **names: list[str]) -> Beat:
-        return Beat(sha=f"{i:040x}", time=1_700_000_000 + i * 3600, kind=kind, headline=headline, what="",
+        return Beat(sha=f"{i:040x}", time=1_700_000_000 + i * 3600, kind=kind,
                     message=headline, **names)  # type: ignore[arg-type]
 
     beats = [beat(0, "Add the lexer", added=["Lexer", "String"]),

@@ -42,18 +42,17 @@ def journals(draw: st.DrawFn) -> list[Beat]:
         lines = [f"+def {n}(x):" for n in added] + [f"+    return {w}(x)" for w in draw(NAMES)]
         beats.append(Beat(
             sha=f"{index:040x}", time=time, kind=draw(st.sampled_from(["feature", "fix", "refactor", "docs", "test", "perf"])),
-            headline=draw(HEADLINES), what="", author=draw(st.sampled_from(["Ada", "Bob"])),
-            why=draw(st.sampled_from(["", "so that the queue never blocks the loop", "Ugh."])),
-            tension=draw(st.sampled_from(["", "The handler crashed with a KeyError on empty input."])),
+            author=draw(st.sampled_from(["Ada", "Bob"])),
             files=[path], areas=[path.split("/")[0]], added=added, touched=draw(NAMES), identifiers=added,
             excerpt=[Hunk(path=path, lines=lines)] if len(lines) >= 2 else [],
-            message="", stats=Stats(files=1, insertions=len(lines)), importance=draw(st.integers(10, 90)),
+            message=draw(HEADLINES) + draw(st.sampled_from(["", "\n\nso that the queue never blocks the loop",
+                "\n\nUgh.", "\n\nThe handler crashed with a KeyError on empty input."])), stats=Stats(files=1, insertions=len(lines)), importance=draw(st.integers(10, 90)),
         ))
     return beats
 
 
 def _known(beats: list[Beat], project: str) -> str:
-    text = " ".join([project] + [" ".join([b.headline, *b.added, *b.touched, *b.identifiers, *b.files,
+    text = " ".join([project] + [" ".join([b.message, *b.added, *b.touched, *b.identifiers, *b.files,
                                            *(l for h in b.excerpt for l in h.lines)]) for b in beats])
     return "".join(c for c in text if c.isprintable())  # the post drops what cannot be printed
 

@@ -190,9 +190,9 @@ async function startClient(root: string, exe: Executable): Promise<void> {
   const client = new LanguageClient(`devlog-${root}`, `Devlog (${path.basename(root)})`, serverOptions, clientOptions);
   const repo: Repo = { root, client, beats: 0, narrator: "" };
   repos.set(root, repo);
-  client.onNotification("devlog/beatAdded", (beat: { headline?: string }) => {
+  client.onNotification("devlog/beatAdded", (beat: { message?: string }) => {
     repo.beats += 1;
-    output.appendLine(`${path.basename(root)}: new beat: ${beat.headline ?? ""}`);
+    output.appendLine(`${path.basename(root)}: new beat: ${(beat.message ?? "").split("\n", 1)[0]}`);
     refreshStatus();
   });
   client.onNotification("devlog/draftText", (params: { token: string; text: string }) => {

@@ -26,6 +26,7 @@ from devlogd.app.project import Project
 from devlogd.app.tools import RepoTools
 from devlogd.app.selection import DraftSelection, scrub_beats
 from devlogd.errors import Cancelled, NarratorError, UsageError
+from devlogd.story.labels import title
 from devlogd.models import Beat
 from devlogd.pipeline.ignore import SENSITIVE
 from devlogd.pipeline.redact import redact
@@ -229,7 +230,7 @@ def _canonical_authors(where: Path, beats: list[Beat]) -> list[Beat]:
 def check_context(project: Project, name: str, beats: list[Beat]) -> CheckContext:
     """What the checker needs to read a post as its reader would: the project's name, its
     folder, the subjects of its changes and its noise classes."""
-    subjects = frozenset(b.message.split("\n", 1)[0] for b in beats) | frozenset(b.headline for b in beats)
+    subjects = frozenset(b.subject for b in beats) | frozenset(title(b) for b in beats)
     return CheckContext(project=name, folder=project.folder_name, subjects=subjects, noise=project.noise)
 
 

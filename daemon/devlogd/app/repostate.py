@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from devlogd.app.backfill import append_beats
 from devlogd.app.project import Project
+from devlogd.app.rejournal import rejournal, stale
 from devlogd.app.selection import visible_beats
 from devlogd.app.whereabouts import Whereabouts
 from devlogd.errors import DevlogError, RepositoryGone
@@ -69,6 +70,7 @@ class RepoState:
         self._git = ThreadPoolExecutor(max_workers=1, thread_name_prefix="devlog-git")
         self._work = ThreadPoolExecutor(max_workers=4, thread_name_prefix="devlog-draft")
         self._nudged: asyncio.Event | None = None
+        self._upgraded = False  # the journal's old beats re-derived (app/rejournal.py)
         self._nudge_pending = False  # set from the watcher thread, cleared by the reconciler
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reconciled = threading.Event()
@@ -220,6 +222,11 @@ class RepoState:
             if gone is not None:
                 raise RepositoryGone(gone)
             project.reload_config()  # before the queue is taken: a broken file loses no line of it
+            if not self._upgraded:  # once per daemon: beats an older version journaled, told anew
+                self._upgraded = True
+                if stale(project.journal.load()):
+                    rejournal(project, wait=LOCK_WAIT)
+                    self.journal = JournalState()
             queued = take_queue(project.paths.queue)
             rewrites = queued.rewrites
             reader = project.reader

@@ -13,8 +13,8 @@ import msgspec
 
 from devlogd.app.project import Project
 from devlogd.errors import DevlogError, NothingToDraft, UsageError
-from devlogd.models import Beat, Note
-from devlogd.pipeline.beats import clean_subject, make_beat
+from devlogd.models import Action, Beat, Note
+from devlogd.pipeline.beats import make_beat
 from devlogd.pipeline.extract import message_texts
 from devlogd.pipeline.ignore import SENSITIVE, PathFilter
 from devlogd.pipeline.journal import JournalState
@@ -229,14 +229,11 @@ def _message_only(beat: Beat, ignore: PathFilter) -> Beat:
     files = [f for f in beat.files if not ignore.ignored(f)]
     excerpt = [h for h in beat.excerpt if not ignore.ignored(h.path) and not SENSITIVE.ignored(h.path)]
     said = message_texts(beat.message)
-    subject = beat.message.split("\n", 1)[0].strip()
     return msgspec.structs.replace(
-        beat, files=files, excerpt=excerpt, areas=[], origin="facts",
+        beat, files=files, excerpt=excerpt, areas=[], origin="facts", retold="",
         identifiers=[i for i in beat.identifiers if i in said.identifiers],
         numbers=[n for n in beat.numbers if n in said.numbers],
-        headline=clean_subject(subject) or "Changed a few files",
-        what=f"Touched {len(files)} file{'s' if len(files) != 1 else ''}.",
-        why="", tension="", insight="",
+        action=Action(files=len(files)), added=[], removed=[], touched=[],
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from devlogd.app.narrators import Choice, choose
 from devlogd.app.project import Project
+from devlogd.story.labels import title
 from devlogd.models import Beat
 from devlogd.pipeline.journal import JournalState
 from devlogd.protocol import LastBeat, StatusReply
@@ -26,7 +27,7 @@ def status_summary(project: Project, state: JournalState, beats: list[Beat],
         repository=str(paths.workdir or paths.common_dir),
         beats=len(beats),
         queue=queued,
-        last_beat=LastBeat(sha=last.sha, headline=last.headline, time=last.time) if last else None,
+        last_beat=LastBeat(sha=last.sha, headline=title(last), time=last.time) if last else None,
         # The same choice a draft makes: key, local server, or offline.
         narrator=writer,
         narrator_reason=why,

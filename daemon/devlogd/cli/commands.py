@@ -48,6 +48,16 @@ def cmd_backfill(args: argparse.Namespace, directory: Path) -> int:
     return 0
 
 
+def cmd_rejournal(args: argparse.Namespace, directory: Path) -> int:
+    from devlogd.app.rejournal import rejournal
+
+    done = rejournal(_project(directory), everything=args.all)
+    gone = f"; {len(done.gone)} whose commit git no longer has kept their message only" if done.gone else ""
+    print(f"re-derived {done.beats:,} beat{'s' if done.beats != 1 else ''} from git{gone}; "
+          f"kept {done.kept:,} other record{'s' if done.kept != 1 else ''} as they were", file=sys.stderr)
+    return 0
+
+
 def cmd_beats(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.cli import backend
     from devlogd.cli.render import beat_line
@@ -174,6 +184,7 @@ def _deliver(result: DraftResult, out: Path | None) -> None:
 
 def cmd_publish(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.app.drafts import mark_published
+    from devlogd.story.labels import title
 
     path = args.file if args.file.is_absolute() else directory / args.file
     sidecar = path.with_name(path.name + ".sources.json")
@@ -184,7 +195,7 @@ def cmd_publish(args: argparse.Namespace, directory: Path) -> int:
     newest = mark_published(_project(directory), sources)
     if newest is None:
         raise UsageError(f"{sidecar} names no beat of this journal")
-    print(f"marked published; the next draft starts after: {newest.headline}", file=sys.stderr)
+    print(f"marked published; the next draft starts after: {title(newest)}", file=sys.stderr)
     return 0
 
 

@@ -122,6 +122,11 @@ def build_parser() -> Parser:
     p.add_argument("range", nargs="?", help="a revision or A..B range (first-parent history)")
     p.add_argument("--workers", type=int, metavar="N", help="processes to read commits with (default: one per core)")
 
+    p = command("rejournal", "tell the journal's beats again from git with this version (notes and answers are kept)",
+                "The daemon does this by itself for beats an older version wrote; --all re-derives every "
+                "beat (after changing [beats] rules, say). The journal before is kept as journal.before.")
+    p.add_argument("--all", action="store_true", help="every beat, not only those of an older version")
+
     p = command("install", "journal every commit: install the git hooks, start the daemon")
     p.add_argument("--no-start", action="store_true", help="do not start the daemon now")
     command("uninstall", "remove devlog's git hooks (restoring any hook they chained) and stop the daemon")

@@ -1,9 +1,10 @@
 """From commit facts to story beats: deterministic rules, no network.
 
-The kind of a beat comes from an ordered rule table (data, extendable in `.devlog.toml`);
-the prose fields are assembled from what the facts say and never from anything else. A
-message that says nothing ("wip", "idk", "fix") still gives a useful beat: the headline is
-then built from the diff — the definitions added, the constants set, the functions touched.
+The kind of a beat comes from an ordered rule table (data, extendable in `.devlog.toml`).
+A beat holds facts, never a sentence: the author's message verbatim, and what the diff
+shows as a typed :class:`Action` (the definitions added, the constants set, the functions
+reworked, the files created), so a message that says nothing ("wip", "idk", "fix") still
+gives a useful beat. Telling it is a narrator's or a template's job.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from functools import lru_cache
 import msgspec
 
 from devlogd.config import BeatRule
-from devlogd.models import Beat, CommitFacts, FileChange, Stats
+from devlogd.models import SCHEMA_VERSION, Action, Beat, CommitFacts, FileChange, Stats
 from devlogd.patterns import Searcher, user_regex
 from devlogd.pipeline.excerpts import file_kind
 from devlogd.pipeline.ignore import PathFilter
-from devlogd.pipeline.reasons import TRAILERS, tell_reasons
+from devlogd.pipeline.reasons import TRAILERS
 
 _CONVENTIONAL = r"(?:\([^)]*\))?!?:"
 
@@ -169,10 +170,7 @@ def make_beat(facts: CommitFacts, rules: Sequence[BeatRule] = DEFAULT_RULES, bra
     if len(facts.message) > MESSAGE_LIMIT:  # what a beat keeps of a message is far less
         facts = msgspec.structs.replace(facts, message=facts.message[:MESSAGE_LIMIT])
     kind, rule = classify(facts, rules)
-    subject = facts.subject[:SUBJECT_LIMIT]
-    low_signal = is_low_signal(_PREFIX.sub("", subject))
-    headline = diff_headline(facts) if low_signal else clean_subject(subject)
-    told = tell_reasons(facts.body, headline, kind)
+    low_signal = is_low_signal(_PREFIX.sub("", facts.subject[:SUBJECT_LIMIT]))
     importance = _importance(facts, kind, low_signal)
     if rule is not None and rule.importance is not None:
         importance = rule.importance
@@ -181,16 +179,14 @@ def make_beat(facts: CommitFacts, rules: Sequence[BeatRule] = DEFAULT_RULES, bra
         sha=facts.sha,
         time=facts.author_time,
         kind=kind,
-        headline=headline,
-        what=describe_change(facts),
+        v=SCHEMA_VERSION,
+        informative=not low_signal,
+        action=action_of(facts),
         branch=branch,
         author=facts.author,
         author_email=facts.author_email,
         offset=facts.author_offset,
         parents=facts.parents,
-        why=told.why,
-        tension=told.tension,
-        insight=told.insight,
         areas=areas(story),
         files=[f.path for f in sorted(story, key=lambda f: -(f.insertions + f.deletions))[:8]],
         identifiers=_identifiers(facts),
@@ -233,75 +229,32 @@ def clean_subject(subject: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def diff_headline(facts: CommitFacts) -> str:
-    """A headline from the diff alone, for messages that say nothing (never from a noise
-    file: "Added `evaluate` in package-lock.json" tells nobody anything)."""
+def action_of(facts: CommitFacts) -> Action:
+    """What the diff alone shows the change did, as data (never from a noise file: a
+    definition "added" in package-lock.json tells nobody anything)."""
     files = story_files(facts.files)
     if not files and facts.files:
-        return _noise_headline(facts.files)
+        kinds = Counter(f.noise for f in facts.files)
+        name, count = kinds.most_common(1)[0]
+        return Action("noise", [name], files=count)
     where = _main_file(files)
     added = new_definitions(facts)
     if added:
-        names = _and(added[:2])
-        home = _home_of(added[0], facts, files)
-        return f"Added {names} in {home}" if home else f"Added {names}"
+        return Action("added", added[:4], _home_of(added[0], facts, files), len(files))
     if facts.constants:
-        return f"Set {facts.constants[0]}" + (f" in {where}" if where else "")
+        return Action("set", facts.constants[:3], where, len(files))
     if facts.functions:
-        return f"Reworked {_and(facts.functions[:2])}" + (f" in {where}" if where else "")
+        return Action("reworked", facts.functions[:3], where, len(files))
     if not files:
-        return "Marked a checkpoint with no file changes"
+        return Action("empty")
     statuses = Counter(f.status for f in files)
     if statuses["A"] == len(files):
-        return f"Added {where}" if len(files) == 1 else f"Added {len(files)} files around {where}"
+        return Action("created", where=where, files=len(files))
     if statuses["D"] == len(files):
-        return f"Removed {where}" if len(files) == 1 else f"Removed {len(files)} files around {where}"
+        return Action("deleted", where=where, files=len(files))
     if statuses["R"] == len(files):
-        first = files[0]
-        return f"Renamed {first.old_path} to {first.path}"
-    others = len(files) - 1
-    return f"Changed {where}" if not others else f"Changed {where} and {others} more file{'s' if others != 1 else ''}"
-
-
-def _noise_headline(files: Sequence[FileChange]) -> str:
-    """Only noise changed: say what kind, never name a lockfile as the work."""
-    kinds = Counter(f.noise for f in files)
-    name, count = kinds.most_common(1)[0]
-    what = {"lockfile": "the lockfile", "asset": "assets", "licence": "the licence",
-            "ignore": "the ignore rules", "build": "build outputs", "vendored": "vendored code",
-            "generated": "generated files", "metadata": "editor metadata"}.get(name, name)
-    return f"Updated {what}" + (f" ({count} files)" if count > 1 and name in ("asset", "vendored", "generated", "build") else "")
-
-
-def describe_change(facts: CommitFacts) -> str:
-    parts: list[str] = []
-    story = story_files(facts.files)
-    noise = len(facts.files) - len(story)
-    total = (facts.files_total or len(facts.files)) - noise
-    if total <= 0:
-        return f"Only {noise} noise file{'s' if noise != 1 else ''} changed." if noise else "No files changed."
-    where = ", ".join(areas(story)[:3])
-    parts.append(
-        f"Touched {total} file{'s' if total != 1 else ''} (+{facts.insertions}/-{facts.deletions})"
-        + (f" in {where}" if where else "")
-    )
-    if new_definitions(facts):
-        parts.append(f"added {_and(new_definitions(facts)[:4])}")
-    if facts.removed_definitions:
-        gone = [d for d in facts.removed_definitions if d not in facts.definitions]
-        if gone:
-            parts.append(f"removed {_and(gone[:3])}")
-    if facts.constants:
-        parts.append(f"set {_and(facts.constants[:3])}")
-    if facts.functions and not facts.definitions:
-        parts.append(f"reworked {_and(facts.functions[:3])}")
-    renames = [f for f in story if f.old_path]
-    if renames:
-        parts.append(f"renamed {renames[0].old_path} to {renames[0].path}")
-    modules = [f.path for f in facts.files if f.submodule]
-    if modules:
-        parts.append(f"moved submodule {_and(modules[:2])}")
-    return "; ".join(parts) + "."
+        return Action("renamed", where=files[0].path, files=len(files), old_path=files[0].old_path or "")
+    return Action("changed", where=where, files=len(files))
 
 
 def areas(files: Sequence[FileChange], limit: int = 4) -> list[str]:
@@ -363,13 +316,6 @@ def _importance(facts: CommitFacts, kind: str, low_signal: bool) -> int:
     score += 5 if facts.numbers else 0
     score -= 8 if low_signal else 0
     return max(1, min(100, score))
-
-
-def _and(items: Sequence[str]) -> str:
-    items = [f"`{i}`" if re.fullmatch(r"[\w.$]+", i) and not i.endswith((".md", ".txt")) and "/" not in i else i for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _dedupe(items: Sequence[str]) -> list[str]:

@@ -15,7 +15,7 @@ import gc
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -184,9 +184,7 @@ def _appended(base: JournalState, new: list[Record]) -> JournalState | None:
 
 
 def _enriched(beat: Beat, told: Enriched) -> Beat:
-    return msgspec.structs.replace(
-        beat, headline=told.headline, why=told.why or beat.why, tension=told.tension or beat.tension,
-        insight=told.insight or beat.insight, origin=told.origin)
+    return msgspec.structs.replace(beat, retold=told.headline, origin=told.origin)
 
 
 def _final(rewrites: dict[str, str], sha: str) -> str:
@@ -268,6 +266,43 @@ class Journal:
                 yield writer
             finally:
                 writer.close()
+
+    def rewrite(self, change: Callable[[list[bytes]], list[bytes] | None], wait: float | None = None) -> bool:
+        """Replace the journal's lines by ``change(lines)`` (None: leave it as it is), under
+        the lock, atomically: a crash leaves the old journal or the new one, never half of
+        each. The old one is kept beside it (``journal.before``). Only an upgrade of the
+        schema does this; the journal is otherwise append-only."""
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with exclusive_lock(self.lock_path, "the journal", wait):
+            self._repair_tail()
+            try:
+                with os.fdopen(open_state_file(self.path, os.O_RDONLY), "rb") as handle:
+                    data = handle.read()
+            except FileNotFoundError:
+                return False
+            lines = [line for line in data.split(b"\n") if line.strip()]
+            changed = change(lines)
+            if changed is None:
+                return False
+            staged = self.path.with_suffix(".rewriting")
+            fd = open_state_file(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+            try:
+                view = memoryview(b"".join(line + b"\n" for line in changed))
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            before = self.path.with_suffix(".before")
+            before.unlink(missing_ok=True)
+            os.link(self.path, before)  # readers never find the journal missing
+            os.replace(staged, self.path)
+            directory = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+            return True
 
     def _repair_tail(self) -> None:
         try:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from devlogd.models import Beat
+from devlogd.story.labels import title
 from devlogd.story.relations import Relation
 from devlogd.story.timeline import day
 
@@ -72,8 +73,7 @@ SummaryCache = dict[str, Era]
 
 
 def beat_tokens(beat: Beat) -> int:
-    size = len(beat.headline) + len(beat.what) + len(beat.why) + len(beat.tension)
-    size += len(beat.insight) + sum(len(i) + 3 for i in beat.identifiers)
+    size = 80 + sum(len(i) + 3 for i in beat.identifiers)
     size += sum(len(n) + 3 for n in beat.numbers) + min(len(beat.message), 600)
     size += sum(sum(len(line) + 1 for line in h.lines) + len(h.path) for h in beat.excerpt)
     return size // CHARS_PER_TOKEN + 16
@@ -235,7 +235,7 @@ def _era(group: list[Chapter], cache: SummaryCache | None) -> Era:
     top = sorted(beats, key=lambda b: -b.importance)[:4]
     era = Era(key=key, start=day(beats[0]), end=day(beats[-1]), beats=len(beats),
               names=tuple(n for n, _ in names.most_common(8)),
-              highlights=tuple(b.headline for b in sorted(top, key=lambda b: b.time)))
+              highlights=tuple(title(b) for b in sorted(top, key=lambda b: b.time)))
     if cache is not None:
         cache[key] = era
     return era

@@ -8,6 +8,7 @@ from itertools import groupby
 
 from devlogd.models import Beat
 from devlogd.story.escape import escape_prose
+from devlogd.story.labels import action_label, title
 
 
 def utc_day(timestamp: int) -> str:
@@ -19,9 +20,9 @@ _KIND_MARK = {
 }
 
 
-def journal_markdown(beats: Sequence[Beat], title: str = "Devlog journal") -> str:
+def journal_markdown(beats: Sequence[Beat], heading: str = "Devlog journal") -> str:
     """The journal grouped by day, newest day first."""
-    lines = [f"# {title}", ""]
+    lines = [f"# {heading}", ""]
     if not beats:
         lines.append("_No beats yet: run `devlog backfill`, or commit with the hook installed._")
         return "\n".join(lines) + "\n"
@@ -29,11 +30,11 @@ def journal_markdown(beats: Sequence[Beat], title: str = "Devlog journal") -> st
     for day, group in groupby(ordered, key=lambda b: utc_day(b.time)):
         lines += [f"## {day}", ""]
         for beat in group:
-            headline = escape_prose(beat.headline)  # commit text renders as text
-            lines.append(f"- {_KIND_MARK.get(beat.kind, '•')} **{headline}** ({beat.kind}, {beat.sha[:8]})")
-            for label, text in (("what", beat.what), ("why", beat.why), ("tension", beat.tension),
-                                ("insight", beat.insight)):
-                if text:
-                    lines.append(f"  - {label}: {escape_prose(text)}")
+            named = escape_prose(title(beat))  # commit text renders as text
+            lines.append(f"- {_KIND_MARK.get(beat.kind, '•')} **{named}** ({beat.kind}, {beat.sha[:8]})")
+            if beat.informative:
+                lines.append(f"  - diff: {escape_prose(action_label(beat.action))}")
+            if beat.body:
+                lines.append(f"  - said: {escape_prose(' '.join(beat.body.split())[:300])}")
         lines.append("")
     return "\n".join(lines)

@@ -21,6 +21,7 @@ from devlogd.models import AgentPrompt, Beat, Note
 from devlogd.story.drafting import (QUIET_KINDS, Chapter, Era, SummaryCache, beat_tokens, era_tokens, fit,
                                     group_chapters, summarise_eras)
 from devlogd.story.identity import Identity
+from devlogd.story.labels import title
 from devlogd.story.outline import FileOutline
 from devlogd.story.relations import Relation, find_relations
 from devlogd.story.timeline import Sitting, recent_stretch, sittings
@@ -295,5 +296,5 @@ def open_threads(chapters: Sequence[Chapter], limit: int = 4) -> list[str]:
                         found.append(f"{_first_clause(todo.group('text'))} (in {hunk.path})")
             first = beat.message.split("\n", 1)[0]
             if _OPEN.search(first) and first.lower().rstrip(". ") not in ("wip", "tmp", "temp"):
-                found.append(beat.headline)
+                found.append(title(beat))
     return list(dict.fromkeys(found))[:limit]

@@ -4,8 +4,8 @@ Each rule names an arc a reader recognises — a fix of what a recent feature ad
 (problem -> solution), a revert (setback), repeated edits of one function (struggle),
 definitions removed and replaced (pivot), numbers measured (result), dependencies brought
 in (built on), a version or tag (milestone), a test after a fix (guard). A relation is
-claimed only when the facts carry it, and it says which facts (its evidence), so a model
-can tell the arc and the offline narrator can shape a chapter around it.
+claimed only when the facts carry it, and it carries them typed (the thing, the values,
+how many times, over how many days), so a template can label it and a model can tell it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from devlogd.models import Beat
+from devlogd.pipeline.beats import clean_subject
 from devlogd.pipeline.extract import is_test_name
+from devlogd.story.labels import title
 from devlogd.story.timeline import day
 
 DAY = 86400
@@ -48,11 +50,34 @@ class Relation:
     kind: str
     later: Beat  # the change that completes the relation (the fix, the revert, the test)
     earlier: Beat | None  # what it relates to (the feature fixed, the change undone)
-    evidence: str  # the facts that carry it
+    thing: str = ""  # the definition it turns on
+    values: tuple[str, ...] = ()  # measured numbers, dependencies, versions, what replaced the thing
+    count: int = 0  # how many changes (a struggle)
+    days: int = 0  # over how many days (a struggle)
 
     @property
     def label(self) -> str:
         return RULE[self.kind].label
+
+    @property
+    def evidence(self) -> str:
+        """The facts that carry it, as the models' material lists them."""
+        earlier = self.earlier
+        on = f" on {day(earlier)}" if earlier is not None else ""
+        name = f"`{self.thing}`"
+        if self.kind == "struggle":
+            return f"{name} changed {self.count} times in {'one day' if self.days <= 1 else f'{self.days} days'}"
+        if self.kind == "pivot":
+            return f"{name} (added{on}) gives way to " + " and ".join(f"`{v}`" for v in self.values)
+        if self.kind == "fixes":
+            return f"{name}, added{on}"
+        if self.kind == "reverts" and earlier is not None:
+            if self.thing:
+                return f"takes back {name}, which \"{title(earlier)}\" put in"
+            return f"undoes \"{title(earlier)}\" from {day(earlier)}"
+        if self.kind == "guards" and earlier is not None:
+            return f"tests after \"{title(earlier)}\""
+        return ("; " if self.kind == "result" else ", ").join(self.values) or "an earlier change had to be undone"
 
 
 def find_relations(beats: Sequence[Beat], tags: Mapping[str, list[str]] | None = None) -> list[Relation]:
@@ -78,21 +103,21 @@ def _own(beat: Beat, tags: Mapping[str, list[str]]) -> list[Relation]:
     out: list[Relation] = []
     measured = [n for n in beat.numbers if _RESULT.search(n) and " = " not in n]
     if measured and (beat.kind in ("perf", "fix") or any(n.startswith("from ") for n in measured)):
-        out.append(Relation("result", beat, None, "; ".join(measured[:3])))
+        out.append(Relation("result", beat, None, values=tuple(measured[:3])))
     if beat.dependencies:
-        out.append(Relation("built-on", beat, None, ", ".join(beat.dependencies[:6])))
+        out.append(Relation("built-on", beat, None, values=tuple(beat.dependencies[:6])))
     marks = list(tags.get(beat.sha, []))
     if beat.kind == "release":
-        marks += [v for v in _VERSION.findall(beat.headline) if v not in marks]
+        marks += [v for v in _VERSION.findall(beat.subject) if v not in marks]
     if marks:
-        out.append(Relation("milestone", beat, None, ", ".join(marks[:3])))
+        out.append(Relation("milestone", beat, None, values=tuple(marks[:3])))
     return out
 
 
 # -- a beat and an earlier one ----------------------------------------------------------------------
 
 def _names(beat: Beat) -> set[str]:
-    return set(beat.touched) | set(beat.added) | {i for i in beat.identifiers if i in beat.headline}
+    return set(beat.touched) | set(beat.added) | {i for i in beat.identifiers if i in beat.subject}
 
 
 def _earlier(beats: Sequence[Beat], index: int, days: float) -> Iterable[Beat]:
@@ -119,7 +144,7 @@ def _fixes(beats: Sequence[Beat]) -> list[Relation]:
                 continue
             shared = sorted(n for n in wanted & set(other.added) if len(other.added) <= 6 or n in words)
             if shared:
-                out.append(Relation("fixes", beat, other, f"`{shared[0]}`, added on {_date(other)}"))
+                out.append(Relation("fixes", beat, other, thing=shared[0]))
                 break
     return out
 
@@ -155,10 +180,10 @@ def _reverts(beats: Sequence[Beat]) -> list[Relation]:
         for other in reversed(beats[:index]):
             if (sha and other.sha.startswith(sha.group(1))) or (
                     subject and other.message.split("\n", 1)[0].strip() == subject.group(1).strip()):
-                out.append(Relation("reverts", beat, other, f"undoes \"{other.headline}\" from {_date(other)}"))
+                out.append(Relation("reverts", beat, other))
                 break
         else:
-            out.append(Relation("reverts", beat, None, "an earlier change had to be undone"))
+            out.append(Relation("reverts", beat, None))
     return out
 
 
@@ -174,7 +199,7 @@ def _taken_back(beats: Sequence[Beat]) -> list[Relation]:
     thing, and its removed lines take out what an earlier change of the last days added."""
     out = []
     for index, beat in enumerate(beats):
-        if beat.kind == "revert" or not _TAKE_BACK.search(beat.headline):
+        if beat.kind == "revert" or not _TAKE_BACK.search(clean_subject(beat.subject)):
             continue
         removed = " ".join(l for h in beat.excerpt for l in h.lines if l.startswith("-"))
         named = [i for i in beat.identifiers if len(i) > 3 and re.search(rf"\b{re.escape(i)}\b", beat.message)
@@ -183,7 +208,7 @@ def _taken_back(beats: Sequence[Beat]) -> list[Relation]:
             added = " ".join(l for h in other.excerpt for l in h.lines if l.startswith("+"))
             taken = [n for n in named if re.search(rf"\b{re.escape(n)}\b", added)]
             if taken:
-                out.append(Relation("reverts", beat, other, f"takes back `{taken[0]}`, which \"{other.headline}\" put in"))
+                out.append(Relation("reverts", beat, other, thing=taken[0]))
                 break
     return out
 
@@ -200,8 +225,7 @@ def _pivots(beats: Sequence[Beat]) -> list[Relation]:
             gone = sorted(n for n in set(beat.removed) & set(other.added) if not is_test_name(n))
             new = [a for a in beat.added if a not in other.added and not any(_renamed(a, g) for g in gone)][:2]
             if gone and new and not all(_renamed(g, n) for g in gone for n in new):
-                evidence = f"`{gone[0]}` (added on {_date(other)}) gives way to " + " and ".join(f"`{n}`" for n in new)
-                out.append(Relation("pivot", beat, other, evidence))
+                out.append(Relation("pivot", beat, other, thing=gone[0], values=tuple(new)))
                 break
     return out
 
@@ -222,7 +246,7 @@ def _guards(beats: Sequence[Beat]) -> list[Relation]:
         for other in _earlier(beats, index, RULE["guards"].window_days):
             tested = {name for name in _names(other) if name in said}
             if other.kind == "fix" and (tested or _names(beat) & _names(other)):
-                out.append(Relation("guards", beat, other, f"tests after \"{other.headline}\""))
+                out.append(Relation("guards", beat, other))
                 break
     return out
 
@@ -249,8 +273,7 @@ def _struggles(beats: Sequence[Beat], least: int = 3) -> list[Relation]:
             continue
         claimed.add(run[-1].sha)
         days = math.ceil((run[-1].time - run[0].time) / DAY)  # 26 hours are "two days", never "1 days"
-        span = "one day" if days <= 1 else f"{days} days"
-        out.append(Relation("struggle", run[-1], run[0], f"`{name}` changed {len(run)} times in {span}"))
+        out.append(Relation("struggle", run[-1], run[0], thing=name, count=len(run), days=max(1, days)))
     return out
 
 
@@ -264,6 +287,3 @@ def _longest_run(beats: list[Beat], window: float) -> list[Beat]:
             best = beats[start : end + 1]
     return best
 
-
-def _date(beat: Beat) -> str:
-    return day(beat)

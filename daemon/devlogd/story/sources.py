@@ -15,6 +15,7 @@ from devlogd.models import Beat, Hunk
 from devlogd.pipeline.excerpts import KIND_WEIGHT, file_kind, is_commentary, score_lines
 from devlogd.pipeline.reasons import is_filler, is_reason, same_thought, sentences_of
 from devlogd.story.drafting import Chapter, Era
+from devlogd.story.labels import action_label, reasons, title
 from devlogd.story.material import Material
 from devlogd.story.outline import outline_text
 from devlogd.story.relations import Relation
@@ -121,7 +122,7 @@ def _note(time: int, text: str, beside: Beat | None) -> str:
     from datetime import datetime, timezone
 
     when = datetime.fromtimestamp(time, tz=timezone.utc).strftime("%Y-%m-%d")
-    where = f" (around: {clean(beside.headline)})" if beside is not None else ""
+    where = f" (around: {clean(title(beside))})" if beside is not None else ""
     return f"- [{when}] {clean(text)}{where}"
 
 
@@ -145,10 +146,11 @@ def chapter_text(index: int, chapter: Chapter, name_authors: bool = False) -> st
 def beat_lines(beat: Beat, lead: bool = False, relations: Sequence[Relation] = (),
                name_author: bool = False) -> list[str]:
     who = f" (by {beat.author})" if name_author and beat.author else ""
-    lines = [f"- [{moment(beat)}] {beat.kind}: {clean(beat.headline)}{who}"]
+    lines = [f"- [{moment(beat)}] {beat.kind}: {clean(title(beat))}{who}"]
     lines += [f"  relation: {_relation(r)}" for r in relations]
-    said: list[str] = [beat.headline]
-    for label, text in (("why", beat.why), ("tension", beat.tension), ("insight", beat.insight)):
+    said: list[str] = [title(beat)]
+    told = reasons(beat)
+    for label, text in (("why", told.why), ("tension", told.tension), ("insight", told.insight)):
         if text and is_reason(text) and not any(same_thought(text, s) for s in said):
             lines.append(f"  {label}: {clean(text)}")
             said.append(text)
@@ -156,7 +158,7 @@ def beat_lines(beat: Beat, lead: bool = False, relations: Sequence[Relation] = (
             if not is_filler(s) and not any(same_thought(s, t) for t in said)]
     if rest:
         lines.append("  also said: " + clean(_clip(" ".join(rest), 500)))
-    lines.append(f"  what: {clean(beat.what)}")
+    lines.append(f"  diff: {clean(action_label(beat.action))}; {_size(beat)}")
     names = beat.added[:6] + [n for n in beat.identifiers if n not in beat.added][: 8 - min(6, len(beat.added))]
     if names:
         lines.append("  names: " + ", ".join(names))
@@ -176,8 +178,14 @@ def beat_lines(beat: Beat, lead: bool = False, relations: Sequence[Relation] = (
     return lines
 
 
+def _size(beat: Beat) -> str:
+    files = beat.stats.files
+    where = f" in {', '.join(beat.areas[:3])}" if beat.areas else ""
+    return f"{files} file{'s' if files != 1 else ''} (+{beat.stats.insertions}/-{beat.stats.deletions}){where}"
+
+
 def _relation(relation: Relation) -> str:
-    earlier = f" \"{clean(relation.earlier.headline)}\"" if relation.earlier is not None and relation.kind not in (
+    earlier = f" \"{clean(title(relation.earlier))}\"" if relation.earlier is not None and relation.kind not in (
         "reverts", "guards") else ""
     return f"{relation.label}{earlier} ({clean(relation.evidence)})"
 
@@ -235,10 +243,10 @@ def _ending(material: Material) -> list[str]:
     parts: list[str] = []
     if material.untold:
         parts.append("Also in this stretch (not told in detail): "
-                     + "; ".join(clean(b.headline) for b in material.untold[:12]))
+                     + "; ".join(clean(title(b)) for b in material.untold[:12]))
     if material.others:
         parts.append("Others' work in this stretch (credit them by name; never tell it as your own):\n"
-                     + "\n".join(f"- {b.author}: {clean(b.headline)} ({moment(b)[:10]})" for b in material.others))
+                     + "\n".join(f"- {b.author}: {clean(title(b))} ({moment(b)[:10]})" for b in material.others))
     if material.hardest:
         parts.append("What was hardest (for the ending's lessons):\n"
                      + "\n".join(f"- {_relation(r)}" for r in material.hardest))
@@ -247,7 +255,7 @@ def _ending(material: Material) -> list[str]:
                      + "\n".join(f"- {clean(t)}" for t in material.open_threads))
     if material.latest:
         parts.append("Most recent work (for the ending's next steps):\n"
-                     + "\n".join(f"- {clean(b.headline)}" for b in material.latest))
+                     + "\n".join(f"- {clean(title(b))}" for b in material.latest))
     return parts
 
 

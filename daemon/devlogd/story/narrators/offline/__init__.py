@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 from devlogd.models import Beat
+from devlogd.story.labels import reasons, title
 from devlogd.story.drafting import Chapter
 from devlogd.story.material import Material
 from devlogd.story.narrators.offline import about, english
@@ -136,16 +137,16 @@ class _Writer:
     def _first_problem(self) -> str:
         # The first real piece of work: a change that added something or says what it did.
         first = next((b for b in self.m.told[:8] if b.kind in ("feature", "fix", "perf", "refactor")
-                      and (b.added or understand(b.headline).form == "verb")), self.m.told[0])
-        problem = next((b for b in self.m.told[:6] if b.tension and _a_problem(b)), None)
+                      and (b.added or understand(title(b)).form == "verb")), self.m.told[0])
+        problem = next((b for b in self.m.told[:6] if reasons(b).tension and _a_problem(b)), None)
         when = local_time(self.m.beats[0] if self.m.beats else first)
         day = f"on a {when:%A} {part_of_day(when)} ({when:%Y-%m-%d})"
-        headline = understand(english.mark_code(_plain(first.headline)))
+        headline = understand(english.mark_code(_plain(title(first))))
         what = english.past(headline) if headline.form == "verb" else facts_clause(first)
         start = english.sentence(f"It started {day}")
-        if problem is not None and tellable(problem.tension):
-            self.teller.told.append(problem.tension)  # told here, not again in its chapter
-            return start + " " + self.say("tension", text=english.sentence(english.mark_code(problem.tension)))
+        if problem is not None and tellable(reasons(problem).tension):
+            self.teller.told.append(reasons(problem).tension)  # told here, not again in its chapter
+            return start + " " + self.say("tension", text=english.sentence(english.mark_code(reasons(problem).tension)))
         return start
 
     def _rhythm(self) -> str:
@@ -201,7 +202,7 @@ class _Writer:
     def _lessons(self) -> list[str]:
         points = [lesson for relation in self.m.hardest if (lesson := _lesson(relation))]
         for beat in self.m.told:
-            for text in (beat.insight, beat.tension):
+            for text in (reasons(beat).insight, reasons(beat).tension):
                 if text and tellable(text) and len(points) < 4:  # the same test as a chapter's reasons
                     points.append(english.sentence(english.words(text)))
         points = list(dict.fromkeys(points))[:4]
@@ -220,7 +221,7 @@ class _Writer:
 
     def _next(self) -> list[str]:
         latest = self.m.latest[-1] if self.m.latest else self.m.told[-1]
-        headline = understand(english.mark_code(_plain(latest.headline)))
+        headline = understand(english.mark_code(_plain(title(latest))))
         if headline.form == "verb":
             forms = {"vp": english.past(headline), "vp_base": english.past(headline, "VB"),
                      "vp_pp": english.past(headline, "VBN")}
@@ -256,7 +257,7 @@ class _Writer:
         who, beats = max(by_author.items(), key=lambda item: len(item[1]))
         done = []
         for beat in beats[:2]:
-            headline = understand(english.mark_code(_plain(beat.headline)))
+            headline = understand(english.mark_code(_plain(title(beat))))
             done.append(english.past(headline) if headline.form == "verb" else
                         "worked on " + english.noun_phrase(headline.text) if headline.form == "noun" else facts_clause(beat))
         return english.sentence(self.say("others", who=who, what=join(done)))
@@ -281,8 +282,8 @@ def _lesson(relation: Relation) -> str:
         return english.sentence(english.words(relation.evidence))
     if relation.kind == "reverts" and relation.earlier is not None:
         gap = _gap_phrase(relation.later.time - relation.earlier.time)
-        what = thing or as_subject(_plain(relation.earlier.headline))
-        why = relation.later.tension or relation.later.why
+        what = thing or as_subject(_plain(title(relation.earlier)))
+        why = reasons(relation.later).tension or reasons(relation.later).why
         return english.sentence(f"{what[:1].upper() + what[1:]} did not survive: it was taken back {gap}"
                                 + (f". {why}" if why and tellable(why) else ""))
     return ""
@@ -312,8 +313,8 @@ def _heading(chapter: Chapter) -> str:
     """A complete phrase that names a real thing: the verb phrase of the chapter's most
     important change (as a gerund), its noun phrase, or the names it added."""
     ranked = sorted(chapter.beats, key=lambda b: -b.importance)
-    lead = next((b for b in ranked if understand(_plain(b.headline)).form in ("verb", "noun")), chapter.lead)
-    headline = understand(english.mark_code(_plain(lead.headline)))
+    lead = next((b for b in ranked if understand(_plain(title(b))).form in ("verb", "noun")), chapter.lead)
+    headline = understand(english.mark_code(_plain(title(lead))))
     if headline.form == "verb":
         return _shorten(english.gerund(headline))
     if headline.form == "noun":
@@ -367,7 +368,7 @@ _PROBLEM_STATE = re.compile(r"\b(?:was|were|would|wouldn't|could(?:n't| not)|did
 
 def _a_problem(beat: Beat) -> bool:
     """A beat whose tension can open a post as the problem in front of the author."""
-    return _PROBLEM_STATE.search(beat.tension) is not None
+    return _PROBLEM_STATE.search(reasons(beat).tension) is not None
 
 
 def _span_words(beats: list[Beat]) -> str:

@@ -21,6 +21,7 @@ from devlogd.pipeline.beats import ISSUE_SUFFIX
 from devlogd.pipeline.excerpts import file_kind, score_lines
 from devlogd.pipeline.extract import is_test_name
 from devlogd.pipeline.reasons import NEW_STATE, ORDER, is_filler, is_reason, same_thought, sentences_of
+from devlogd.story.labels import reasons, title
 from devlogd.story.drafting import Chapter
 from devlogd.story.narrators.offline import english
 from devlogd.story.narrators.offline.english import Headline, code, join, understand
@@ -86,7 +87,7 @@ class ChapterTeller:
     def _beat(self, beat: Beat, relation: Relation | None, start: str) -> list[str]:
         out: list[str] = []
         if relation is not None and relation.kind in ("fixes", "pivot") and not (
-                relation.kind == "fixes" and (named_in(relation).strip("`") in beat.headline
+                relation.kind == "fixes" and (named_in(relation).strip("`") in title(beat)
                                               or self._fixed_before(relation))):
             out.append(self._relation_before(relation))
         if relation is not None and relation.kind == "guards":
@@ -116,7 +117,7 @@ class ChapterTeller:
         tests = [n for n in beat.added if is_test_name(n)]
         if tests:  # a test named as one; `main` and `rules` are not "a test"
             return self.say("guards", test=join([code(n) for n in tests[:2]]))
-        headline = understand(english.mark_code(_plain(beat.headline)))
+        headline = understand(english.mark_code(_plain(title(beat))))
         if headline.form == "verb" and not headline.adverb:
             return self.say("guards_vp", vp=english.past(headline))
         if headline.form == "noun":
@@ -124,7 +125,7 @@ class ChapterTeller:
         return self._main(beat, start)
 
     def _main(self, beat: Beat, start: str) -> str:
-        headline = understand(english.mark_code(_plain(beat.headline)))
+        headline = understand(english.mark_code(_plain(title(beat))))
         if headline.form == "verb":
             if headline.adverb in ("always", "never"):
                 vp = english.frequency_clause(headline, self.project)
@@ -165,9 +166,9 @@ class ChapterTeller:
         return join([code(n) for n in names])
 
     def _reasons(self, beat: Beat) -> list[str]:
-        said = [beat.headline]
+        said = [title(beat)]
         out: list[str] = []
-        for key, text in (("tension", beat.tension), ("why", beat.why), ("insight", beat.insight)):
+        for key, text in (("tension", reasons(beat).tension), ("why", reasons(beat).why), ("insight", reasons(beat).insight)):
             if text and tellable(text) and not any(same_thought(text, s) for s in said + self.told):
                 # "Add (basic) tests ..." is a to-do item, "X now does Y" the cure: quoted, never "The problem: ..."
                 if ORDER.match(text) or key == "tension" and NEW_STATE.search(text):
@@ -190,7 +191,7 @@ class ChapterTeller:
     def _relation_before(self, relation: Relation) -> str:
         earlier = relation.earlier
         if relation.kind == "fixes" and earlier is not None:
-            return self.say("fixes", evidence=named_in(relation) or as_subject(_plain(earlier.headline)))
+            return self.say("fixes", evidence=named_in(relation) or as_subject(_plain(title(earlier))))
         if relation.kind == "pivot":
             return self.say("pivot", evidence=english.words(relation.evidence))
         return ""
@@ -199,7 +200,7 @@ class ChapterTeller:
         earlier = relation.earlier
         assert earlier is not None
         named = named_in(relation)
-        what = named if named and named.strip("`") not in relation.later.headline else f"“{_plain(earlier.headline)}”"
+        what = named if named and named.strip("`") not in title(relation.later) else f"“{_plain(title(earlier))}”"
         when = _gap_phrase(relation.later.time - earlier.time).replace(" later", " earlier")
         return self.say("reverts", what=what, when=when)
 
@@ -214,7 +215,7 @@ class ChapterTeller:
         phrases = []
         reworked: dict[str, list[str]] = {}
         for beat in beats[:5]:
-            headline = understand(english.mark_code(_plain(beat.headline)))
+            headline = understand(english.mark_code(_plain(title(beat))))
             if headline.form == "verb" and headline.adverb not in ("always", "never"):
                 phrases.append(english.past(headline))
             elif headline.form == "noun":
