@@ -169,4 +169,4 @@ def test_one_more_file_is_singular(repo: GitRepo) -> None:
     repo.commit("Initial", {"a.txt": "a\n", "b.txt": "b\n"})
     repo.commit("Tweak", {"a.txt": "a2\n", "b.txt": "b2\n"})
     beats = devlog(repo.path, "--no-daemon", "beats").stdout
-    assert "Changed a.txt and 1 more file  (+2/-2, 2 files)" in beats
+    assert "changed a.txt and 1 more file  (+2/-2, 2 files)" in beats

@@ -66,7 +66,7 @@ async def test_one_clients_exit_leaves_the_other_served(story: GitRepo) -> None:
             types.ExecuteCommandParams(command="devlog.status", arguments=[]))
         assert status["beats"] == 2
         beats = await two.protocol.send_request_async("devlog/beats", {"limit": 1})
-        assert [b["message"].split("\n")[0] for b in beats] == ["Handle deleted tweets"]
+        assert [b["message"].split("\n")[0] for b in beats] == ["feat: handle deleted tweets"]
     finally:
         await two.shutdown_session()
 

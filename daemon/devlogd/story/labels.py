@@ -29,7 +29,8 @@ def action_label(action: Action) -> str:
     """The typed action as a short listing, for a change whose subject says nothing."""
     names = ", ".join(_code(n) for n in action.names[:3])
     where = f" in {action.where}" if action.where else ""
-    more = f" (+{action.files - 1} files)" if action.files > 1 else ""
+    others = action.files - 1
+    more = f" and {others} more file{'s' if others != 1 else ''}" if others > 0 else ""
     if action.verb in ("added", "set", "reworked"):
         return f"{action.verb} {names}{where}"
     if action.verb == "noise":
