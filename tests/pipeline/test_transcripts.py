@@ -120,7 +120,7 @@ def test_aider_prompts_are_the_hash_lines_joined_with_the_edits_that_followed() 
 
 
 def beat(sha: str, offset: int, files: list[str], headline: str = "Change") -> Beat:
-    return Beat(sha=sha, time=T0 + offset, kind="feature", headline=headline, what=headline, author="Ada",
+    return Beat(sha=sha, time=T0 + offset, kind="feature", message=headline, author="Ada",
                 files=files)
 
 

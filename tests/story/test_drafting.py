@@ -76,9 +76,9 @@ def test_dry_run_for_a_thousand_commits_is_small_and_concrete(tmp_path: Path, ca
     plan = build_material(beats, Identity("history", "folder"))
     for chapter in plan.chapters:
         lead = chapter.lead
-        assert any(name in user for name in lead.identifiers[:3]), lead.headline
-        assert any(path in user for path in lead.files[:2]), lead.headline
-        assert all(number in user for number in lead.numbers[:1]), lead.headline
+        assert any(name in user for name in lead.identifiers[:3]), lead.subject
+        assert any(path in user for path in lead.files[:2]), lead.subject
+        assert all(number in user for number in lead.numbers[:1]), lead.subject
     # More facts per token than the commit messages alone carry.
     messages = subprocess.run(["git", "log", "--format=%B"], cwd=repo, capture_output=True, text=True).stdout
     facts = {n for b in beats for n in b.identifiers + b.numbers + b.files}

@@ -27,6 +27,7 @@ from devlogd.story import tools as spec
 from devlogd.story.outline import FileOutline, outline, outline_paths, outline_text
 from devlogd.story.sources import clean
 from devlogd.story.timeline import day, moment
+from devlogd.story.labels import title
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ class RepoTools:
     def _show_change(self, args: Mapping[str, Any]) -> str:
         key = str(args.get("change") or "")
         beat = self._beat(key)
-        head = [f"{key.lower()} [{moment(beat)}] {beat.kind}: {clean(beat.headline)}"
+        head = [f"{key.lower()} [{moment(beat)}] {beat.kind}: {clean(title(beat))}"
                 + (f" (by {beat.author})" if beat.author else "")]
         if beat.message.strip():
             head.append("What its author wrote:\n" + clean(beat.message.strip()))
@@ -184,7 +185,7 @@ class RepoTools:
 
     def _journal(self, args: Mapping[str, Any]) -> str:
         first, last = self._bound(args.get("since"), 0), self._bound(args.get("until"), len(self.beats) - 1)
-        lines = [f"c{i + 1} [{moment(b)}] {b.kind}: {clean(b.headline)}" + (f" (by {b.author})" if b.author else "")
+        lines = [f"c{i + 1} [{moment(b)}] {b.kind}: {clean(title(b))}" + (f" (by {b.author})" if b.author else "")
                  for i, b in enumerate(self.beats) if first <= i <= last]
         low = self.beats[first].time if self.beats and first < len(self.beats) else 0
         high = self.beats[last].time if self.beats and last >= 0 else 0

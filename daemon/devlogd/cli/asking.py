@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from devlogd.errors import UsageError
+from devlogd.story.labels import title
 
 if TYPE_CHECKING:
     from devlogd.models import Question
@@ -109,7 +110,7 @@ def cmd_sources(args: argparse.Namespace, directory: Path) -> int:
     for prompt in linked:
         beat = by_sha[prompt.beside]
         day = datetime.fromtimestamp(prompt.time).strftime("%Y-%m-%d %H:%M")
-        print(f"- {beat.sha[:10]} {beat.headline}\n    {day} {prompt.tool}: {prompt.text}")
+        print(f"- {beat.sha[:10]} {title(beat)}\n    {day} {prompt.tool}: {prompt.text}")
     return 0
 
 

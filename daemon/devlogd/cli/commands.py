@@ -28,36 +28,6 @@ def _project(directory: Path) -> Project:
     return Project.open(directory)
 
 
-def cmd_backfill(args: argparse.Namespace, directory: Path) -> int:
-    from devlogd.cli.backend import backfill_with_progress
-    from devlogd.cli.progress import Progress
-
-    display = Progress(summary=False)  # the line below is the summary
-    try:
-        result = backfill_with_progress(_project(directory), args.range, args.workers, display)
-    finally:
-        display.finish()
-    print(
-        f"journaled {result.added:,} new beat{'s' if result.added != 1 else ''} "
-        f"({result.already:,} already there, {len(result.errors)} skipped) in {result.seconds:.2f}s, "
-        f"from the {result.total:,} commits of {args.range or 'this branch'}'s first-parent line "
-        "(merged branches count as their merge; the daemon and `devlog status` count every "
-        "commit reachable from your branches)",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def cmd_rejournal(args: argparse.Namespace, directory: Path) -> int:
-    from devlogd.app.rejournal import rejournal
-
-    done = rejournal(_project(directory), everything=args.all)
-    gone = f"; {len(done.gone)} whose commit git no longer has kept their message only" if done.gone else ""
-    print(f"re-derived {done.beats:,} beat{'s' if done.beats != 1 else ''} from git{gone}; "
-          f"kept {done.kept:,} other record{'s' if done.kept != 1 else ''} as they were", file=sys.stderr)
-    return 0
-
-
 def cmd_beats(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.cli import backend
     from devlogd.cli.render import beat_line
@@ -429,3 +399,4 @@ def cmd_lsp(args: argparse.Namespace, directory: Path) -> int:
 
 
 from devlogd.cli.asking import cmd_answer, cmd_notes, cmd_questions, cmd_sources  # noqa: E402,F401  # the commands of asking
+from devlogd.cli.journaling import cmd_backfill, cmd_rejournal  # noqa: E402,F401  # the commands that write beats

@@ -26,6 +26,7 @@ from devlogd.story.grounding_time import check_date, check_order, check_weekday,
 from devlogd.story.grounding_text import (CONTRADICTED, SUPPORTED, UNSUPPORTED, BeatTexts, Finding, Source, beat_source,
                                           normal, note_source)
 from devlogd.story.relations import find_relations
+from devlogd.story.labels import title
 
 __all__ = ["CONTRADICTED", "SUPPORTED", "UNSUPPORTED", "Finding", "Source", "Sources", "Tree", "contradictions",
            "ground"]
@@ -158,7 +159,7 @@ class _Context:
             if claim.value in self.sources.tree.names([claim.value]):
                 return None
             return Finding(claim, CONTRADICTED,
-                           f"`{claim.value}` is told as kept, but \"{later.headline}\" took it back",
+                           f"`{claim.value}` is told as kept, but \"{title(later)}\" took it back",
                            (beat_source(later, claim.value), beat_source(beat, claim.value)),
                            suggestion=f"{claim.text} (later taken back)")
         return None

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from devlogd.models import Beat, Note
 from devlogd.story.claims import Claim
 from devlogd.story.timeline import day
+from devlogd.story.labels import action_label, title
 
 SUPPORTED, CONTRADICTED, UNSUPPORTED = "supported", "contradicted", "unsupported"
 
@@ -66,7 +67,7 @@ class BeatTexts:
     def raw(self, beat: Beat) -> str:
         text = self._raw.get(beat.sha)
         if text is None:
-            parts = [beat.message, beat.headline, beat.what, beat.why, beat.tension, beat.insight, *beat.files,
+            parts = [beat.message, title(beat), beat.retold, action_label(beat.action), *beat.files,
                      *beat.identifiers, *beat.added, *beat.removed, *beat.touched, *beat.dependencies,
                      *beat.numbers, *beat.notes, *(line for hunk in beat.excerpt for line in hunk.lines)]
             text = self._raw[beat.sha] = "\n".join(p for p in parts if p)
@@ -90,7 +91,7 @@ def beat_source(beat: Beat, needle: str = "") -> Source:
         low = needle.lower()
         candidates = [*beat.message.splitlines(), *(line for hunk in beat.excerpt for line in hunk.lines)]
         lines = [line.strip() for line in candidates if low in line.lower() and line.strip()][:3]
-    return Source("change", beat.sha, beat.headline or beat.message.split("\n", 1)[0], day(beat), tuple(lines))
+    return Source("change", beat.sha, title(beat), day(beat), tuple(lines))
 
 
 def note_source(note: Note) -> Source:
@@ -121,7 +122,7 @@ def beats_told(fragment: str, beats: Sequence[Beat], texts: BeatTexts) -> list[B
         if any(texts.names(beat, n) for n in names) or any(q and q in texts.folded(beat) for q in quotes):
             told.append(beat)
             continue
-        subject = _stems(beat.headline or beat.message.split("\n", 1)[0])
+        subject = _stems(title(beat))
         common = subject & stems
         if len(common) >= 2 and len(common) >= 0.6 * len(subject):
             told.append(beat)

@@ -13,6 +13,7 @@ from devlogd.story.claims import Claim, Sentence
 from devlogd.story.grounding_text import (CONTRADICTED, SUPPORTED, UNSUPPORTED, BeatTexts, Finding, Source, beat_source,
                                           beats_told, note_source)
 from devlogd.story.timeline import day, local_time, part_of_day
+from devlogd.story.labels import title
 
 
 
@@ -103,8 +104,8 @@ def check_order(claim: Claim, stretch: Sequence[Beat], texts: BeatTexts,
             return _finding(claim, SUPPORTED, f"\"{claim.text}\": the dates agree",
                             (beat_source(fits[0][0]), beat_source(fits[0][1])))
         a, b = pairs[0]
-        return _finding(claim, CONTRADICTED, f"\"{claim.text}\", but \"{a.headline}\" is from {day(a)} and "
-                                             f"\"{b.headline}\" from {day(b)}", (beat_source(a), beat_source(b)))
+        return _finding(claim, CONTRADICTED, f"\"{claim.text}\", but \"{title(a)}\" is from {day(a)} and "
+                                             f"\"{title(b)}\" from {day(b)}", (beat_source(a), beat_source(b)))
     if claim.unit not in ("after", "before"):
         return None
     left, right = beats_told(text[:start], stretch, texts), beats_told(text[end:], stretch, texts)
@@ -116,8 +117,8 @@ def check_order(claim: Claim, stretch: Sequence[Beat], texts: BeatTexts,
         return _finding(claim, SUPPORTED, f"\"{claim.text}\": the dates agree", (beat_source(pairs[0][0]),
                                                                                 beat_source(pairs[0][1])))
     a, b = pairs[0]
-    return _finding(claim, CONTRADICTED, f"told as {claim.unit}, but \"{a.headline}\" ({day(a)}) came "
-                                         f"{'before' if after else 'after'} \"{b.headline}\" ({day(b)})",
+    return _finding(claim, CONTRADICTED, f"told as {claim.unit}, but \"{title(a)}\" ({day(a)}) came "
+                                         f"{'before' if after else 'after'} \"{title(b)}\" ({day(b)})",
                     (beat_source(a), beat_source(b)), suggestion="and")
 
 

@@ -24,6 +24,7 @@ from devlogd.pipeline.extract import GENERIC_NAMES, is_test_name
 from devlogd.story.drafting import QUIET_KINDS, Chapter
 from devlogd.story.material import Material
 from devlogd.story.timeline import local_time
+from devlogd.story.labels import title
 
 MAX_QUESTIONS = 5
 
@@ -113,27 +114,27 @@ def find_gaps(material: Material) -> list[Gap]:
     first = _first_work(told)
     last = _latest(material)
     main = _main_chapter(material.chapters)
-    gaps = [Gap("motive", {"project": project, "first": _quoted(first.headline), "when": _day(first)},
-                f"{project}|{first.headline}", (first.sha,), first.time)]
+    gaps = [Gap("motive", {"project": project, "first": _quoted(title(first)), "when": _day(first)},
+                f"{project}|{title(first)}", (first.sha,), first.time)]
     if not _readme_says(material):
         names = _names(material, main)
         gaps.append(Gap("purpose", {"project": project, "names": names}, project, (), last.time))
-    gaps.append(Gap("result", {"project": project, "latest": _quoted(last.headline)},
-                    f"{project}|{last.headline}", (last.sha,), last.time))
+    gaps.append(Gap("result", {"project": project, "latest": _quoted(title(last))},
+                    f"{project}|{title(last)}", (last.sha,), last.time))
     if main is not None:
         named = main.topic and " " not in main.topic and main.topic not in GENERIC_NAMES
-        topic = f"`{main.topic}`" if named else _quoted(main.lead.headline)
+        topic = f"`{main.topic}`" if named else _quoted(title(main.lead))
         names = _names(material, main)
-        gaps.append(Gap("design", {"topic": topic, "names": names}, f"{project}|{main.topic or main.lead.headline}",
+        gaps.append(Gap("design", {"topic": topic, "names": names}, f"{project}|{main.topic or title(main.lead)}",
                         tuple(b.sha for b in main.beats[:6]), main.lead.time))
     if material.hardest:
         hard = material.hardest[-1]
-        gaps.append(Gap("trouble", {"hardest": _quoted(hard.later.headline) + f" ({hard.label.split(':')[0]})"},
-                        f"{project}|{hard.later.headline}", (hard.later.sha,), hard.later.time))
+        gaps.append(Gap("trouble", {"hardest": _quoted(title(hard.later)) + f" ({hard.label.split(':')[0]})"},
+                        f"{project}|{title(hard.later)}", (hard.later.sha,), hard.later.time))
     still = material.open_threads[0] if material.open_threads else ""
-    gaps.append(Gap("next", {"latest": _quoted(last.headline),
+    gaps.append(Gap("next", {"latest": _quoted(title(last)),
                              "open": f' The code still says "{_clip(still, 90)}".' if still else ""},
-                    f"{project}|next|{last.headline}", (last.sha,), last.time))
+                    f"{project}|next|{title(last)}", (last.sha,), last.time))
     return gaps
 
 
@@ -171,7 +172,7 @@ def _names(material: Material, chapter: Chapter | None) -> str:
     names = list(dict.fromkeys(n for n in found if len(n) > 2 and n not in GENERIC_NAMES and not is_test_name(n)))[:3]
     if not names:
         lead = chapter.lead if chapter is not None else material.told[-1]
-        return _quoted(lead.headline)
+        return _quoted(title(lead))
     return ", ".join(f"`{n}`" for n in names)
 
 
