@@ -142,6 +142,8 @@ class QuestionsQuery(msgspec.Struct, forbid_unknown_fields=False, omit_defaults=
     until: str | None = None
     authors: list[str] = msgspec.field(default_factory=list)
     all_authors: bool = msgspec.field(default=False, name="allAuthors")
+    dry_run: bool = msgspec.field(default=False, name="dryRun")  # show the model's request, send nothing
+    rules: bool = False  # chosen by rules even when a model narrator is configured
 
 
 class AnswerParams(msgspec.Struct, omit_defaults=True):
@@ -228,6 +230,8 @@ class NoteReply(msgspec.Struct):
 class QuestionsReply(msgspec.Struct, omit_defaults=True):
     questions: list[Question] = msgspec.field(default_factory=list)
     asked_by: str = msgspec.field(default="rules", name="askedBy")  # who chose them
+    request: dict[str, Any] | None = None  # with dryRun: what the model would be sent
+    note: str = ""  # why the model did not choose, when it was to
 
 
 class NoteInfo(msgspec.Struct, omit_defaults=True):

@@ -4,12 +4,14 @@ big ones first, naming the range's own things, never what a note or an answer al
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devlogd.cli.main import main
 from tests.gitrepo import GitRepo
+from tests.messages_server import MessagesServer, Reply
 
 
 def questions(capsys: pytest.CaptureFixture[str], repo: GitRepo, *extra: str) -> list[dict[str, object]]:
@@ -113,3 +115,56 @@ def test_the_offline_post_opens_with_the_motive_and_closes_with_the_result(tmp_p
     assert "1,378 bots for 20 hours" in ending and "port it to Python's asyncio" in ending
     assert "<!-- devlog: why did you start" not in post and "<!-- devlog: what comes next" not in post
     assert post.count("Bots hammered") == 1
+
+
+# -- with Claude configured, the model chooses (the real SDK against a local Messages API) ---------
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[MessagesServer]:
+    server = MessagesServer().start()
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-" + "q" * 40 + "-AA")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    yield server
+    server.stop()
+
+
+def test_claude_chooses_and_rewords_among_the_open_gaps(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        api: MessagesServer) -> None:
+    repo = tarpit(tmp_path)
+    by_rules = {q["kind"]: q["id"] for q in questions(capsys, repo, "--rules")}
+    assert api.message_requests == []  # --rules sends nothing
+    api.script(Reply(text=json.dumps([
+        {"id": by_rules["result"], "text": "How many bots did the client queue hold on its first night?"},
+        {"id": by_rules["motive"], "text": "Why a tarpit, and why in C?"}])))
+    assert main(["-C", str(repo.path), "--no-daemon", "questions", "--json"]) == 0
+    reply = json.loads(capsys.readouterr().out)
+    assert reply["askedBy"].startswith("claude (")
+    assert [(q["id"], q["kind"]) for q in reply["questions"]] == [(by_rules["result"], "result"),
+                                                                  (by_rules["motive"], "motive")]
+    assert reply["questions"][1]["text"] == "Why a tarpit, and why in C?"
+    (sent,) = api.message_requests
+    user = sent.body["messages"][0]["content"]
+    assert "Candidate questions:" in user and by_rules["design"] in user and "client_destroy" in user
+    # The reworded question is answered by its id, as the rules' would be.
+    assert main(["-C", str(repo.path), "--no-daemon", "answer", by_rules["motive"], "Bots all night"]) == 0
+
+
+def test_a_dry_run_shows_the_request_and_sends_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       api: MessagesServer) -> None:
+    repo = tarpit(tmp_path)
+    assert main(["-C", str(repo.path), "--no-daemon", "questions", "--dry-run"]) == 0
+    out, err = capsys.readouterr()
+    request = json.loads(out)
+    assert request["max_tokens"] == 800 and "Candidate questions:" in request["messages"][0]["content"]
+    assert "nothing was sent" in err and api.message_requests == []
+
+
+def test_a_bad_choice_leaves_the_rules_choice_and_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                           api: MessagesServer) -> None:
+    repo = tarpit(tmp_path)
+    api.script(Reply(text='[{"id": "motive-00000000", "text": "Invented?"}]'))
+    assert main(["-C", str(repo.path), "--no-daemon", "questions", "--json"]) == 0
+    out, err = capsys.readouterr()
+    reply = json.loads(out)
+    assert reply.get("askedBy", "rules") == "rules" and [q["kind"] for q in reply["questions"]][:2] == ["motive", "purpose"]
+    assert "could not choose the questions" in err and "not one of the candidates" in err

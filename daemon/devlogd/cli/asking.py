@@ -35,7 +35,21 @@ def cmd_questions(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.protocol import QuestionsQuery
 
     since, until = _range(args)
-    reply = backend.run(directory, args.no_daemon, lambda b: b.questions(QuestionsQuery(since=since, until=until)))
+    query = QuestionsQuery(since=since, until=until, dry_run=args.dry_run, rules=args.rules)
+    reply = backend.run(directory, args.no_daemon, lambda b: b.questions(query))
+    if reply.note:
+        print(f"devlog: {reply.note}", file=sys.stderr)
+    if args.dry_run:
+        import json
+
+        if reply.request is None:
+            print("devlog: the rules choose the questions here (no model is configured): nothing would be sent",
+                  file=sys.stderr)
+        else:
+            print(json.dumps(reply.request, indent=2, ensure_ascii=False))
+            print("devlog: the request above would choose among the questions below; nothing was sent",
+                  file=sys.stderr)
+            return 0
     if args.json:
         print(msgspec.json.encode(reply).decode())
         return 0

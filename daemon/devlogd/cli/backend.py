@@ -138,6 +138,7 @@ class DaemonBackend:
 
     def questions(self, query: QuestionsQuery) -> QuestionsReply:
         with closing(self._session()) as conn:
+            _hand_over(conn)  # with a key, the model may choose them
             raw = conn.request(protocol.QUESTIONS, protocol.to_plain(query))
         return protocol.decode_reply(raw, QuestionsReply, "the questions")
 

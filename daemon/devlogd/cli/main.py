@@ -79,6 +79,9 @@ def build_parser() -> Parser:
                                                               "(default: what a draft would tell)")
     _range_args(p)
     p.add_argument("--json", action="store_true", help="one JSON object: the questions with their ids")
+    p.add_argument("--dry-run", action="store_true",
+                   help="with Claude configured, print the short request in which it would choose them; send nothing")
+    p.add_argument("--rules", action="store_true", help="let the rules choose even when Claude is configured")
 
     p = command("answer", "answer one of devlog's questions (its id from `devlog questions`)",
                 "The answer is a note beside the work it is about, used by every later draft and never asked again.")

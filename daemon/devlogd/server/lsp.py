@@ -146,7 +146,7 @@ def create_server(state: RepoState) -> DevlogServer:
     async def questions(ls: DevlogServer, params: Any) -> Any:
         query = _params(plain(params), protocol.QuestionsQuery, "questions query")
         chosen = await _chosen(ls.state, query.since, query.until)
-        return protocol.to_plain(await _in_git_thread(ls.state, lambda: asking.questions_for(ls.state.project, chosen, query)))
+        return protocol.to_plain(await _in_git_thread(ls.state, lambda: asking.questions_for(ls.state.project, chosen, query, ls.api_key, ls.base_url)))
 
     @server.feature(protocol.ANSWER)
     async def answer(ls: DevlogServer, params: Any) -> Any:
