@@ -102,7 +102,8 @@ def test_the_offline_post_opens_with_the_motive_and_closes_with_the_result(tmp_p
                                                                              capsys: pytest.CaptureFixture[str]) -> None:
     repo = tarpit(tmp_path)
     asked = {q["kind"]: q["id"] for q in questions(capsys, repo)}
-    for kind, text in (("motive", "Bots hammered my SSH port all night"),
+    for kind, text in (("design", "Don't remember the queue details. A fixed queue kept the memory bounded."),
+                       ("motive", "Bots hammered my SSH port all night"),
                        ("result", "It held 1,378 bots for 20 hours on the first night"),
                        ("next", "Next I want to port it to Python's asyncio")):
         assert main(["-C", str(repo.path), "--no-daemon", "answer", str(asked[kind]), text]) == 0
@@ -115,6 +116,7 @@ def test_the_offline_post_opens_with_the_motive_and_closes_with_the_result(tmp_p
     assert "1,378 bots for 20 hours" in ending and "port it to Python's asyncio" in ending
     assert "<!-- devlog: why did you start" not in post and "<!-- devlog: what comes next" not in post
     assert post.count("Bots hammered") == 1
+    assert "A fixed queue kept the memory bounded." in post and "remember" not in post  # said to the asker only
 
 
 # -- with Claude configured, the model chooses (the real SDK against a local Messages API) ---------

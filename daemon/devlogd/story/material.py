@@ -112,8 +112,8 @@ class Material:
         """The author's own words in this stretch: answers by kind, free notes, prompts."""
         answers: dict[str, list[str]] = {}
         for placed in self.notes:
-            if placed.note.kind:
-                answers.setdefault(placed.note.kind, []).append(placed.note.text)
+            if placed.note.kind and (text := tellable_answer(placed.note.text)):
+                answers.setdefault(placed.note.kind, []).append(text)
         free = [p for p in self.notes if not p.note.kind]
         return AuthorWords(answers, free, list(self.prompts))
 
@@ -273,6 +273,17 @@ def place_notes(notes: Sequence[Note], told: Sequence[Beat], start: int) -> list
         nearest = named[0] if named else min(told, key=lambda b: abs(b.time - note.time)) if told else None
         placed.append(PlacedNote(note, nearest))
     return placed
+
+
+_UNKNOWN = re.compile(r"^(?:i\s+)?(?:don'?t|do not|can'?t|cannot)\s+(?:remember|recall|know)\b|^no idea\b|"
+                      r"^not sure\b|^(?:i\s+)?forgot\b", re.I)
+
+
+def tellable_answer(text: str) -> str:
+    """An answer without the sentences that say the author does not remember ("Don't
+    remember the slider bits."): they tell the asker, not the reader."""
+    kept = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s and not _UNKNOWN.match(s)]
+    return " ".join(kept)
 
 
 def _first_clause(text: str) -> str:

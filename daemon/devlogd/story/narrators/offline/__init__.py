@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from devlogd.models import Beat
 from devlogd.story.labels import reasons, title
 from devlogd.story.drafting import Chapter
-from devlogd.story.material import Material
+from devlogd.story.material import Material, tellable_answer
 from devlogd.story.narrators.offline import about, english
 from devlogd.story.narrators.offline.english import code, join, understand
 from devlogd.story.narrators.offline.lexicon import Chooser, frames_with
@@ -189,9 +189,13 @@ class _Writer:
                                                     Project=self.m.project, project=self.m.project))
         told = self.teller.tell(chapter, opening, first_chapter=index == 0)
         blocks = list(told.blocks)
-        for placed in self.m.notes:  # free notes, and answers about one change's design or trouble
-            if placed.note.kind in ("", "design", "trouble") and placed.beside is not None and placed.beside in chapter.beats and placed.beside is not self.m.told[0]:
-                blocks.insert(1 if len(blocks) > 1 else len(blocks), english.sentence(english.words(placed.note.text)))
+        # Free notes (the first change's opens the post), and answers about a design or a trouble.
+        for placed in self.m.notes:
+            text = tellable_answer(placed.note.text) if placed.note.kind else placed.note.text
+            beside = placed.beside
+            if text and placed.note.kind in ("", "design", "trouble") and beside is not None \
+                    and beside in chapter.beats and (placed.note.kind or beside is not self.m.told[0]):
+                blocks.insert(1 if len(blocks) > 1 else len(blocks), english.sentence(english.words(text)))
         return blocks
 
     # -- the ending ---------------------------------------------------------------------------
