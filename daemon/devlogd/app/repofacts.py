@@ -131,3 +131,9 @@ def words_in_tree(cwd: Path, rev: str, words: list[str]) -> set[str]:
 def text_in_tree(cwd: Path, rev: str, text: str) -> bool:
     """Whether some file at ``rev`` holds ``text`` (case-insensitive, spaces as they stand)."""
     return bool(text.strip()) and _git(cwd, "grep", "-I", "-q", "-i", "-F", "-e", text, rev, "--") is not None
+
+
+def show_change(cwd: Path, sha: str) -> str | None:
+    """One change as `git show` prints it (message, files, diff), for an editor to open."""
+    out = _git(cwd, "show", "--stat", "--patch", "--format=fuller", "--no-color", sha, "--")
+    return out[:FILE_LIMIT].decode("utf-8", "replace") if out else None

@@ -14,9 +14,7 @@ import asyncio
 import itertools
 import json
 import logging
-import os
 import threading
-import time
 from collections.abc import Callable, Generator
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -32,12 +30,14 @@ from devlogd import __version__, protocol
 from devlogd.app import drafts, narrators, notes, selection
 from devlogd.app import questions as asking
 from devlogd.app.repostate import RepoState
-from devlogd.app.status import status_summary
 from devlogd.errors import Cancelled, DevlogError
 from devlogd.models import Beat
 from devlogd.pipeline.journal import JournalState
 from devlogd.protocol import (BeatsQuery, CredentialsParams, DraftOptions, DraftPhase, DraftText,
-                              JournalQuery, JournalView, NoteParams, Ok, StatusReply)
+                              JournalQuery, JournalView, NoteParams, Ok)
+from devlogd.server.draft_diagnostics import OPEN_CHANGE, OpenDrafts
+from devlogd.server.progress import phase_message, phase_percentage, show_first_reconcile
+from devlogd.server.status import status_info
 from devlogd.story.journal_view import journal_markdown
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ class DevlogServer(LanguageServer):
         self.base_url: str | None = None
         self.drafts: set[threading.Event] = set()  # the cancel flags of this client's drafts
         self.local_hint = narrators.LocalHint()
+        self.open_drafts = OpenDrafts(state.project)  # the grounding of this client's open drafts
 
     def abandon(self) -> None:
         """The client went away: stop its drafts (their model streams close, no repair is
@@ -159,6 +160,38 @@ def create_server(state: RepoState) -> DevlogServer:
         query = _params(plain(params), protocol.NotesQuery, "notes query")
         return protocol.to_plain(await _in_git_thread(ls.state, lambda: notes.notes(ls.state.project, query)))
 
+    async def opened_or_edited(ls: DevlogServer, params: Any) -> None:
+        await _ground(ls, params.text_document.uri)
+
+    server.feature(types.TEXT_DOCUMENT_DID_OPEN)(opened_or_edited)
+    server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(opened_or_edited)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: DevlogServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.open_drafts.close(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: DevlogServer, params: types.HoverParams) -> types.Hover | None:
+        found = ls.open_drafts.hover(params.text_document.uri, params.position.line, params.position.character)
+        return _converter().structure(found, types.Hover) if found else None
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    def code_action(ls: DevlogServer, params: types.CodeActionParams) -> list[types.CodeAction | types.Command]:
+        at = params.range
+        fixes = ls.open_drafts.actions(params.text_document.uri, at.start.line, at.start.character, at.end.line,
+                                       at.end.character)
+        return [_converter().structure(a, types.Command if "command" in a else types.CodeAction) for a in fixes]
+
+    @server.command(OPEN_CHANGE)
+    async def open_change(ls: DevlogServer, *args: Any) -> Any:
+        try:
+            shown = await asyncio.to_thread(ls.open_drafts.change_file, str(plain(args[0]) if args else ""))
+        except DevlogError as err:
+            raise user_error(err) from err
+        ls.window_show_document(types.ShowDocumentParams(uri=shown.as_uri(), take_focus=True))
+        return {"path": str(shown)}
+
     @server.feature(types.SHUTDOWN)
     def on_shutdown(ls: DevlogServer, params: Any) -> None:
         return None
@@ -181,22 +214,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(v) for v in value]
     return value
-
-
-def status_info(state: RepoState, api_key: str | None = None,
-                narrator: narrators.Choice | None = None) -> StatusReply:
-    activity = state.activity
-    summary = status_summary(state.project, state.journal, state.visible(), api_key, narrator)
-    return msgspec.structs.replace(
-        summary,
-        pid=os.getpid(),
-        reconciling=activity.reconciling,
-        backlog=max(0, activity.backlog - activity.done) if activity.reconciling else 0,
-        clients=state.clients,
-        last_error=activity.last_error,
-        skipped=activity.errors[-5:],  # commits that could not be read (missing objects)
-        uptime=round(time.time() - state.started, 1),
-    )
 
 
 T = TypeVar("T")
@@ -272,7 +289,7 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
     hooks = drafts.DraftHooks(report, note, text, cancelled, activity if progress is not None else None)
     ls.drafts.add(cancelled)
     try:
-        await _show_first_reconcile(state, report)
+        await show_first_reconcile(state, report)
         chosen = await _chosen(state, options.since, options.until)
         result = await state.in_work_thread(drafts.write_draft, state.project, chosen, options, hooks,
                                             ls.api_key, ls.base_url, ls.local_hint)
@@ -286,36 +303,6 @@ async def _draft(ls: DevlogServer, options: DraftOptions) -> protocol.DraftResul
         if progress is not None:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
     return result
-
-
-# Where each phase sits in an editor's one progress bar (LSP percentages may only rise).
-_PHASE_SPAN = {"reading history": (0, 5), "journaling": (5, 40), "planning": (40, 50), "writing": (50, 100)}
-
-
-def phase_percentage(phase: str, done: int, total: int) -> int:
-    low, high = _PHASE_SPAN.get(phase, (0, 100))
-    return low + (high - low) * min(done, total) // total if total > 0 else low
-
-
-def phase_message(phase: str, done: int, total: int) -> str:
-    unit = protocol.PHASE_UNITS.get(phase, "")
-    return f"{phase} {done:,}/{total:,} {unit}".rstrip() if total > 0 else phase
-
-
-async def _show_first_reconcile(state: RepoState, report: drafts.DraftProgress) -> None:
-    """A daemon that has just started journals the history first (seconds, on a long one):
-    shown as "reading history" and "journaling N/M commits", not as a bar stuck at 0."""
-    shown = False
-    while not state.reconciled_once:
-        activity = state.activity
-        if activity.backlog:
-            report("journaling", activity.done, activity.backlog)
-        else:
-            report("reading history", 0, 0)
-        shown = True
-        await asyncio.sleep(0.1)
-    if shown and state.activity.backlog:
-        report("journaling", state.activity.backlog, state.activity.backlog)
 
 
 async def _begin_progress(ls: DevlogServer, token: str) -> Any:
@@ -333,6 +320,20 @@ async def _begin_progress(ls: DevlogServer, token: str) -> Any:
         token, types.WorkDoneProgressBegin(title="Writing devlog", cancellable=True, percentage=0)
     )
     return ls.work_done_progress.tokens.get(token)
+
+
+async def _ground(ls: DevlogServer, uri: str) -> None:
+    """Publish an open draft's grounding as it now reads (a newer edit's check publishes its own)."""
+    if not ls.open_drafts.is_draft(uri):  # no sidecar: a markdown file like any other
+        return
+    document = ls.workspace.get_text_document(uri)
+    text, version = document.source, document.version
+    journal = await _visible(ls.state)
+    found = await asyncio.to_thread(ls.open_drafts.check, uri, text, journal)
+    if found is None or ls.workspace.get_text_document(uri).version != version:
+        return
+    ls.text_document_publish_diagnostics(_converter().structure(
+        {"uri": uri, "version": version, "diagnostics": found}, types.PublishDiagnosticsParams))
 
 
 # -- one connection ----------------------------------------------------------------------

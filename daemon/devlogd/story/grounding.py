@@ -222,6 +222,7 @@ class _Context:
                                f"{claim.text}, but the sources hold {len(self.stretch)} changes in this stretch"
                                + (f" ({len(chapter)} in this chapter)" if chapter else "")
                                + (f" and {len(self.sources.history)} in all" if most > len(self.stretch) else ""),
+                               tuple(beat_source(b) for b in (chapter or self.stretch)[:3]),
                                suggestion=f"{len(chapter or self.stretch)} changes")
             return Finding(claim, UNSUPPORTED, f"{claim.text}: not a count the journal holds")
         if claim.unit in ("lines", "files") and value in self._stat_counts(chapter, claim.unit):
