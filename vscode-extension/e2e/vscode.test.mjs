@@ -85,7 +85,7 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test("Generate devlog from the command palette opens a draft that devlog check accepts", { timeout: 240000 }, async () => {
+test("Generate devlog from the command palette opens a draft that devlog check accepts, grounded as it is edited", { timeout: 240000 }, async () => {
   fixture();
   const codeServerBin = join(here, "node_modules", ".bin", "code-server");
   const dirs = ["--user-data-dir", join(work, "user-data"), "--extensions-dir", join(work, "extensions")];
@@ -126,7 +126,9 @@ test("Generate devlog from the command palette opens a draft that devlog check a
   await page.keyboard.press("Escape");
 
   const drafts = join(repo, "drafts");
-  const file = await waitFor(() => existsSync(drafts) && readdirSync(drafts).find((f) => f.endsWith("-devlog.md")),
+  // Found once written whole (the file is created before its text is in it).
+  const file = await waitFor(() => existsSync(drafts) && readdirSync(drafts).find((f) => f.endsWith("-devlog.md")
+    && readFileSync(join(drafts, f), "utf8").startsWith("---")),
     "the draft file", 120000);
   const post = readFileSync(join(drafts, file), "utf8");
   assert.match(post, /^---\ntitle: "tweetbot: /);
@@ -140,6 +142,27 @@ test("Generate devlog from the command palette opens a draft that devlog check a
   await page.screenshot({ path: join(artifacts, "generate-devlog.png") });
   // The same rules the CLI enforces.
   execFileSync(python, ["-m", "devlogd", "check", join(drafts, file)], { env, stdio: "inherit" });
+  // The extension saved the sidecar beside the draft: every claim is in its sources.
+  assert.ok(existsSync(join(drafts, `${file}.sources.json`)), "the draft's sidecar");
+  execFileSync(python, ["-m", "devlogd", "-C", repo, "check", "--grounding", join(drafts, file)], { env, stdio: "inherit" });
+
+  // The author writes a claim the sources contradict: a squiggle under it, the sources in its hover.
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("All told, the work took 40 changes.");
+  const squiggle = page.locator(".monaco-editor .squiggly-warning").first();
+  await squiggle.waitFor({ timeout: 60000 });
+  const box = await squiggle.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  const hover = page.locator('.monaco-hover:has-text("contradicted")').first();
+  await hover.waitFor({ timeout: 30000 });
+  const hoverText = (await hover.innerText()).replace(/\u00a0/g, " ");
+  assert.match(hoverText, /40 changes, but the sources hold 3 changes/);
+  assert.match(hoverText, /Handle deleted tweets/);  // a source change's subject, with its date
+  await page.screenshot({ path: join(artifacts, "grounding-hover.png") });
+  await page.mouse.move(5, 5);
+  await page.keyboard.press("Escape");
 
   // A new devlog.path takes effect without reloading the window: the client restarts on it.
   const marker = join(work, "second-launcher-ran");

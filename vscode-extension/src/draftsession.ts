@@ -14,6 +14,21 @@ export interface DraftResult {
   narrator: string;
   violations?: string[];
   notes?: string[];
+  sources?: Record<string, string[]>; // chapter -> the changes it tells
+}
+
+// The documents the language client serves: the repository's markdown files, so a draft
+// saved there (with its sidecar) gets its grounding diagnostics, hovers and quick fixes.
+export function draftSelector(root: string): { scheme: string; language: string; pattern: string }[] {
+  return [{ scheme: "file", language: "markdown", pattern: `${root}/**/*.md` }];
+}
+
+// The sidecar saved beside a draft, as `devlog draft --out` writes it: `devlog check
+// --grounding` and the editor's diagnostics trace each chapter's claims to its changes.
+export function sidecarFor(markdownPath: string, result: DraftResult): { path: string; content: string } | undefined {
+  const sources = result.sources ?? {};
+  if (Object.keys(sources).length === 0) return undefined;
+  return { path: `${markdownPath}.sources.json`, content: JSON.stringify(sources, null, 2) + "\n" };
 }
 
 export class DraftSession {

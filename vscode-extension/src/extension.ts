@@ -4,7 +4,7 @@ import * as cp from "child_process";
 import * as path from "path";
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-languageclient/node";
-import { DraftResult, DraftSession, isCancellation } from "./draftsession";
+import { DraftResult, DraftSession, draftSelector, isCancellation, sidecarFor } from "./draftsession";
 import { Executable, describe, findDevlog } from "./executable";
 import { LocalModels, narratorChoices, narratorLine, statusQuery } from "./narrators";
 import { Question, offerQuestions } from "./questions";
@@ -183,7 +183,7 @@ async function startClient(root: string, exe: Executable): Promise<void> {
     options: { cwd: root, env: { ...process.env } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: "file", pattern: `${root}/**/*.md` }],
+    documentSelector: draftSelector(root),
     outputChannel: output,
     workspaceFolder: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root)),
   };
@@ -286,7 +286,7 @@ async function generateDevlog(): Promise<void> {
   } finally {
     if (activeDraft === session) activeDraft = undefined;
   }
-  if (await saveToOutputFolder(repo, result.markdown)) {
+  if (await saveToOutputFolder(repo, result)) {
     // The file holds the draft now; the streaming editor has done its job.
     await closeDocument(doc);
   }
@@ -329,13 +329,16 @@ async function closeDocument(doc: vscode.TextDocument): Promise<void> {
   await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
 }
 
-async function saveToOutputFolder(repo: Repo, markdown: string): Promise<boolean> {
+async function saveToOutputFolder(repo: Repo, result: DraftResult): Promise<boolean> {
   const folder = settings().outputFolder;
   if (!folder) return false;
   const dir = vscode.Uri.file(path.resolve(repo.root, folder));
   await vscode.workspace.fs.createDirectory(dir);
   const file = vscode.Uri.joinPath(dir, `${new Date().toISOString().slice(0, 10)}-devlog.md`);
-  await vscode.workspace.fs.writeFile(file, Buffer.from(markdown, "utf8"));
+  // The sidecar first: the draft is grounded (diagnostics, hovers) from the moment it opens.
+  const sidecar = sidecarFor(file.fsPath, result);
+  if (sidecar) await vscode.workspace.fs.writeFile(vscode.Uri.file(sidecar.path), Buffer.from(sidecar.content, "utf8"));
+  await vscode.workspace.fs.writeFile(file, Buffer.from(result.markdown, "utf8"));
   await vscode.window.showTextDocument(file);
   return true;
 }

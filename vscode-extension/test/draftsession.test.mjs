@@ -54,3 +54,13 @@ test("what counts as a cancellation", () => {
   assert.ok(!isCancellation(new Error("boom")));
   assert.ok(!isCancellation(undefined));
 });
+
+test("a saved draft gets the sidecar devlog draft --out writes, and the client serves its markdown", () => {
+  const { sidecarFor, draftSelector } = require("../dist/draftsession.js");
+  const result = { markdown: "---\n", narrator: "offline", sources: { "chapter 1": ["abc123"] } };
+  const sidecar = sidecarFor("/repo/drafts/2026-12-08-devlog.md", result);
+  assert.equal(sidecar.path, "/repo/drafts/2026-12-08-devlog.md.sources.json");
+  assert.deepEqual(JSON.parse(sidecar.content), { "chapter 1": ["abc123"] });
+  assert.equal(sidecarFor("/x.md", { markdown: "", narrator: "offline" }), undefined);
+  assert.deepEqual(draftSelector("/repo"), [{ scheme: "file", language: "markdown", pattern: "/repo/**/*.md" }]);
+});

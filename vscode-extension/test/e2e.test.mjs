@@ -22,6 +22,7 @@ let server;
 let connection;
 const progress = [];
 const beats = [];
+const diagnostics = [];
 
 function git(...args) {
   return execFileSync("git", args, { cwd: repo, env: { ...env, GIT_AUTHOR_NAME: "Ada", GIT_AUTHOR_EMAIL: "a@x",
@@ -45,6 +46,7 @@ before(async () => {
   connection.onRequest("window/workDoneProgress/create", () => null);
   connection.onNotification("$/progress", (params) => progress.push(params));
   connection.onNotification("devlog/beatAdded", (beat) => beats.push(beat));
+  connection.onNotification("textDocument/publishDiagnostics", (params) => diagnostics.push(params));
   connection.listen();
   await connection.sendRequest("initialize", { processId: process.pid, rootUri: `file://${repo}`,
     capabilities: { window: { workDoneProgress: true } } });
@@ -140,4 +142,33 @@ test("the narrator picker lists the local models, and the status names the edito
   } finally {
     ollama.close();
   }
+});
+
+test("a saved draft with its sidecar gets grounding diagnostics, and they follow an edit", async () => {
+  const { sidecarFor } = require("../dist/draftsession.js");
+  const result = await connection.sendRequest("workspace/executeCommand", { command: "devlog.generateDraft", arguments: [{}] });
+  const file = join(repo, "post.md");
+  const sidecar = sidecarFor(file, result);
+  writeFileSync(sidecar.path, sidecar.content);
+  const text = result.markdown + "\nAll told, the work took 40 changes.\n";
+  writeFileSync(file, text);
+  const uri = `file://${file}`;
+  const published = async (version) => {
+    const deadline = Date.now() + 30000;
+    while (Date.now() < deadline) {
+      const found = diagnostics.find((d) => d.uri === uri && d.version === version);
+      if (found) return found.diagnostics;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no diagnostics for version ${version}`);
+  };
+  connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "markdown", version: 1, text } });
+  const first = await published(1);
+  const warnings = first.filter((d) => d.severity === 2);
+  assert.deepEqual(warnings.map((d) => d.code), ["contradicted-count"]);
+  assert.equal(warnings[0].range.start.line, text.split("\n").length - 2);
+  assert.match(warnings[0].message, /^40 changes, but the sources hold/);
+  connection.sendNotification("textDocument/didChange", { textDocument: { uri, version: 2 },
+    contentChanges: [{ text: result.markdown }] });
+  assert.deepEqual((await published(2)).filter((d) => d.severity === 2), []);
 });
