@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from devlogd.app import agents, narrators, repofacts, storyteller
+from devlogd.app import agents, grounding, narrators, repofacts, storyteller
 from devlogd.app.narrators import LocalHint
 from devlogd.app.project import Project
 from devlogd.app.tools import RepoTools
@@ -104,7 +104,8 @@ def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
             planned: dict[str, Any] = {}
             if choice.kind == "local" and narrators.can_use_tools(choice, cfg):
                 told, narrator = narrators.tell_locally(choice, plan, cfg, styles, hooks, context,
-                                                        repo_tools(project, plan), options.shape or "")
+                                                        repo_tools(project, plan), options.shape or "",
+                                                        grounded=_grounded(project, plan))
                 markdown, planned, notes = told.markdown, storyteller.plan_dict(told.plan), told.notes
             elif choice.kind == "local":
                 markdown, narrator = narrators.narrate_locally(choice, plan, cfg, styles, hooks, len(plan.chapters),
@@ -287,9 +288,15 @@ def _tell_with_claude(project: Project, material: Material, request: dict[str, A
     told = storyteller.tell(
         request, lambda body: narrator.turn(body, hooks.cancelled),
         lambda body, stream: narrator.narrate(body, hooks.text if stream else None, hooks.cancelled),
-        repo_tools(project, material), hooks, context, shape)
+        repo_tools(project, material), hooks, context, shape, grounded=_grounded(project, material))
     hooks.progress("writing", len(material.chapters), len(material.chapters))
     return told, f"claude ({model}, planned with tools{', revised once' if told.revised else ''})"
+
+
+def _grounded(project: Project, material: Material) -> Callable[[str], list[str]]:
+    """The review step's grounding: what a draft says that its chapters' sources contradict."""
+    chapters = [c.beats for c in material.chapters]
+    return lambda markdown: grounding.review_problems(project, chapters, markdown)
 
 
 def _read_style(path: str) -> str:

@@ -200,7 +200,8 @@ def can_use_tools(choice: Choice, config: Config) -> bool:
 
 
 def tell_locally(choice: Choice, material: Material, config: Config, styles: list[str], hooks: Hooks,
-                 context: CheckContext, tools: RepoTools, shape: str) -> tuple[storyteller.Told, str]:
+                 context: CheckContext, tools: RepoTools, shape: str,
+                 grounded: Callable[[str], list[str]] | None = None) -> tuple[storyteller.Told, str]:
     """The post, planned with the tools by the local model, written, reviewed and revised once."""
     model, ep = _usable(choice), choice.endpoint
     assert ep is not None
@@ -215,7 +216,7 @@ def tell_locally(choice: Choice, material: Material, config: Config, styles: lis
 
     told = storyteller.tell(fit.request, lambda body: ollama_tools.ollama_turn(ep, ollama_tools.tool_chat_body(body, model.context),
                                                                        timeout),
-                            write, tools, hooks, context, shape)
+                            write, tools, hooks, context, shape, grounded=grounded)
     return told, f"local ({model.name}, planned with tools{', revised once' if told.revised else ''})"
 
 

@@ -40,9 +40,11 @@ class Told:
 
 
 def tell(base: dict[str, Any], send: SendTurn, write: Write, tools: RepoTools, hooks: Any,
-         context: CheckContext, shape: str = "", bounds: Bounds = Bounds()) -> Told:
+         context: CheckContext, shape: str = "", bounds: Bounds = Bounds(),
+         grounded: Callable[[str], list[str]] | None = None) -> Told:
     """The post, planned with the tools, written, reviewed and revised once. ``hooks``: a
-    draft's (app.drafts.DraftHooks: note, text, cancelled)."""
+    draft's (app.drafts.DraftHooks: note, text, cancelled). ``grounded``: the claims of a
+    draft its sources contradict (app.grounding), revised away with the review's problems."""
     notes: list[str] = []
     safe_send: SendTurn = lambda body: send(prompt.redact_request(body))
     conversation = converse(prompt.redact_request(planning.plan_request(base, shape)), safe_send, tools.run_all,
@@ -59,6 +61,7 @@ def tell(base: dict[str, Any], send: SendTurn, write: Write, tools: RepoTools, h
         raise Cancelled("the draft was cancelled")
     review = safe_send(planning.review_request(written, draft))
     problems = planning.parse_review(review.text) + [str(v) for v in check_post(draft, context)]
+    problems += grounded(draft) if grounded is not None else []
     if not problems:
         return Told(draft, plan, False, notes)
     hooks.note(f"the review found {len(problems)} problem(s); revising once")

@@ -326,8 +326,7 @@ async def _ground(ls: DevlogServer, uri: str) -> None:
     """Publish an open draft's grounding as it now reads (a newer edit's check publishes its own)."""
     if not ls.open_drafts.is_draft(uri):  # no sidecar: a markdown file like any other
         return
-    document = ls.workspace.get_text_document(uri)
-    text, version = document.source, document.version
+    text, version = (document := ls.workspace.get_text_document(uri)).source, document.version
     journal = await _visible(ls.state)
     found = await asyncio.to_thread(ls.open_drafts.check, uri, text, journal)
     if found is None or ls.workspace.get_text_document(uri).version != version:

@@ -141,8 +141,8 @@ class _Context:
         if name in present or (len(parts) > 1 and parts[-1] in present):
             return Finding(claim, SUPPORTED, f"`{name}` is in the code at the end of the stretch",
                            (Source("repository", subject="the code at the end of the stretch"),))
-        if present:
-            return Finding(claim, UNSUPPORTED, f"no source names `{name}` itself")
+        if present or not _compound(name):  # `getattr`, `printf`: a language's or a library's, maybe
+            return Finding(claim, UNSUPPORTED, f"no change, note or file of the repository names `{name}`")
         return Finding(claim, CONTRADICTED, f"`{name}` is named by no change, note or file of the repository")
 
     def _kept(self, claim: Claim, found: list[Beat]) -> Finding | None:
@@ -283,6 +283,12 @@ class _Context:
 
     def _order(self, claim: Claim) -> Finding | None:
         return check_order(claim, self.stretch, self.texts, self.paragraphs)
+
+
+def _compound(name: str) -> bool:
+    """A name only a project would coin (`parse_banner`, `bannerDelay`, `Drip.run`), not one
+    word a language or library may own."""
+    return bool(re.search(r"_|[a-z][A-Z]|\.|::|->", name.strip("_")))
 
 
 def _stem(path: str) -> str:
