@@ -24,6 +24,8 @@ THIRD_PARTY_HOMES = {
     "pygls": {"server.lsp"},
     "lemminflect": {"story.narrators.offline.english"},
     "re2": {"patterns"},
+    "tree_sitter_language_pack": {"pipeline.code"},
+    "tree_sitter": {"pipeline.code"},
     "lsprotocol": {"server.lsp"},
 }
 

@@ -63,6 +63,40 @@ def split_message(message: str) -> tuple[str, str]:
     return " ".join(paragraph.split()), after.strip()
 
 
+class Definition(msgspec.Struct, omit_defaults=True, frozen=True, gc=False):
+    """One definition in a file, as the code reader found it (lines count from 1)."""
+
+    name: str
+    kind: str  # function, method, class, struct, enum, trait, impl, type, module, macro, declaration
+    start: int
+    end: int
+    parent: str = ""  # the class, impl or module it sits in
+    doc: str = ""  # the comment above it, or its docstring, without comment markers
+    signature: str = ""  # its first line, up to where the body opens
+    body: int = 0  # a hash of its text with its own name blanked: equal bodies, a rename or a move
+
+
+class CodeFile(msgspec.Struct, omit_defaults=True, frozen=True, gc=False):
+    """What the code reader made of one file."""
+
+    path: str
+    language: str = ""
+    reader: str = "tree-sitter"  # "tree-sitter", "lines" (a heuristic, no grammar) or "skipped"
+    note: str = ""  # why a file was skipped: binary, too large
+    definitions: list[Definition] = msgspec.field(default_factory=list)
+    references: list[str] = msgspec.field(default_factory=list)  # names used, when asked for
+    lines: int = 0
+
+
+class MovedDefinition(msgspec.Struct, omit_defaults=True, frozen=True, gc=False):
+    """A definition whose body survived a commit under another name or in another file."""
+
+    old_name: str
+    new_name: str
+    old_path: str = ""
+    new_path: str = ""
+
+
 class CommitFacts(msgspec.Struct, omit_defaults=True):
     """What git can tell about one commit, bounded in size and redacted."""
 
@@ -81,6 +115,7 @@ class CommitFacts(msgspec.Struct, omit_defaults=True):
     functions: list[str] = msgspec.field(default_factory=list)
     definitions: list[str] = msgspec.field(default_factory=list)
     removed_definitions: list[str] = msgspec.field(default_factory=list)
+    moved_definitions: list[MovedDefinition] = msgspec.field(default_factory=list)  # renamed or moved, body kept
     identifiers: list[str] = msgspec.field(default_factory=list)
     constants: list[str] = msgspec.field(default_factory=list)
     numbers: list[str] = msgspec.field(default_factory=list)

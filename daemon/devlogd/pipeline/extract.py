@@ -178,13 +178,14 @@ class ScanLimits:
 
 
 def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None, path: str = "",
-               topic: frozenset[str] = frozenset()) -> PatchFinds:
+               topic: frozenset[str] = frozenset(), contexts: list[str] | None = None) -> PatchFinds:
     """Everything concrete in one file's unified diff (zero context lines).
 
     Each regex runs once over the patch (the work stays in C, which keeps this cheap enough
     for every commit of a long history); matches are attributed to hunks by position.
     ``have`` is what earlier files of the same commit found: quotas are shared, so a huge
     or definition-dense commit stops scanning early instead of collecting what is dropped.
+    ``contexts`` names, hunk by hunk, the definition each sits in (from the code reader).
     """
     finds = PatchFinds()
     have = have or PatchFinds()
@@ -241,7 +242,12 @@ def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None, pa
                 if len(finds.removed) >= want_removed:
                     break
     # A hunk header's context in prose is a line of text, not a function (`gitread` in README.md).
-    contexts = [""] * len(headers) if kind == "prose" else list(map(function_in_context, [h.group(1) for h in headers]))
+    if contexts is not None:
+        contexts = (contexts + [""] * len(headers))[: len(headers)]
+    elif kind == "prose":
+        contexts = [""] * len(headers)
+    else:
+        contexts = list(map(function_in_context, [h.group(1) for h in headers]))
     finds.functions = [c for c in contexts if c]
     # Each hunk offers its most telling lines; the file keeps its best few hunks.
     offers: list[HunkFinds] = []

@@ -16,7 +16,9 @@ from typing import Any
 
 import pygit2
 
-from devlogd.pipeline import extract, manifests
+from devlogd.pipeline import code_changes, extract, manifests
+from devlogd.pipeline.code import ReadCache
+from devlogd.pipeline.decoding import decode, python_codec
 from devlogd.pipeline.excerpts import best_hunks, file_kind, topic_words
 from devlogd.pipeline.noise import NoiseFilter, noise_filter
 from devlogd.config import GitConfig
@@ -50,6 +52,7 @@ class _Scan:
     hunks: list[tuple[float, Hunk]] = field(default_factory=list)  # (score, hunk)
     notes: list[str] = field(default_factory=list)
     test_definitions: list[str] = field(default_factory=list)  # told after the code's own
+    code: code_changes.CommitDefinitions = field(default_factory=code_changes.CommitDefinitions)
     insertions: int = 0
     deletions: int = 0
     files_total: int = 0
@@ -69,6 +72,7 @@ class GitReader:
         self.noise = noise or noise_filter()
         self._limits = extract.ScanLimits(lines=self.config.max_scan_lines,
                                           excerpt_lines=self.config.excerpt_lines)
+        self._code = ReadCache()  # files read by blob id: the new side of one commit is the old of the next
 
     # -- revisions -------------------------------------------------------------------
 
@@ -182,20 +186,22 @@ class GitReader:
             raise RevisionError(f"commit {sha[:12]} is not in this repository") from err
         if not isinstance(commit, pygit2.Commit):
             raise RevisionError(f"{sha[:12]} is not a commit")
-        encoding = _python_codec(commit.message_encoding)
+        encoding = python_codec(commit.message_encoding)
         author = commit.author
-        raw_message = _decode(commit.raw_message, encoding)
+        raw_message = decode(commit.raw_message, encoding)
         scan = self._scan_diff(commit, topic_words(raw_message))  # the words only score lines
         found = scan.found  # names and file names are redacted with the message, in one pass
-        found.definitions += scan.test_definitions  # a test's names after the code's own
+        added, gone = scan.code.settle()  # a definition moved between files is neither added nor removed
+        found.definitions, found.removed = _without(found.definitions, added), _without(found.removed, gone)
+        found.definitions += _without(scan.test_definitions, added)  # a test's names after the code's own
         message = redact_commit(raw_message, scan.files, scan.hunks,
                                 (found.constants, found.definitions, found.removed, found.functions, scan.notes))
         texts = extract.message_texts(message)
         return CommitFacts(
             sha=str(commit.id),
             parents=[str(p) for p in commit.parent_ids],
-            author=_decode(author.raw_name, encoding),
-            author_email=_decode(author.raw_email, encoding),
+            author=decode(author.raw_name, encoding),
+            author_email=decode(author.raw_email, encoding),
             author_time=int(author.time),
             author_offset=int(author.offset),
             committer_time=int(commit.commit_time),
@@ -207,6 +213,7 @@ class GitReader:
             functions=_unique(scan.found.functions, 20),
             definitions=_unique(found.definitions, 20),
             removed_definitions=_unique(scan.found.removed, 10),
+            moved_definitions=scan.code.moved[:10],
             identifiers=_unique(texts.identifiers, 20),
             constants=_unique(scan.found.constants, 12),
             numbers=_unique(texts.numbers, 12),
@@ -323,17 +330,35 @@ class GitReader:
             return  # no names, numbers or excerpts from a file no story is told from
         if manifests.is_manifest(path):
             scan.dependencies += manifests.added_dependencies(path, text)
-        if scan.found.lines < self.config.max_scan_lines:
-            self._scan_text(text, path, scan)
+        if scan.found.lines < self.config.max_scan_lines and not SENSITIVE.ignored(path):
+            # .env and key files: their names and line counts are facts, nothing inside
+            changes = code_changes.read_changes(self._code, text, self._side(old, old_path), self._side(new, path))
+            self._scan_text(text, path, scan, changes)
 
-    def _scan_text(self, text: str, path: str, scan: _Scan) -> None:
-        if SENSITIVE.ignored(path):
-            return  # .env and key files: their names and line counts are facts, nothing inside
+    def _side(self, diff_file: Any, path: str) -> tuple[str, str, code_changes.Loader] | None:
+        """One side of a file's change, for the code reader: its blob id, path and bytes."""
+        if (oid := diff_file.id) is None or not any(oid.raw):  # a side that does not exist
+            return None
+
+        def load() -> bytes:
+            try:
+                return bytes(self.repo[oid].read_raw())
+            except _GIT_ERRORS:
+                return b"\0"  # unreadable: the reader skips it as it skips a binary
+        return str(oid), path, load
+
+    def _scan_text(self, text: str, path: str, scan: _Scan, changes: code_changes.FileChanges | None) -> None:
         found = scan.found
-        finds = extract.scan_patch(text, self._limits, found, path, scan.topic)
+        contexts = None if changes is None else changes.contexts
+        finds = extract.scan_patch(text, self._limits, found, path, scan.topic, contexts)
         found.lines += finds.lines
         if found.lines >= self.config.max_scan_lines:
             scan.notes.append("diff scan stopped at its line budget")
+        if changes is not None:  # the reader's names: the definitions whose spans hold the changed lines
+            finds.functions = [d.name for d in changes.modified]
+            finds.definitions = [d.name for d in changes.added]
+            finds.removed = [d.name for d in changes.removed]
+            scan.code.add(path, changes)
         found.functions += finds.functions
         # A test's `test_empty_header` is not what the change built: it is told after the code's names
         (scan.test_definitions if file_kind(path) == "test" else found.definitions).extend(finds.definitions)
@@ -382,30 +407,8 @@ def _path(diff_file: Any) -> str:
     return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
 
 
-def _python_codec(name: str | None) -> str:
-    import codecs
-
-    if not name:
-        return "utf-8"
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return "utf-8"
-
-
-def _decode(raw: bytes | str | None, encoding: str) -> str:
-    if raw is None:
-        return ""
-    if isinstance(raw, str):
-        return raw
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError:
-        # Many repositories claim UTF-8 and contain Latin-1; neither ever crashes us.
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return raw.decode(encoding, "replace")
+def _without(names: list[str], taken: set[str]) -> list[str]:
+    return [n for n in names if n not in taken] if taken else names
 
 
 def _unique(items: list[str], limit: int) -> list[str]:
