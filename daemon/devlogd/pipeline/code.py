@@ -16,12 +16,16 @@ references at ``MAX_REFERENCES``.
 from __future__ import annotations
 
 import logging
+import re
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+import msgspec
+import tree_sitter
 import tree_sitter_language_pack as language_pack
 
 from devlogd.models import CodeFile, Definition
@@ -35,7 +39,11 @@ MAX_REFERENCES = 20_000  # names kept per file (a map needs which names, not eve
 _DOC_CHARS = 400  # characters of a doc comment kept
 _BINARY_HEAD = 8000  # bytes looked at for a NUL, as git does
 
+_NEWLINE = re.compile(b"\n")
+_STRING_OPEN = re.compile(r"[rRbBuUfF]{0,2}+(\"\"\"|'''|\"|')")  # a docstring's prefix and quotes
+_MATCH_LIMIT = 1 << 16  # in-progress matches a query keeps; our patterns are single nodes
 _parsers: dict[str, Any] = {}
+_queries: dict[tuple[str, str], Any] = {}
 
 
 def language_of(path: str) -> str:
@@ -51,43 +59,120 @@ def has_grammar(path: str) -> bool:
 def read(data: bytes | str, path: str, references: bool = False) -> CodeFile:
     """The definitions (and, when asked, the names used) of one file's text."""
     raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+    return parse(raw, path, references).file
+
+
+Edit = tuple[int, int, int, int]  # a diff hunk: old start, old count, new start, new count (lines from 1)
+
+
+@dataclass
+class Parsed:
+    """A file read, with its syntax tree kept so that the next revision reparses only its edits."""
+
+    file: CodeFile
+    raw: bytes = b""
+    tree: Any = None
+
+
+def parse(raw: bytes, path: str, references: bool = False, base: Parsed | None = None,
+          edits: Sequence[Edit] = ()) -> Parsed:
+    """Reads ``raw``; given the ``base`` revision it was changed from by ``edits`` (a diff's
+    hunks), tree-sitter reuses the base's tree and reparses only around the edits."""
     language = language_of(path)
     if len(raw) > MAX_BYTES:
-        return CodeFile(path=path, language=language, reader="skipped", note="too large to read")
+        return Parsed(CodeFile(path=path, language=language, reader="skipped", note="too large to read"))
     if b"\0" in raw[:_BINARY_HEAD]:
-        return CodeFile(path=path, language=language, reader="skipped", note="binary")
+        return Parsed(CodeFile(path=path, language=language, reader="skipped", note="binary"))
     syntax = SYNTAX.get(language)
     if syntax is None:
         text = raw.decode("utf-8", "replace")
-        return CodeFile(path=path, language=language, reader="lines",
-                        definitions=code_lines.definitions(text), lines=text.count("\n") + 1)
-    tree = _parser(syntax.grammar).parse(raw)
+        return Parsed(CodeFile(path=path, language=language, reader="lines",
+                               definitions=code_lines.definitions(text), lines=text.count("\n") + 1))
+    parser = _parser(syntax.grammar)
+    old_tree = _edited(base, raw, edits) if base is not None and base.tree is not None and edits else None
+    tree = parser.parse(raw, old_tree) if old_tree is not None else parser.parse(raw)
+    if old_tree is not None and tree.root_node.end_byte != len(raw):
+        tree = parser.parse(raw)  # the edits did not describe this text: read it whole
     walk = _Walk(raw, syntax, references)
     walk.run(tree.root_node)
-    return CodeFile(path=path, language=language, reader="tree-sitter", definitions=walk.definitions,
-                    references=walk.references, lines=raw.count(b"\n") + 1)
+    definitions, note = walk.definitions, ""
+    if tree.root_node.has_error:
+        definitions, note = _with_unparsed(definitions, walk.broken, raw), "syntax errors: some definitions read by line"
+    found = CodeFile(path=path, language=language, reader="tree-sitter", note=note, definitions=definitions,
+                     references=walk.references, lines=raw.count(b"\n") + 1)
+    return Parsed(found, raw, tree)
+
+
+def _with_unparsed(definitions: list[Definition], broken: set[int], raw: bytes) -> list[Definition]:
+    """Where a file does not parse (an unclosed brace, a macro the grammar cannot see
+    through), tree-sitter's recovery may swallow what follows into an erroneous definition
+    or an error node. A definition the line reader finds at the start of a line, outside
+    every sound span, is added; an erroneous span that held it ends before it."""
+    lines = raw.split(b"\n")
+    names = {d.name for d in definitions}
+    sound = [(d.start, d.end) for i, d in enumerate(definitions) if i not in broken]
+    extra = [d for d in code_lines.definitions(raw.decode("utf-8", "replace"))
+             if d.name not in names and lines[d.start - 1][:1].strip()
+             and not any(start <= d.start <= end for start, end in sound)]
+    if not extra:
+        return definitions
+    kept = []
+    for index, definition in enumerate(definitions):
+        cut = [d.start for d in extra if definition.start < d.start <= definition.end] if index in broken else []
+        kept.append(msgspec.structs.replace(definition, end=min(cut) - 1) if cut else definition)
+    return sorted(kept + extra, key=lambda d: d.start)
+
+
+def _edited(base: Parsed, raw: bytes, edits: Sequence[Edit]) -> Any:
+    """A copy of the base's tree told where the diff's hunks changed it, last hunk first (so
+    each edit's coordinates are still those of the base text)."""
+    old_at, new_at = _line_starts(base.raw), _line_starts(raw)
+    tree = base.tree.copy()
+    for old_start, old_count, new_start, new_count in reversed(edits):
+        first = old_start - 1 if old_count else old_start  # 0-based first line replaced
+        new_first = new_start - 1 if new_count else new_start
+        if first + old_count >= len(old_at) or new_first + new_count >= len(new_at):
+            return None
+        start = old_at[first]
+        tree.edit(start_byte=start, old_end_byte=old_at[first + old_count],
+                  new_end_byte=start + new_at[new_first + new_count] - new_at[new_first],
+                  start_point=(first, 0), old_end_point=(first + old_count, 0),
+                  new_end_point=(first + new_count, 0))
+    return tree
+
+
+def _line_starts(raw: bytes) -> list[int]:
+    """Where each line starts, and one past the end."""
+    starts = [0]
+    starts += [m.end() for m in _NEWLINE.finditer(raw)]
+    if starts[-1] != len(raw):
+        starts.append(len(raw))
+    return starts
 
 
 class ReadCache:
     """Files read by blob id: a backfill walks history oldest first, so the new side of one
-    commit is the old side of the next, and each blob is parsed once."""
+    commit is the old side of the next; each blob is parsed once, and a new revision is
+    reparsed from the old one's tree where only its hunks changed."""
 
-    def __init__(self, size: int = 512) -> None:
+    def __init__(self, size: int = 128) -> None:
         self._size = size
-        self._files: OrderedDict[tuple[str, str], CodeFile] = OrderedDict()
+        self._files: OrderedDict[tuple[str, str], Parsed] = OrderedDict()
 
-    def get(self, key: str, path: str, load: Callable[[], bytes]) -> CodeFile:
-        """The file behind ``key`` (a blob id); ``load()`` gives its bytes when not cached."""
+    def get(self, key: str, path: str, load: Callable[[], bytes], base: str = "",
+            edits: Sequence[Edit] = ()) -> CodeFile:
+        """The file behind ``key`` (a blob id); ``load()`` gives its bytes when not cached.
+        ``base`` is the blob it was changed from by ``edits``, when known."""
         slot = (key, language_of(path))
         found = self._files.get(slot)
-        if found is not None:
+        if found is None:
+            found = parse(load(), path, base=self._files.get((base, slot[1])) if base else None, edits=edits)
+            self._files[slot] = found
+            if len(self._files) > self._size:
+                self._files.popitem(last=False)
+        else:
             self._files.move_to_end(slot)
-            return found if found.path == path else _at(found, path)
-        found = read(load(), path)
-        self._files[slot] = found
-        if len(self._files) > self._size:
-            self._files.popitem(last=False)
-        return found
+        return found.file if found.file.path == path else _at(found.file, path)
 
 
 def _at(found: CodeFile, path: str) -> CodeFile:
@@ -112,25 +197,28 @@ class _Walk:
         self.definitions: list[Definition] = []
         self.references: list[str] = []
         self._name_nodes: set[int] = set()
+        self.broken: set[int] = set()  # definitions whose node holds a syntax error
 
     def run(self, root: Any) -> None:
-        # (node, index of the enclosing definition or -1)
-        stack: list[tuple[Any, int]] = [(root, -1)]
-        while stack:
-            node, parent = stack.pop()
-            kind = self.syntax.definitions.get(node.type)
-            inside = parent
-            if kind is not None and (node.type not in _NEEDS_BODY or node.child_by_field_name("body") is not None):
-                made = self._definition(node, kind, parent)
-                if made is not None:
-                    inside = len(self.definitions) - 1
-                    if kind in ("function", "method") and not self.want_references:
-                        continue  # a function's body holds no definitions a reader tracks
-            elif self.want_references and node.type in self.syntax.references:
+        # tree-sitter finds the candidate nodes (in C, without recursion); here they are
+        # named and nested by their byte ranges.
+        candidates = sorted(_captures(self.syntax, "definitions", root), key=lambda n: (n.start_byte, -n.end_byte))
+        enclosing: list[tuple[int, int, str]] = []  # (end byte, definition index, kind), innermost last
+        for node in candidates:
+            while enclosing and enclosing[-1][0] <= node.start_byte:
+                enclosing.pop()
+            if node.type in _NEEDS_BODY and node.child_by_field_name("body") is None:
+                continue
+            if node.type not in self.syntax.nested and any(k in _FUNCTIONS for _, _, k in enclosing):
+                continue  # a function's body holds no definitions a reader tracks
+            made = self._definition(node, self.syntax.definitions[node.type], enclosing[-1][1] if enclosing else -1)
+            if made is not None:
+                if node.has_error:
+                    self.broken.add(len(self.definitions) - 1)
+                enclosing.append((node.end_byte, len(self.definitions) - 1, made.kind))
+        if self.want_references:
+            for node in _captures(self.syntax, "references", root):
                 self._reference(node)
-            children = node.children
-            if children:
-                stack.extend((child, inside) for child in reversed(children))
 
     def _reference(self, node: Any) -> None:
         if len(self.references) < MAX_REFERENCES and node.id not in self._name_nodes:
@@ -153,7 +241,7 @@ class _Walk:
             name=name, kind=kind, start=start, end=end,
             parent=self.definitions[parent].name if parent >= 0 else "",
             doc=self._doc(node), signature=self._signature(node),
-            body=_body_hash(self._text(node), name),
+            body=_body_hash(self.raw[node.start_byte : node.end_byte], name, kind in _CONTAINERS),
         )
         self.definitions.append(definition)
         return definition
@@ -228,7 +316,12 @@ class _Walk:
             first = first.named_children[0]
         if first.type != "string":
             return ""
-        return _clip(" ".join(self._text(first).strip("\"'rbuRBU \n").split()))
+        text = self._text(first)
+        quote = _STRING_OPEN.match(text)
+        if quote is not None:
+            text = text[quote.end() :]
+            text = text[: -len(quote.group(1))] if text.endswith(quote.group(1)) else text
+        return _clip(" ".join(text.split()))
 
     def _text(self, node: Any) -> str:
         return self.raw[node.start_byte : node.end_byte].decode("utf-8", "replace")
@@ -236,6 +329,7 @@ class _Walk:
 
 # `struct fenster *f` names a struct it does not define: only a specifier with a body does.
 _NEEDS_BODY = frozenset({"struct_specifier", "union_specifier", "enum_specifier", "class_specifier"})
+_FUNCTIONS = frozenset({"function", "method"})
 _CONTAINERS = frozenset({"class", "impl", "trait", "interface", "module", "struct"})
 _QUALIFIED = frozenset({"qualified_identifier", "scoped_identifier", "scoped_type_identifier", "generic_type"})
 _NAMES = frozenset({"identifier", "field_identifier", "type_identifier", "property_identifier", "constant",
@@ -247,6 +341,22 @@ def _clip(text: str) -> str:
     return text if len(text) <= _DOC_CHARS else text[: _DOC_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _body_hash(text: str, name: str) -> int:
-    """Equal for two definitions that differ only in their name and whitespace."""
-    return zlib.crc32(" ".join(text.replace(name, "\0").split()).encode("utf-8", "replace"))
+def _body_hash(text: bytes, name: str, container: bool) -> int:
+    """Equal for two definitions that differ only in their name (and, for a function, in
+    whitespace: a function moved into or out of a class changes its indentation)."""
+    text = text.replace(name.encode("utf-8", "replace"), b"\0")
+    return zlib.crc32(text if container else b" ".join(text.split()))
+
+
+def _captures(syntax: Syntax, which: str, root: Any) -> list[Any]:
+    """The nodes of the kinds ``which`` names ("definitions" or "references"), found by a
+    tree-sitter query: a walk in C, bounded by the query cursor's match limit."""
+    query = _queries.get((syntax.grammar, which))
+    if query is None:
+        types = syntax.definitions if which == "definitions" else syntax.references
+        language = _parser(syntax.grammar).language
+        query = _queries[(syntax.grammar, which)] = tree_sitter.Query(
+            language, "[" + " ".join(f"({t})" for t in sorted(types)) + "] @node")
+    cursor = tree_sitter.QueryCursor(query, match_limit=_MATCH_LIMIT)
+    found: list[Any] = cursor.captures(root).get("node", [])
+    return found[:MAX_REFERENCES] if which == "references" else found

@@ -161,10 +161,13 @@ def read_changes(cache: ReadCache, patch: str, old: tuple[str, str, Loader] | No
     path = (new or old or ("", "", _nothing))[1]
     if not language_of(path):
         return None
-    files = [None if side is None else cache.get(side[0], side[1], side[2]) for side in (old, new)]
-    if any(f is not None and f.reader == "skipped" for f in files):
+    hunks = hunk_lines(patch)
+    edits = [(h.old_start, h.old_count, h.new_start, h.new_count) for h in hunks]
+    before = None if old is None else cache.get(*old)
+    after = None if new is None else cache.get(*new, base=old[0] if old else "", edits=edits)
+    if any(f is not None and f.reader == "skipped" for f in (before, after)):
         return None
-    changes = changed_definitions(files[0], files[1], hunk_lines(patch))
+    changes = changed_definitions(before, after, hunks)
     old_path = (old or new or ("", "", _nothing))[1]
     changes.moved = [MovedDefinition(m.old_name, m.new_name, old_path, path) for m in changes.moved]
     return changes

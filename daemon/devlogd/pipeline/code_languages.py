@@ -40,6 +40,7 @@ class Syntax:
     named_by_child: dict[str, frozenset[str]] = field(default_factory=dict)  # no name field: the first such child
     values: dict[str, frozenset[str]] = field(default_factory=dict)  # a definition only with such a value
     docstrings: bool = False  # the first string of a body documents it (Python)
+    nested: frozenset[str] = frozenset()  # definitions kept even inside a function (`return { on() {} }`)
 
 
 _C = {
@@ -54,6 +55,7 @@ _JS = {
 _TS = {**_JS, "interface_declaration": "interface", "type_alias_declaration": "type", "enum_declaration": "enum",
        "abstract_class_declaration": "class", "function_signature": "function", "method_signature": "function",
        "abstract_method_signature": "function", "module": "module", "internal_module": "module"}
+_JS_NESTED = frozenset({"method_definition"})  # a factory's returned object: `return { on() {}, emit() {} }`
 _JS_REFERENCES = frozenset({"identifier", "property_identifier", "type_identifier"})
 
 SYNTAX: dict[str, Syntax] = {
@@ -69,9 +71,12 @@ SYNTAX: dict[str, Syntax] = {
         name_fields={"impl_item": "type"}),
     "go": Syntax("go", {"function_declaration": "function", "method_declaration": "function", "type_spec": "type"},
                  references=frozenset({"identifier", "type_identifier", "field_identifier"})),
-    "javascript": Syntax("javascript", _JS, references=_JS_REFERENCES, values={"variable_declarator": _FUNCTION_VALUES}),
-    "typescript": Syntax("typescript", _TS, references=_JS_REFERENCES, values={"variable_declarator": _FUNCTION_VALUES}),
-    "tsx": Syntax("tsx", _TS, references=_JS_REFERENCES, values={"variable_declarator": _FUNCTION_VALUES}),
+    "javascript": Syntax("javascript", _JS, references=_JS_REFERENCES, values={"variable_declarator": _FUNCTION_VALUES},
+                         nested=_JS_NESTED),
+    "typescript": Syntax("typescript", _TS, references=_JS_REFERENCES, values={"variable_declarator": _FUNCTION_VALUES},
+                         nested=_JS_NESTED),
+    "tsx": Syntax("tsx", _TS, references=_JS_REFERENCES, values={"variable_declarator": _FUNCTION_VALUES},
+                  nested=_JS_NESTED),
     "java": Syntax("java", {
         "class_declaration": "class", "interface_declaration": "interface", "enum_declaration": "enum",
         "record_declaration": "class", "method_declaration": "function", "constructor_declaration": "function"}),

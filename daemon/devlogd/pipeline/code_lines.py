@@ -21,7 +21,7 @@ _KEYWORD = re.compile(r"""[ \t]*+(?:export[ \t]++)?(?:default[ \t]++)?(?:pub(?:\
     (?P<kind>def|function\*?|fn|func|sub|proc|defn|defun|module|class|trait|interface|protocol|record|
        object|impl|type|struct|enum|union)[ \t]++(?:\([^)\n]{0,80}\)[ \t]*+)?
     (?P<name>[A-Za-z_$][\w$]*+(?:[.:][A-Za-z_$][\w$]*+)*+[!?]?)(?![\w$])""", re.VERBOSE)
-_C_STYLE = re.compile(r"(?:[A-Za-z_]\w{0,40}+[ \t*&]++){1,4}+(?P<name>[A-Za-z_]\w{0,60}+)\([^;{}]{0,200}\)[ \t]*+\{?[ \t]*+$")
+_C_STYLE = re.compile(r"(?P<types>(?:[A-Za-z_]\w{0,40}+[ \t*&]++){0,4}+)(?P<name>[A-Za-z_]\w{0,60}+)\([^;{}]{0,200}\)[ \t]*+\{?[ \t]*+$")
 _COMMENT = re.compile(r"[ \t]*+(?:///?|#|--|;;|/\*\*?|\*(?!/))[ \t]?")
 _COMMENT_END = re.compile(r"[ \t]*+\*/[ \t]*+$")
 _KIND = {"def": "function", "function": "function", "function*": "function", "fn": "function", "func": "function",
@@ -43,6 +43,9 @@ def definitions(text: str) -> list[Definition]:
         else:
             c_style = _C_STYLE.match(line) if line[:1] not in (" ", "\t", "#") else None
             if c_style is None or c_style.group("name") in _NOT_NAMES:
+                continue
+            # `log_close(struct client *c)` alone on its line is GNU style when `{` opens the next
+            if not c_style.group("types") and not lines[number : number + 1] == ["{"]:
                 continue
             kind, name = "function", c_style.group("name")
         opened.append((number, len(line) - len(line.lstrip()), name, kind, line.strip().rstrip("{:").strip()))
