@@ -16,6 +16,8 @@ references at ``MAX_REFERENCES``.
 from __future__ import annotations
 
 import logging
+import time
+from itertools import accumulate
 import re
 import zlib
 from collections import OrderedDict
@@ -35,11 +37,11 @@ from devlogd.pipeline.code_languages import LANGUAGES, SYNTAX, Syntax
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 1_000_000  # a file larger than this is data or generated: not read
+PARSE_SECONDS, PARSE_SECONDS_PER_BYTE = 0.5, 20e-6  # 1 MB of garbage: given up after 20 s
 MAX_REFERENCES = 20_000  # names kept per file (a map needs which names, not every use)
 _DOC_CHARS = 400  # characters of a doc comment kept
 _BINARY_HEAD = 8000  # bytes looked at for a NUL, as git does
 
-_NEWLINE = re.compile(b"\n")
 _STRING_OPEN = re.compile(r"[rRbBuUfF]{0,2}+(\"\"\"|'''|\"|')")  # a docstring's prefix and quotes
 _MATCH_LIMIT = 1 << 16  # in-progress matches a query keeps; our patterns are single nodes
 _parsers: dict[str, Any] = {}
@@ -75,7 +77,7 @@ class Parsed:
 
 
 def parse(raw: bytes, path: str, references: bool = False, base: Parsed | None = None,
-          edits: Sequence[Edit] = ()) -> Parsed:
+          edits: Sequence[Edit] = (), detail: bool = True) -> Parsed:
     """Reads ``raw``; given the ``base`` revision it was changed from by ``edits`` (a diff's
     hunks), tree-sitter reuses the base's tree and reparses only around the edits."""
     language = language_of(path)
@@ -90,10 +92,14 @@ def parse(raw: bytes, path: str, references: bool = False, base: Parsed | None =
                                definitions=code_lines.definitions(text), lines=text.count("\n") + 1))
     parser = _parser(syntax.grammar)
     old_tree = _edited(base, raw, edits) if base is not None and base.tree is not None and edits else None
-    tree = parser.parse(raw, old_tree) if old_tree is not None else parser.parse(raw)
-    if old_tree is not None and tree.root_node.end_byte != len(raw):
-        tree = parser.parse(raw)  # the edits did not describe this text: read it whole
-    walk = _Walk(raw, syntax, references)
+    tree = _parse_in_time(parser, raw, old_tree)
+    if tree is not None and old_tree is not None and tree.root_node.end_byte != len(raw):
+        tree = _parse_in_time(parser, raw, None)  # the edits did not describe this text: read it whole
+    if tree is None:  # tree-sitter's error recovery on garbage can take long: the line reader instead
+        text = raw.decode("utf-8", "replace")
+        return Parsed(CodeFile(path=path, language=language, reader="lines", note="parse took too long",
+                               definitions=code_lines.definitions(text), lines=text.count("\n") + 1))
+    walk = _Walk(raw, syntax, references, detail)
     walk.run(tree.root_node)
     definitions, note = walk.definitions, ""
     if tree.root_node.has_error:
@@ -123,6 +129,26 @@ def _with_unparsed(definitions: list[Definition], broken: set[int], raw: bytes) 
     return sorted(kept + extra, key=lambda d: d.start)
 
 
+def _parse_in_time(parser: Any, raw: bytes, old_tree: Any) -> Any:
+    """The tree, or None when parsing overran its time: PARSE_SECONDS and PARSE_SECONDS_PER_BYTE
+    keep a hostile file's cost linear in its size (a valid file parses far faster)."""
+    deadline = time.monotonic() + PARSE_SECONDS + len(raw) * PARSE_SECONDS_PER_BYTE
+
+    def chunk(offset: int, _point: Any) -> bytes:
+        return raw[offset : offset + 65536]
+
+    def overran(*_state: Any) -> bool:
+        return time.monotonic() > deadline
+
+    try:
+        if old_tree is None:
+            return parser.parse(chunk, progress_callback=overran)
+        return parser.parse(chunk, old_tree, progress_callback=overran)
+    except ValueError:
+        parser.reset()
+        return None
+
+
 def _edited(base: Parsed, raw: bytes, edits: Sequence[Edit]) -> Any:
     """A copy of the base's tree told where the diff's hunks changed it, last hunk first (so
     each edit's coordinates are still those of the base text)."""
@@ -143,21 +169,20 @@ def _edited(base: Parsed, raw: bytes, edits: Sequence[Edit]) -> Any:
 
 def _line_starts(raw: bytes) -> list[int]:
     """Where each line starts, and one past the end."""
-    starts = [0]
-    starts += [m.end() for m in _NEWLINE.finditer(raw)]
-    if starts[-1] != len(raw):
-        starts.append(len(raw))
+    starts = [0, *accumulate(len(line) + 1 for line in raw.split(b"\n"))]
+    starts[-1] = len(raw)  # the last line has no newline after it
     return starts
 
 
 class ReadCache:
     """Files read by blob id: a backfill walks history oldest first, so the new side of one
-    commit is the old side of the next; each blob is parsed once, and a new revision is
-    reparsed from the old one's tree where only its hunks changed."""
+    commit is the old side of a later one; each blob is read once, and a new revision is
+    reparsed from its parent's tree (kept for the most recent files) around its hunks."""
 
-    def __init__(self, size: int = 128) -> None:
-        self._size = size
-        self._files: OrderedDict[tuple[str, str], Parsed] = OrderedDict()
+    def __init__(self, size: int = 2048, trees: int = 64) -> None:
+        self._size, self._tree_size = size, trees
+        self._files: OrderedDict[tuple[str, str], CodeFile] = OrderedDict()
+        self._trees: OrderedDict[tuple[str, str], Parsed] = OrderedDict()
 
     def get(self, key: str, path: str, load: Callable[[], bytes], base: str = "",
             edits: Sequence[Edit] = ()) -> CodeFile:
@@ -166,13 +191,18 @@ class ReadCache:
         slot = (key, language_of(path))
         found = self._files.get(slot)
         if found is None:
-            found = parse(load(), path, base=self._files.get((base, slot[1])) if base else None, edits=edits)
-            self._files[slot] = found
+            parsed = parse(load(), path, base=self._trees.get((base, slot[1])) if base else None, edits=edits,
+                           detail=False)
+            found = self._files[slot] = parsed.file
+            if parsed.tree is not None:
+                self._trees[slot] = parsed
+                if len(self._trees) > self._tree_size:
+                    self._trees.popitem(last=False)
             if len(self._files) > self._size:
                 self._files.popitem(last=False)
         else:
             self._files.move_to_end(slot)
-        return found.file if found.file.path == path else _at(found.file, path)
+        return found if found.path == path else _at(found, path)
 
 
 def _at(found: CodeFile, path: str) -> CodeFile:
@@ -190,8 +220,9 @@ def _parser(grammar: str) -> Any:
 class _Walk:
     """One pass over a syntax tree, iterative so that nesting depth costs no stack."""
 
-    def __init__(self, raw: bytes, syntax: Syntax, references: bool) -> None:
+    def __init__(self, raw: bytes, syntax: Syntax, references: bool, detail: bool = True) -> None:
         self.raw = raw
+        self.detail = detail  # doc comments and signatures, which naming a change does not need
         self.syntax = syntax
         self.want_references = references
         self.definitions: list[Definition] = []
@@ -200,22 +231,30 @@ class _Walk:
         self.broken: set[int] = set()  # definitions whose node holds a syntax error
 
     def run(self, root: Any) -> None:
-        # tree-sitter finds the candidate nodes (in C, without recursion); here they are
-        # named and nested by their byte ranges.
-        candidates = sorted(_captures(self.syntax, "definitions", root), key=lambda n: (n.start_byte, -n.end_byte))
+        # Only the spine of the tree is walked: the root, the statements and blocks that can
+        # hold a definition, and the bodies of classes; an expression or a function's body
+        # is never entered (a method of a factory's object, in JavaScript, is the exception).
+        # The stack is a list: nesting depth costs no recursion.
         enclosing: list[tuple[int, int, str]] = []  # (end byte, definition index, kind), innermost last
-        for node in candidates:
+        stack = list(reversed(root.children))
+        while stack:
+            node = stack.pop()
             while enclosing and enclosing[-1][0] <= node.start_byte:
                 enclosing.pop()
-            if node.type in _NEEDS_BODY and node.child_by_field_name("body") is None:
-                continue
-            if node.type not in self.syntax.nested and any(k in _FUNCTIONS for _, _, k in enclosing):
-                continue  # a function's body holds no definitions a reader tracks
-            made = self._definition(node, self.syntax.definitions[node.type], enclosing[-1][1] if enclosing else -1)
+            kind = self.syntax.definitions.get(node.type)
+            made = None
+            if kind is not None and (node.type not in _NEEDS_BODY or node.child_by_field_name("body") is not None):
+                if node.type in self.syntax.nested or not any(k in _FUNCTIONS for _, _, k in enclosing):
+                    made = self._definition(node, kind, enclosing[-1][1] if enclosing else -1)
             if made is not None:
                 if node.has_error:
                     self.broken.add(len(self.definitions) - 1)
                 enclosing.append((node.end_byte, len(self.definitions) - 1, made.kind))
+                if made.kind in _FUNCTIONS and not self.syntax.nested:
+                    continue
+            elif not _holds_definitions(node.type):
+                continue
+            stack.extend(reversed(node.children))
         if self.want_references:
             for node in _captures(self.syntax, "references", root):
                 self._reference(node)
@@ -240,7 +279,7 @@ class _Walk:
         definition = Definition(
             name=name, kind=kind, start=start, end=end,
             parent=self.definitions[parent].name if parent >= 0 else "",
-            doc=self._doc(node), signature=self._signature(node),
+            doc=self._doc(node) if self.detail else "", signature=self._signature(node) if self.detail else "",
             body=_body_hash(self.raw[node.start_byte : node.end_byte], name, kind in _CONTAINERS),
         )
         self.definitions.append(definition)
@@ -329,6 +368,16 @@ class _Walk:
 
 # `struct fenster *f` names a struct it does not define: only a specifier with a body does.
 _NEEDS_BODY = frozenset({"struct_specifier", "union_specifier", "enum_specifier", "class_specifier"})
+# Node types whose children may be definitions: blocks and bodies, statements, lists of
+# declarations, preprocessor branches, `export`, `extern "C"`, `return {...}`.
+_SPINE_ENDINGS = ("block", "body", "statement", "definition", "declaration", "declaration_list", "clause",
+                  "item", "specifier", "spec", "specification", "object", "program", "module")
+
+
+def _holds_definitions(node_type: str) -> bool:
+    return node_type.endswith(_SPINE_ENDINGS) or node_type.startswith("preproc_")
+
+
 _FUNCTIONS = frozenset({"function", "method"})
 _CONTAINERS = frozenset({"class", "impl", "trait", "interface", "module", "struct"})
 _QUALIFIED = frozenset({"qualified_identifier", "scoped_identifier", "scoped_type_identifier", "generic_type"})
