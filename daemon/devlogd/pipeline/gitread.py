@@ -339,7 +339,6 @@ class GitReader:
         """One side of a file's change, for the code reader: its blob id, path and bytes."""
         if (oid := diff_file.id) is None or not any(oid.raw):  # a side that does not exist
             return None
-
         def load() -> bytes:
             try:
                 return bytes(self.repo[oid].read_raw())
