@@ -117,6 +117,7 @@ class StatusQuery(msgspec.Struct, rename="camel", omit_defaults=True):
 
     narrator: NarratorName = "auto"
     local_model: str | None = None
+    fresh: bool = False  # reconcile with the branches first (`devlog status --fresh`)
 
 
 class CredentialsParams(msgspec.Struct, rename="camel", omit_defaults=True):
@@ -192,6 +193,7 @@ class StatusReply(msgspec.Struct):
     last_error: str = ""
     skipped: list[str] = msgspec.field(default_factory=list)
     uptime: float = 0.0
+    reconciles: int = 0  # reconciles begun since the daemon started (a request runs one only when refs moved)
 
 
 class LocalModelInfo(msgspec.Struct, rename="camel"):

@@ -21,7 +21,7 @@ from devlogd.app.backfill import append_beats
 from devlogd.app.project import Project
 from devlogd.app.rejournal import rejournal, stale
 from devlogd.app.selection import visible_beats
-from devlogd.app.whereabouts import Whereabouts
+from devlogd.app.whereabouts import RefsStamp, Whereabouts, refs_stamp
 from devlogd.errors import DevlogError, RepositoryGone
 from devlogd.handoff import take_queue
 from devlogd.models import Beat
@@ -56,6 +56,7 @@ class RepoState:
         self.journal: JournalState = project.journal.load()
         self.reachable: set[str] | None = None
         self._tips: list[str] | None = None  # where the last walk started
+        self._stamp: RefsStamp | None = None  # the refs as the last good reconcile found them
         self.activity = Activity()
         self.listeners: set[Callable[[list[Beat]], None]] = set()
         self.error_listeners: set[Callable[[str], None]] = set()
@@ -185,11 +186,17 @@ class RepoState:
             self._runs_done = self._runs_started
             self._run_finished.notify_all()
 
-    async def reconciled_now(self, timeout: float = 30.0) -> None:
+    @property
+    def reconciles(self) -> int:
+        return self._runs_started
+
+    async def reconciled_now(self, timeout: float = 30.0, force: bool = False) -> None:
         """Wait for a reconcile that begins after this call, so an answer to a client
         tells the branches as they are when it asked (not as the watcher last saw them).
-        After ``timeout`` (a reconcile waiting for a backfill's lock) what is known is it."""
-        if self._run_finished is None:
+        None is needed when no ref and no queue moved since the last one finished: the
+        answer is then what is in memory. After ``timeout`` (a reconcile waiting for a
+        backfill's lock) what is known is it."""
+        if self._run_finished is None or (not force and self._unchanged()):
             return
         target = self._runs_started + 1
         self.nudge("a client asked")
@@ -204,6 +211,15 @@ class RepoState:
         except asyncio.TimeoutError:
             log.warning("answering with the journal as it is: reconciling takes over %.0fs", timeout)
 
+    def _unchanged(self) -> bool:
+        idle = not self._nudge_pending and self._runs_done == self._runs_started
+        if not idle or self._stamp is None or refs_stamp(self.project.paths) != self._stamp:
+            return False
+        try:  # another writer (an in-process backfill) appended to the journal
+            return self.project.paths.journal.stat().st_size == self.journal.size
+        except OSError:
+            return False
+
     async def wait_reconciled(self, timeout: float = 30.0) -> None:
         """Wait for the first reconcile, so a fresh client sees a complete journal."""
         loop = asyncio.get_running_loop()
@@ -215,12 +231,14 @@ class RepoState:
         started = time.perf_counter()
         project = self.project
         self.activity.reconciling = True
+        self._stamp = None  # until this one succeeds, every request reconciles
         try:
             # Before anything is opened for writing: in a deleted repository the journal's
             # writer would make its folder again.
             gone = self.where.gone()
             if gone is not None:
                 raise RepositoryGone(gone)
+            stamp = refs_stamp(project.paths)  # before anything is read: a move meanwhile counts
             project.reload_config()  # before the queue is taken: a broken file loses no line of it
             if not self._upgraded:  # once per daemon: beats an older version journaled, told anew
                 self._upgraded = True
@@ -248,6 +266,7 @@ class RepoState:
                 self.journal = project.journal.refresh(writer.state)
             self.reachable = reachable_set
             self._tips = tips
+            self._stamp = stamp
             self.activity.last_error = ""
         finally:
             self.activity.reconciling = False

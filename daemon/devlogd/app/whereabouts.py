@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from devlogd.paths import RepoPaths
+
 Identity = tuple[int, int]
 
 
@@ -134,3 +136,50 @@ def _lstat_identity(path: Path) -> Identity | None:
     except OSError:
         return None
     return info.st_dev, info.st_ino
+
+
+# -- have the branches moved? --------------------------------------------------------------
+
+RefsStamp = tuple[object, ...]
+
+
+def refs_stamp(paths: RepoPaths) -> RefsStamp | None:
+    """What changes whenever a local branch, any HEAD or the hook's queue moves, read from
+    the file system alone (tens of microseconds): git writes each ref through a lock file
+    renamed into place, so a moved ref is a new inode, and each HEAD move grows its log.
+    None when it cannot be told (the reftable format): then always reconcile."""
+    common = paths.common_dir
+    if (common / "reftable").exists():
+        return None
+    parts: list[object] = [_file_mark(paths.queue)]
+    for name in ("HEAD", "packed-refs", "logs/HEAD"):
+        parts.append(_file_mark(common / name))
+    parts.append(_tree_marks(common / "refs" / "heads"))
+    for worktree in _entries(common / "worktrees"):
+        parts += [_file_mark(Path(worktree.path) / "HEAD"), _file_mark(Path(worktree.path) / "logs" / "HEAD")]
+    return tuple(parts)
+
+
+def _file_mark(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _tree_marks(folder: Path) -> list[tuple[str, int]]:
+    marks: list[tuple[str, int]] = []
+    for entry in _entries(folder):
+        marks.append((entry.name, entry.inode()))
+        if entry.is_dir(follow_symlinks=False):
+            marks += [(f"{entry.name}/{name}", inode) for name, inode in _tree_marks(Path(entry.path))]
+    return marks
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda entry: entry.name)
+    except OSError:
+        return []

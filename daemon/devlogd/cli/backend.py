@@ -34,7 +34,7 @@ T = TypeVar("T")
 
 
 class Backend(Protocol):
-    def status(self) -> StatusReply: ...
+    def status(self, fresh: bool = False) -> StatusReply: ...
 
     def beats(self, query: BeatsQuery) -> list[Beat]: ...
 
@@ -88,10 +88,11 @@ class DaemonBackend:
 
         return open_session(self.paths, progress=progress)
 
-    def status(self) -> StatusReply:
+    def status(self, fresh: bool = False) -> StatusReply:
         with closing(self._session()) as conn:
             _hand_over(conn)  # the narrator it names is the one a draft from here would get
-            raw = conn.request("workspace/executeCommand", {"command": protocol.CMD_STATUS, "arguments": []})
+            arguments = [protocol.to_plain(protocol.StatusQuery(fresh=True))] if fresh else []
+            raw = conn.request("workspace/executeCommand", {"command": protocol.CMD_STATUS, "arguments": arguments})
         reply = protocol.decode_reply(raw, StatusReply, "status")
         here = str(self.paths.workdir or self.paths.common_dir)
         if reply.repository != here:  # its repository moved here under it: it leaves within seconds
@@ -179,7 +180,7 @@ class LocalBackend:
 
         return Project.open(self.directory)
 
-    def status(self) -> StatusReply:
+    def status(self, fresh: bool = False) -> StatusReply:  # the journal as it is, always
         from devlogd.app.status import status_summary
 
         state = self.project.journal.load()

@@ -251,7 +251,7 @@ def cmd_status(args: argparse.Namespace, directory: Path) -> int:
     paths = find_repo(directory)
     if (moved := take_moved_note(paths.state_dir)) is not None:
         print(f"devlog: {moved}", file=sys.stderr)
-    info = backend.run(directory, args.no_daemon, lambda b: b.status())
+    info = backend.run(directory, args.no_daemon, lambda b: b.status(args.fresh))
     if args.json:
         print(msgspec.json.encode(info).decode())
         return 0

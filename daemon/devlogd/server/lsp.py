@@ -86,12 +86,12 @@ def create_server(state: RepoState) -> DevlogServer:
 
     @server.command(protocol.CMD_STATUS)
     async def status(ls: DevlogServer, *args: Any) -> Any:
+        query = _params(plain(args[0]) if args else {}, protocol.StatusQuery, "status query")
         # A daemon that has just started has not read the journal against git yet; a
         # moment's wait beats reporting "0 beats" (a long backfill shows as a backlog).
-        await ls.state.wait_reconciled(timeout=2.0)
+        await (ls.state.reconciled_now(force=True) if query.fresh else ls.state.wait_reconciled(timeout=2.0))
         try:
             ls.state.refresh_config()
-            query = _params(plain(args[0]) if args else {}, protocol.StatusQuery, "status query")
             # Choosing may ask a local model server: off the event loop.
             choice = await asyncio.to_thread(narrators.choose, ls.state.project.config, query.narrator, ls.api_key,
                                              ls.base_url, ls.local_hint, query.local_model)

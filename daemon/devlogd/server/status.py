@@ -24,6 +24,7 @@ def status_info(state: RepoState, api_key: str | None = None,
         reconciling=activity.reconciling,
         backlog=max(0, activity.backlog - activity.done) if activity.reconciling else 0,
         clients=state.clients,
+        reconciles=state.reconciles,
         last_error=activity.last_error,
         skipped=activity.errors[-5:],  # commits that could not be read (missing objects)
         uptime=round(time.time() - state.started, 1),
