@@ -128,13 +128,14 @@ def test_never_asked_when_piped_nor_with_no_questions_nor_when_turned_off(story:
     assert notes(story) == []
 
 
-def test_answers_survive_a_daemon_restart_and_a_rewritten_history(story: GitRepo) -> None:
+def test_answers_survive_a_daemon_restart_a_rewritten_history_and_a_rejournal(story: GitRepo) -> None:
     asked = json.loads(devlog(story.path, "questions", "--json").stdout)["questions"]
     motive = next(q for q in asked if q["kind"] == "motive")
     devlog(story.path, "answer", motive["id"], "Our first game jam, in one week")
     devlog(story.path, "daemon", "stop")
     story.git("commit", "-q", "--amend", "-m", "Add the second level, the hard one")  # a new sha, journaled anew
     story.commit("Tune the jump height", {"main.p8": "function _init()\nend\n-- jump 3\n"})
+    devlog(story.path, "rejournal", "--all")  # every beat told again from git
     again = json.loads(devlog(story.path, "questions", "--json").stdout)["questions"]
     assert motive["id"] not in [q["id"] for q in again] and "motive" not in [q["kind"] for q in again]
     assert [n["text"] for n in notes(story)] == ["Our first game jam, in one week"]
