@@ -170,3 +170,14 @@ def test_a_bad_choice_leaves_the_rules_choice_and_says_why(tmp_path: Path, capsy
     reply = json.loads(out)
     assert reply.get("askedBy", "rules") == "rules" and [q["kind"] for q in reply["questions"]][:2] == ["motive", "purpose"]
     assert "could not choose the questions" in err and "not one of the candidates" in err
+
+
+def test_the_result_question_names_the_last_thread_not_an_asset_upload(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """The shape of Dere-Wah/AI-MarioKart64's last days (upstream 2024-12-05): the work ends on
+    a forge's "Add files via upload" of a notebook and images."""
+    repo = tarpit(tmp_path)
+    repo.commit("Add files via upload", {"assets/banner.png": b"\x89PNG\r\n\x1a\n" + bytes(64)})
+    result = next(q for q in questions(capsys, repo) if q["kind"] == "result")
+    assert "Add files via upload" not in str(result["text"]) and "banner.png" not in str(result["text"])
+    assert "Add client queue with slow banner lines" in str(result["text"])  # the last thread's lead

@@ -153,8 +153,15 @@ def _first_work(told: Sequence[Beat]) -> Beat:
 
 
 def _latest(material: Material) -> Beat:
-    latest = material.latest
-    return latest[-1] if latest else material.told[-1]
+    """The latest change worth naming in a question: not one of only noise files (an asset
+    upload), and one whose subject says something where there is one."""
+    leads = [c.lead for c in material.chapters if c.lead.kind not in QUIET_KINDS and c.lead.informative
+             and c.lead.action.verb not in ("noise", "empty")]
+    if leads:  # the last thread's lead: what the stretch ended on, in the author's words
+        return leads[-1]
+    recent = [b for b in (material.latest or material.told) if b.action.verb not in ("noise", "empty")]
+    telling = [b for b in recent if b.informative] or recent
+    return telling[-1] if telling else material.told[-1]
 
 
 def _main_chapter(chapters: Sequence[Chapter]) -> Chapter | None:
