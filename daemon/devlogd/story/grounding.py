@@ -26,6 +26,7 @@ from devlogd.story.grounding_time import check_date, check_order, check_weekday,
 from devlogd.story.grounding_text import (CONTRADICTED, SUPPORTED, UNSUPPORTED, BeatTexts, Finding, Source, beat_source,
                                           normal, note_source)
 from devlogd.story.relations import find_relations
+from devlogd.story.timeline import day
 from devlogd.story.labels import title
 
 __all__ = ["CONTRADICTED", "SUPPORTED", "UNSUPPORTED", "Finding", "Source", "Sources", "Tree", "contradictions",
@@ -212,7 +213,7 @@ class _Context:
             return Finding(claim, SUPPORTED, f"{claim.text}: the sources say so")
         if claim.unit == "changes":
             counts = {len(self.stretch), len(self.told), len(chapter), len(self.sources.history)}
-            counts |= {len(group) for group in _groups(self.stretch)}
+            counts |= {len(group) for group in _groups(self.stretch)} | self._runs(claim)
             if value in counts:
                 return Finding(claim, SUPPORTED, f"{claim.text}: counted in the journal",
                                tuple(beat_source(b) for b in (chapter or self.stretch)[:3]))
@@ -229,6 +230,18 @@ class _Context:
             return Finding(claim, SUPPORTED, f"{claim.text}: counted in the changes",
                            tuple(beat_source(b) for b in chapter[:3]))
         return Finding(claim, UNSUPPORTED, f"{claim.text}: no source counts it")
+
+    def _runs(self, claim: Claim) -> set[int]:
+        """Counts of the history's runs a post may tell: from the stretch's first change on,
+        up to its last, and between two dates the sentence names ("48 changes came before
+        (2019-02-02 to 2019-02-06)")."""
+        history, told = self.sources.history, self.told
+        runs = {sum(b.time >= told[0].time for b in history), sum(b.time <= told[-1].time for b in history)} \
+            if told else set()
+        dates = sorted(re.findall(r"\d{4}-\d{2}-\d{2}", claim.sentence.text))
+        if len(dates) >= 2:
+            runs.add(sum(dates[0] <= day(b) <= dates[-1] for b in history))
+        return runs
 
     def _stat_counts(self, chapter: Sequence[Beat], unit: str) -> set[int]:
         beats = list(chapter) or self.stretch
@@ -299,7 +312,7 @@ def _stem(path: str) -> str:
 
 def _groups(beats: Sequence[Beat]) -> list[list[Beat]]:
     """Runs a post may count: the changes of one day, and of one sitting (no 3-hour gap)."""
-    from devlogd.story.timeline import day, sittings
+    from devlogd.story.timeline import sittings
 
     by_day: dict[str, list[Beat]] = {}
     for beat in beats:
