@@ -34,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=int, default=24_000)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    write_post(build_material(_synthetic_beats(20), Identity("warm", "folder")))  # loads lemminflect's data
-    print(f"first post in a process (English data loaded once): {time.perf_counter() - started:.2f} s")
+    write_post(build_material(_synthetic_beats(20), Identity("warm", "folder")))  # warms the template engine
+    print(f"first post in a process (the template engine loaded once): {time.perf_counter() - started:.2f} s")
     with tempfile.TemporaryDirectory(prefix="devlog-bench-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             path = Path(tmp) / f"journal-{size}.jsonl"

@@ -87,13 +87,15 @@ class NoiseConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     classes: Annotated[tuple[NoiseClass, ...], Meta(max_length=50)] = ()
 
 
-Phrases = dict[Annotated[str, Meta(max_length=40)], Annotated[list[Annotated[str, Meta(max_length=300)]], Meta(max_length=40)]]
 
 
 class DraftConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     token_budget: Annotated[int, Meta(ge=1_000, le=200_000)] = 24_000
     max_chapters: Annotated[int, Meta(ge=1, le=30)] = 7
     questions: bool = True  # `devlog draft` on a terminal asks devlog's questions first
+    # The offline post's template (Jinja2), a path in the user's own config; a repository's
+    # own is .devlog/post.md.j2. Unset: the shipped template (devlogd/data/offline_post.md.j2).
+    template: Annotated[str, Meta(min_length=1, max_length=4_096)] | None = None
 
 
 class SourcesConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -132,7 +134,6 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     git: GitConfig = GitConfig()
     beats: BeatsConfig = BeatsConfig()
     noise: NoiseConfig = NoiseConfig()
-    phrases: Phrases = {}  # the offline narrator's phrase bank, overridden by key
     draft: DraftConfig = DraftConfig()
     daemon: DaemonConfig = DaemonConfig()
     narrator: NarratorConfig = NarratorConfig()
@@ -154,9 +155,15 @@ REPO_TUNABLE: dict[tuple[str, str], tuple[int, int] | None] = {
 REPO_MAX_RULES = 50
 
 
+PHRASES_GONE = ("{path}: [phrases] is no longer read: the offline post is a template now "
+                "(copy the default to .devlog/post.md.j2, or name one in [draft] template)")
+
+
 def load_config(repo: RepoPaths | None = None) -> Config:
     user_path = config_home() / "config.toml"
     user = _read_toml(user_path)
+    if user.pop("phrases", None) is not None:
+        _warn(PHRASES_GONE.format(path=user_path))
     _check(user, user_path)
     merged = dict(user)
     if repo is not None and repo.config_file is not None:
@@ -226,12 +233,8 @@ def _repo_table(path: Path, workdir: Path) -> dict[str, Any]:
         return {}
     kept: dict[str, Any] = {}
     for section, values in table.items():
-        if section == "phrases" and isinstance(values, dict):
-            try:
-                msgspec.convert({"phrases": values}, Config)
-                kept["phrases"] = values  # words only: a repository may set its own tone
-            except msgspec.ValidationError as err:
-                _warn(f"{explain_invalid(path, str(err), Config)}; the repository's phrases are ignored")
+        if section == "phrases":
+            _warn(PHRASES_GONE.format(path=path))
             continue
         if not isinstance(values, dict):
             _warn(f"{path}: {section} is not a table; it is ignored")

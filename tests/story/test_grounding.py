@@ -1,5 +1,5 @@
 """Grounding on real generated posts: the offline narrator drafts a fixture repository
-(the golden cases' scripts), errors are planted in the post, and each is found — while the
+(three of the fixture folders' scripts), errors are planted in the post, and each is found — while the
 post as written, every claim of which is in its sources, draws no warning."""
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from devlogd.cli.main import main
 from devlogd.story.claims import post_claims
 from devlogd.story.grounding import CONTRADICTED, SUPPORTED, Finding
 
-GOLDEN = Path(__file__).parent / "golden"
-CASES = sorted(p for p in GOLDEN.iterdir() if (p / "commits.sh").exists())
+GOLDEN = Path(__file__).parent / "fixtures"
+TARPIT, GLIDERS, TWEETBOT = "c-program-with-a-pause-and-a-release", "two-friends-game-with-quiet-messages", \
+    "feature-crash-fix-and-test"
+CASES = [GOLDEN / name for name in (TARPIT, GLIDERS, TWEETBOT)]
 
 
 def drafted(case: Path, where: Path) -> Path:
@@ -59,7 +61,7 @@ def test_a_post_whose_claims_are_all_in_its_sources_draws_no_warning(case: Path,
     assert sum(f.verdict == SUPPORTED for f in found) >= 10  # it checked something: names, dates, quotations
 
 
-@pytest.mark.parametrize("case", ["tarpit", "gliders", "tweetbot"])
+@pytest.mark.parametrize("case", [TARPIT, GLIDERS, TWEETBOT])
 def test_every_claim_of_the_offline_post_is_found_in_its_sources(case: str, tmp_path: Path) -> None:
     post = drafted(GOLDEN / case, tmp_path)
     assert [str(f) for f in findings(post) if f.verdict != SUPPORTED] == []
@@ -77,7 +79,7 @@ KINDS = {"name": "name", "count": "count", "kept": "name", "order": "order", "da
 
 
 def test_each_planted_error_is_found_and_nothing_else(tmp_path: Path) -> None:
-    post = drafted(GOLDEN / "tarpit", tmp_path)
+    post = drafted(GOLDEN / TARPIT, tmp_path)
     text, lines = plant(post.read_text(), list(PLANTED.values()))
     post.write_text(text)
     contradicted = [f for f in findings(post) if f.verdict == CONTRADICTED]
@@ -91,13 +93,13 @@ def test_each_planted_error_is_found_and_nothing_else(tmp_path: Path) -> None:
 
 
 def test_a_taken_back_change_told_with_its_taking_back_is_no_contradiction(tmp_path: Path) -> None:
-    post = drafted(GOLDEN / "tarpit", tmp_path)
+    post = drafted(GOLDEN / TARPIT, tmp_path)
     text, lines = plant(post.read_text(), ["I tried `CLOCK_REALTIME_COARSE` for send times and took it back."])
     assert [f for f in findings(post, text) if f.claim.place.line == lines[0] and f.verdict == CONTRADICTED] == []
 
 
 def test_the_right_count_and_order_are_supported(tmp_path: Path) -> None:
-    post = drafted(GOLDEN / "tarpit", tmp_path)
+    post = drafted(GOLDEN / TARPIT, tmp_path)
     text, lines = plant(post.read_text(), [
         "I read a config file with -f before I logged how long each client stayed.",
         "As I wrote then: “A typo in the path silently gave the defaults.”",
@@ -122,7 +124,7 @@ def test_every_claim_is_placed_on_its_own_words() -> None:
 
 def test_check_grounding_prints_each_finding_with_its_place_and_fails_on_a_contradiction(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    post = drafted(GOLDEN / "tarpit", tmp_path)
+    post = drafted(GOLDEN / TARPIT, tmp_path)
     capsys.readouterr()
     assert main(["-C", str(post.parent), "check", "--grounding", "post.md"]) == 0
     assert "no claim contradicted" in capsys.readouterr().err
@@ -138,7 +140,7 @@ def test_check_grounding_prints_each_finding_with_its_place_and_fails_on_a_contr
 
 def test_check_grounding_without_a_sidecar_says_how_to_get_one(tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    post = drafted(GOLDEN / "tarpit", tmp_path)
+    post = drafted(GOLDEN / TARPIT, tmp_path)
     (post.parent / "post.md.sources.json").unlink()
     assert main(["-C", str(post.parent), "check", "--grounding", "post.md"]) == 2
     assert "drafts written with --out have one" in capsys.readouterr().err

@@ -25,7 +25,7 @@ from devlogd.app.narrators import LocalHint
 from devlogd.app.project import Project
 from devlogd.app.tools import RepoTools
 from devlogd.app.selection import DraftSelection, scrub_beats
-from devlogd.errors import Cancelled, NarratorError, UsageError
+from devlogd.errors import Cancelled, ConfigError, NarratorError, UsageError
 from devlogd.story.labels import title
 from devlogd.models import Beat
 from devlogd.pipeline.ignore import SENSITIVE
@@ -34,7 +34,7 @@ from devlogd.protocol import DraftOptions, DraftResult
 from devlogd.story import identity, prompt
 from devlogd.story.outline import FileOutline, outline, outline_paths
 from devlogd.story.checker import CheckContext, check_post
-from devlogd.story.drafting import Era, SummaryCache
+from devlogd.story.chapters import Era, SummaryCache
 from devlogd.story.escape import untrusted_post
 from devlogd.story.identity import Identity
 from devlogd.story.material import Ask, Material, build_material
@@ -132,7 +132,8 @@ def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
     from devlogd.story.narrators.offline import write_post
 
     hooks.progress("writing", 0, len(plan.chapters))
-    markdown = finished(write_post(plan, cfg.phrases))
+    template, origin = offline_template(project)
+    markdown = finished(write_post(plan, template, origin))
     hooks.progress("writing", len(plan.chapters), len(plan.chapters))
     return result(markdown, "offline", [str(v) for v in check_post(markdown, context)], notes)
 
@@ -183,7 +184,9 @@ def _material(project: Project, chosen: DraftSelection, options: DraftOptions, h
     material.outline = _outline(where, material)
     material.prompts = agents.linked_prompts(project, material.beats)  # nothing read unless opted in
     hooks.note(f"telling {material.authorship.why}: {material.stretch}")
-    hooks.note(f"{len(material.beats)} beats -> {len(material.chapters)} chapters"
+    counts = material.counts  # the run's one set of numbers, the same the post tells
+    hooks.note(f"{counts.changes} change{'s' if counts.changes != 1 else ''} -> {counts.chapters} "
+               f"chapter{'s' if counts.chapters != 1 else ''} ({counts.told} told)"
                + (f" and {len(material.eras)} eras of background" if material.eras else "")
                + f", ~{material.tokens:,} tokens of source material (budget {budget:,}"
                + (", for the model's context)" if budget < cfg.token_budget else ")"))
@@ -226,6 +229,34 @@ def _canonical_authors(where: Path, beats: list[Beat]) -> list[Beat]:
         same = name == beat.author and email == beat.author_email
         out.append(beat if same else msgspec.structs.replace(beat, author=name, author_email=email))
     return out
+
+
+REPO_TEMPLATE = ".devlog/post.md.j2"
+
+
+def offline_template(project: Project) -> tuple[str | None, str]:
+    """The offline post's template and where it came from: the one the user's config names,
+    else the repository's own (sandboxed like any other), else the shipped one (None)."""
+    from devlogd.config import read_config_bytes
+
+    named = project.config.draft.template
+    workdir = project.paths.workdir
+    if named:
+        path = Path(os.path.expanduser(named))
+        inside = None
+    elif workdir is not None:
+        path, inside = workdir / REPO_TEMPLATE, workdir
+    else:
+        return None, "the default template"
+    try:
+        data = read_config_bytes(path, inside)
+    except ConfigError as err:
+        raise NarratorError(str(err)) from err
+    if data is None:
+        if named:
+            raise NarratorError(f"{path} ([draft] template) does not exist")
+        return None, "the default template"
+    return data.decode("utf-8", "replace"), str(path)
 
 
 def check_context(project: Project, name: str, beats: list[Beat]) -> CheckContext:

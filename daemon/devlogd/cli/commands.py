@@ -143,7 +143,8 @@ def _deliver(result: DraftResult, out: Path | None) -> None:
                     json.dumps(result.plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         except OSError as err:
             raise UsageError(f"cannot write {out}: {err.strerror}") from err
-        print(f"wrote {out} ({result.chapters} chapters from {result.beats} beats, "
+        print(f"wrote {out} ({result.chapters} chapter{'s' if result.chapters != 1 else ''} from "
+              f"{result.beats} change{'s' if result.beats != 1 else ''}, "
               f"by the {result.narrator} narrator)", file=sys.stderr)
     else:
         sys.stdout.write(result.markdown)

@@ -146,10 +146,25 @@ def _empty_field(name: str) -> Callable[[Post, CheckContext, Rule], Iterator[tup
     return find
 
 
+_QUOTE = re.compile(r"“([^”\n]{1,1000})”")
+_ESCAPED = re.compile(r"\\([\[\]`\\#>+*=|.)-])")
+
+
+def _unquoted(line: str, context: CheckContext) -> str:
+    """The line without the author's own subjects quoted verbatim (“Initial commit”): the
+    offline post quotes them as the author wrote them, and a quotation is not narration."""
+    if not context.subjects or "“" not in line:
+        return line
+    def drop(match: re.Match[str]) -> str:
+        said = _ESCAPED.sub(r"\1", match.group(1)).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        return "“”" if said in context.subjects else match.group(0)
+    return _QUOTE.sub(drop, line)
+
+
 def _meta(pattern: re.Pattern[str]) -> Callable[[Post, CheckContext, Rule], Iterator[tuple[int, str]]]:
     def find(post: Post, context: CheckContext, rule: Rule) -> Iterator[tuple[int, str]]:
         for number, line in post.prose:
-            match = pattern.search(_plain(line))
+            match = pattern.search(_plain(_unquoted(line, context)))
             if match:
                 yield number, match.group(0)
     return find
@@ -188,7 +203,7 @@ def _empty_slots(post: Post, context: CheckContext, rule: Rule) -> Iterator[tupl
         text = line.strip()
         if not text or text.startswith(("#", "|", ">")) or text == "---" or re.match(r"^<", text):
             continue
-        plain = re.sub(r"`[^`]*`", "CODE", text)  # a name in backticks fills its slot
+        plain = re.sub(r"`[^`]*`", "CODE", _unquoted(text, context))  # a name in backticks fills its slot
         match = _SLOTS.search(plain)
         if match:
             yield number, f"…{plain[max(0, match.start() - 25): match.end() + 15]}…"
@@ -219,7 +234,7 @@ def _repeated_openers(post: Post, context: CheckContext, rule: Rule) -> Iterator
     openers: Counter[str] = Counter()
     first_line: dict[str, int] = {}
     for number, sentence in post.sentences:
-        match = _OPENERS.match(sentence)
+        match = _OPENERS.match(_unquoted(sentence, context))
         if match:
             key = f"{match.group(1)} {match.group(2)}".lower()
             openers[key] += 1

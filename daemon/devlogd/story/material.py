@@ -15,16 +15,17 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 from devlogd.models import AgentPrompt, Beat, Note
-from devlogd.story.drafting import (QUIET_KINDS, Chapter, Era, SummaryCache, beat_tokens, era_tokens, fit,
+from devlogd.story.chapters import (QUIET_KINDS, Chapter, Era, SummaryCache, beat_tokens, era_tokens, fit,
                                     group_chapters, summarise_eras)
 from devlogd.story.identity import Identity
 from devlogd.story.labels import title
 from devlogd.story.outline import FileOutline
 from devlogd.story.relations import Relation, find_relations
-from devlogd.story.timeline import Sitting, recent_stretch, sittings
+from devlogd.story.timeline import Sitting, day, recent_stretch, sittings
 
 ERA_SHARE = 5  # eras get at most 1/ERA_SHARE of the budget
 _OPEN = re.compile(r"\b(?:not (?:yet )?(?:finished|done|working)|wip|for now|temporar(?:y|ily)|someday|"
@@ -39,6 +40,20 @@ class Authorship:
     told: tuple[str, ...]  # author names, most changes first
     voice: str  # "I" when one author made most of what is told (others credited by name), else "we"
     why: str  # how they were chosen, for the user to read
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The one set of numbers a run tells: every narrator and every message of a run takes
+    its counts from here, so no two of them can disagree."""
+
+    changes: int  # the changes of the stretch a post is about (housekeeping aside)
+    told: int  # of those, in a chapter
+    untold: int  # of those, left out (changes - told)
+    chapters: int
+    days: int  # calendar days from the first change told to the last, both counted
+    others: int  # others' changes credited beside the stretch
+    notes: int  # the author's notes placed in it
 
 
 @dataclass(frozen=True)
@@ -133,6 +148,15 @@ class Material:
         return meaningful[-3:] or recent[-3:]
 
     @property
+    def counts(self) -> Counts:
+        told = len(self.told)
+        days = {day(b) for b in self.told}
+        first, last = (min(days), max(days)) if days else ("", "")
+        span = (_date(last) - _date(first)).days + 1 if days else 0
+        return Counts(changes=told + len(self.untold), told=told, untold=len(self.untold),
+                      chapters=len(self.chapters), days=span, others=len(self.others), notes=len(self.notes))
+
+    @property
     def tokens(self) -> int:
         """Estimated size as narrator input."""
         detail = sum(beat_tokens(b) for b in self.told)
@@ -185,6 +209,10 @@ def build_material(beats: Sequence[Beat], identity: Identity, ask: Ask = Ask(), 
     material.open_threads = open_threads(kept)
     material.hardest = [r for r in relations if r.kind in ("struggle", "reverts")][-3:]
     return material
+
+
+def _date(text: str) -> date:
+    return date.fromisoformat(text)
 
 
 def _end(beats: Sequence[Beat]) -> int:
@@ -306,6 +334,6 @@ def open_threads(chapters: Sequence[Chapter], limit: int = 4) -> list[str]:
                     if todo and len(todo.group("text").split()) >= 3:
                         found.append(f"{_first_clause(todo.group('text'))} (in {hunk.path})")
             first = beat.message.split("\n", 1)[0]
-            if _OPEN.search(first) and first.lower().rstrip(". ") not in ("wip", "tmp", "temp"):
+            if beat.kind != "revert" and _OPEN.search(first) and first.lower().rstrip(". ") not in ("wip", "tmp", "temp"):
                 found.append(title(beat))
     return list(dict.fromkeys(found))[:limit]

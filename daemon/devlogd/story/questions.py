@@ -21,7 +21,7 @@ import msgspec
 
 from devlogd.models import GAP_KINDS, Beat, Note, Question
 from devlogd.pipeline.extract import GENERIC_NAMES, is_test_name
-from devlogd.story.drafting import QUIET_KINDS, Chapter
+from devlogd.story.chapters import QUIET_KINDS, Chapter
 from devlogd.story.material import Material
 from devlogd.story.timeline import local_time
 from devlogd.story.labels import title

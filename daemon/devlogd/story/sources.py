@@ -14,7 +14,7 @@ from dataclasses import replace
 from devlogd.models import Beat, Hunk
 from devlogd.pipeline.excerpts import KIND_WEIGHT, file_kind, is_commentary, score_lines
 from devlogd.pipeline.reasons import is_filler, is_reason, same_thought, sentences_of
-from devlogd.story.drafting import Chapter, Era
+from devlogd.story.chapters import Chapter, Era
 from devlogd.story.labels import action_label, reasons, title
 from devlogd.story.material import Material
 from devlogd.story.outline import outline_text
