@@ -15,6 +15,7 @@ from typing import Any
 
 from devlogd.models import Beat, Hunk
 from devlogd.pipeline.excerpts import file_kind, is_commentary, score_lines
+from devlogd.pipeline.extract import GENERIC_NAMES
 from devlogd.story.chapters import Chapter
 from devlogd.story.escape import fence_for
 from devlogd.story.labels import action_label
@@ -112,13 +113,14 @@ def write_post(material: Material, template: str | None = None, origin: str = "t
 
 def post_facts(material: Material) -> Facts:
     told = material.told
-    parts = [_part(chapter, material) for chapter in material.chapters]
-    main = max(material.chapters, key=lambda c: c.importance)
+    used: set[str] = set()
+    parts = [_part(chapter, material, _heading(chapter, used)) for chapter in material.chapters]
+    main = parts[material.chapters.index(max(material.chapters, key=lambda c: c.importance))]
     voice = Voice("I", "I", "my") if material.authorship.voice == "I" else Voice("We", "we", "our")
     start, end = told[0].time, told[-1].time
     words = material.words
     return Facts(
-        project=material.project, title=f"{material.project}: {main.topic or 'the work'}",
+        project=material.project, title=f"{material.project}: {material.identity.tagline or main.heading}",
         description=material.identity.tagline or _first_sentence(material.identity.summary) or
         f"What went into {material.project}",
         date=day(told[-1]), tags=_tags(material), summary=_first_paragraph(material.identity.summary), voice=voice,
@@ -131,7 +133,23 @@ def post_facts(material: Material) -> Facts:
     )
 
 
-def _part(chapter: Chapter, material: Material) -> Part:
+def _heading(chapter: Chapter, used: set[str]) -> str:
+    """The thread a part follows: its most named definition that every program does not
+    have and no earlier part took, else its main file, else its topic."""
+    counts: dict[str, int] = {}
+    for beat in chapter.beats:
+        for name in beat.added[:4] or beat.touched[:2]:
+            counts[name] = counts.get(name, 0) + 1
+    names = sorted(counts, key=lambda n: -counts[n])
+    files = [b.action.where or (b.files[0] if b.files else "") for b in sorted(chapter.beats, key=lambda b: -b.importance)]
+    for candidate in [*(n for n in names if n not in GENERIC_NAMES), *files, chapter.topic]:
+        if candidate and candidate not in used:
+            used.add(candidate)
+            return candidate
+    return chapter.topic or "the work"
+
+
+def _part(chapter: Chapter, material: Material, heading: str) -> Part:
     beats = chapter.beats
     shas = {b.sha for b in beats}
     start, end = beats[0].time, beats[-1].time
@@ -141,7 +159,7 @@ def _part(chapter: Chapter, material: Material) -> Part:
                                                            (p.beside is not None and p.beside.sha in shas)))
              for text in [tellable_answer(p.note.text) if p.note.kind else p.note.text] if text]
     listed = sorted(beats, key=lambda b: -b.importance)[:LISTED]
-    return Part(heading=chapter.topic or (chapter.lead.areas[0] if chapter.lead.areas else material.project),
+    return Part(heading=heading,
                 topic=chapter.topic, first=day(beats[0]), last=day(beats[-1]),
                 changes=[_change(b) for b in beats if b in listed], more=len(beats) - len(listed),
                 links=_links(chapter.relations), excerpt=_excerpt(chapter), notes=notes)
