@@ -3,6 +3,8 @@ big ones first, naming the range's own things, never what a note or an answer al
 
 from __future__ import annotations
 
+import re
+
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,11 +112,11 @@ def test_the_offline_post_opens_with_the_motive_and_closes_with_the_result(tmp_p
     capsys.readouterr()
     assert main(["-C", str(repo.path), "--no-daemon", "draft", "--narrator", "offline"]) == 0
     post = capsys.readouterr().out
-    body = post.split("---\n", 2)[2].strip()
-    assert body.startswith("Bots hammered my SSH port all night.")
-    ending = post[post.index("## Next for"):]
+    body = re.sub(r"<!--.*?-->", "", post.split("---\n", 2)[2], flags=re.S).strip()
+    assert body.startswith("> Bots hammered my SSH port all night")  # the motive, in the author's words
+    ending = post[post.index("## Where "):]
     assert "1,378 bots for 20 hours" in ending and "port it to Python's asyncio" in ending
-    assert "<!-- devlog: why did you start" not in post and "<!-- devlog: what comes next" not in post
+    assert "<!-- Why did I start" not in post and "<!-- the next step" not in post
     assert post.count("Bots hammered") == 1
     assert "A fixed queue kept the memory bounded." in post and "remember" not in post  # said to the asker only
 
