@@ -14,43 +14,101 @@ worst ratio, and how each grows when the input is 4x longer (4x is linear).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "daemon"))
 
-PREFIXES = ["", "\n+", "\n-", "X_Y = 1", "\n+X_Y = 1", "\n+X_Y: ", "\n+def f", "\n+const a = ",
+PREFIXES = ["", "#", "//", "/*", "--", '"""', "\n+", "\n-", "X_Y = 1", "\n+X_Y = 1", "\n+X_Y: ", "\n+def f", "\n+const a = ",
             "\n+export ", "v1.", "from 1 to ", "`", "feat", "Fixes: ", "(", "\n@@ -1 +1 @@ ",
             "\n+#define ABC ", "0a", "\n+X_Y = 1 * ", "by "]
 PUMPS = [" ", "\t", ".", "a", "A", "_", "1", "-", ":", "=", '"', "'", '"token"', "!", "(", "a_", "A_",
-         "/", "1.", "a ", "aA", ", ", "\n", "\n\n", " \n", "* 1", "x", "0a", "a1", "ab/", "#"]
+         "/", "1.", "a ", "aA", ", ", "\n", "\n\n", " \n", "* 1", "x", "0a", "a1", "ab/", "#",
+         "[", "]", "[]", "{", "<", "<a", "`", "*", "()", "# ", "// ", "a.", "a-", "a b"]
 SUFFIXES = ["", "!", "\n", "=", "1a", ")"]
 
 
-def builtin_patterns() -> dict[str, re.Pattern[str]]:
-    """The patterns devlog runs over commit messages, diffs, paths and drafts."""
-    # Not pipeline.excerpts: its patterns read one changed line, and only lines of at most
-    # 300 characters (longer ones are minified code or data, never excerpted).
-    from devlogd.pipeline import beats, extract, manifests, reasons
-    from devlogd.story import checker, escape, identity, material, prompt, relations, sources, style
-    from devlogd.story.narrators import offline
-    from devlogd.story.narrators.offline import english, lexicon, telling
+STAGES = ("devlogd.pipeline", "devlogd.story")  # every module that reads repository text
+# Only these run on lines short enough that their length bounds the work whatever the pattern:
+# pipeline.excerpts reads one changed line, and only lines of at most 300 characters.
+SHORT_LINES_ONLY = {"excerpts"}
+
+
+def stage_modules() -> list[Any]:
+    """Every module of the stages, found by walking the packages: a new one is covered."""
+    import importlib
+    import pkgutil
+
+    modules = []
+    for stage in STAGES:
+        package = importlib.import_module(stage)
+        modules.append(package)
+        for info in pkgutil.walk_packages(package.__path__, stage + "."):
+            modules.append(importlib.import_module(info.name))
+    return modules
+
+
+def _patterns_in(value: Any, depth: int = 0) -> Iterator[tuple[str, re.Pattern[str]]]:
+    """Compiled patterns in a module-level value: itself, or inside its tuples, lists, dicts,
+    sets and dataclass fields (a rule table's rows), and in what a cached loader without
+    arguments returns (a table read from a data file)."""
+    if isinstance(value, re.Pattern):
+        if isinstance(value.pattern, str):
+            yield "", value
+        return
+    if hasattr(value, "cache_info") and callable(value) and depth == 0:
+        value = _loaded_table(value)  # a data file's table, loaded once (the secret rules, the starters)
+    if depth >= 5 or isinstance(value, (str, bytes, type)) or callable(value):
+        return
+    items: Iterable[tuple[str, Any]] = ()
+    if isinstance(value, dict):
+        items = ((f"[{k!r}]"[:30], v) for k, v in value.items())
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = ((f"[{i}]", v) for i, v in enumerate(value))
+    elif dataclasses.is_dataclass(value):
+        items = ((f".{f.name}", getattr(value, f.name)) for f in dataclasses.fields(value))
+    for key, item in items:
+        for inner, pattern in _patterns_in(item, depth + 1):
+            yield key + inner, pattern
+
+
+def _loaded_table(function: Callable[..., Any]) -> Any:
+    import inspect
+
+    try:
+        if any(p.default is p.empty for p in inspect.signature(function).parameters.values()):
+            return None
+        return function()
+    except Exception:  # noqa: BLE001 - a loader that needs more than nothing is not a table
+        return None
+
+
+def builtin_patterns(short_lines: bool = False) -> dict[str, re.Pattern[str]]:
+    """Every compiled pattern of the stages' modules (module-level or in their tables), and
+    the default beat rules; ``short_lines``: those that only ever see a short line."""
+    from devlogd.pipeline import beats
 
     found: dict[str, re.Pattern[str]] = {}
-    for module in (extract, beats, manifests, reasons, style, prompt, checker, escape, identity,
-                   material, relations, sources, offline, english, lexicon, telling):
+    seen: set[re.Pattern[str]] = set()
+    for module in stage_modules():
+        short = module.__name__.rsplit(".", 1)[-1] in SHORT_LINES_ONLY
+        if short != short_lines:
+            continue
         for name, value in vars(module).items():
-            if isinstance(value, re.Pattern):
-                found[f"{module.__name__.rsplit('.', 1)[-1]}.{name}"] = value
-    for label, pattern in style.META_REFERENCES:
-        found[f"style.{label}"] = pattern
-    for rule in beats.DEFAULT_RULES:
-        if rule.message is not None:
-            found[f"rule {rule.kind} {rule.message[:24]}"] = re.compile(rule.message, re.IGNORECASE | re.MULTILINE)
+            for inner, pattern in _patterns_in(value):
+                if pattern not in seen:
+                    seen.add(pattern)
+                    found[f"{module.__name__.removeprefix('devlogd.')}.{name}{inner}"] = pattern
+    if not short_lines:
+        for rule in beats.DEFAULT_RULES:
+            if rule.message is not None:
+                found[f"rule {rule.kind} {rule.message[:24]}"] = re.compile(rule.message, re.IGNORECASE | re.MULTILINE)
     return found
 
 
@@ -82,7 +140,10 @@ Shape = tuple[str, str, str]  # prefix, pumped part, suffix
 
 
 def shapes() -> list[Shape]:
-    return list(itertools.product(PREFIXES, PUMPS, SUFFIXES))
+    """Each prefix with each pump, the suffixes taken in turn (every suffix meets every pump
+    and most prefixes; the full product is six times longer and finds nothing more)."""
+    return [(prefix, pump, SUFFIXES[index % len(SUFFIXES)])
+            for index, (prefix, pump) in enumerate(itertools.product(PREFIXES, PUMPS))]
 
 
 def build(shape: Shape, size: int) -> str:
@@ -123,12 +184,38 @@ def worst(size: int, top: int) -> list[tuple[float, float, float, str, Shape]]:
     return results[:top]
 
 
+HUGE_SHAPES: list[Shape] = [("", " ", "!"), ("#", " ", "x"), ("", "[", ""), ("", ".", "1a"), ("", '"', ""),
+                             ("X_Y = ", "a", "!"), ("", "a ", ")")]
+
+
+def huge(size: int, patterns: dict[str, re.Pattern[str]]) -> list[tuple[float, float, float, str, Shape]]:
+    """Every pattern on one line of ``size`` characters (a minified file, a data dump) of each
+    hostile shape: the ratio to a plain pass, and the growth from a quarter of it."""
+    results = []
+    for shape in HUGE_SHAPES:
+        text, quarter = build(shape, size), build(shape, size // 4)
+        base = timed(lambda: reference(text), floor=0.0)
+        for name, pattern in patterns.items():
+            start = time.perf_counter()
+            scan(pattern, quarter)
+            middle = time.perf_counter()
+            scan(pattern, text)
+            seconds = time.perf_counter() - middle
+            results.append((seconds / base, seconds, seconds / max(middle - start, 1e-6), name, shape))
+    results.sort(reverse=True)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=4000, help="characters in the pumped part")
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--huge", type=int, default=5_000_000, help="characters of the one-line input (0: skip)")
     args = parser.parse_args(argv)
-    print(f"{len(builtin_patterns())} patterns x {len(shapes())} pathological inputs of ~{args.size:,} characters")
+    modules = stage_modules()
+    print(f"{len(builtin_patterns())} patterns from {len(modules)} modules of {' and '.join(STAGES)} "
+          f"(+{len(builtin_patterns(short_lines=True))} that only see lines of at most 300 characters) x "
+          f"{len(shapes())} pathological inputs of ~{args.size:,} characters")
     results = worst(args.size, args.top)
     print(f"{'ratio':>9}  {'time':>9}  {'x4 input':>8}  pattern / input")
     for ratio, seconds, growth, name, shape in results:
@@ -136,6 +223,14 @@ def main(argv: list[str] | None = None) -> int:
     ratio, seconds, growth, name, shape = results[0]
     print(f"worst: {ratio:.1f}x a plain pass over the same text ({seconds * 1000:.2f} ms; {growth:.1f}x "
           f"for a 4x longer input), {name} on {label(shape)}")
+    if args.huge:
+        found = huge(args.huge, builtin_patterns())
+        print(f"one line of {args.huge:,} characters, {len(HUGE_SHAPES)} shapes x {len(builtin_patterns())} patterns:")
+        for ratio, seconds, growth, name, shape in found[: args.top // 2]:
+            print(f"{ratio:8.1f}x  {seconds * 1000:6.0f} ms  {growth:7.1f}x  {name[:36]:36s} {label(shape)[:50]}")
+        ratio, seconds, growth, name, shape = found[0]
+        print(f"worst on one {args.huge:,}-character line: {ratio:.1f}x a plain pass ({seconds:.2f} s; {growth:.1f}x "
+              f"for a 4x longer line), {name} on {label(shape)}")
     return 0
 
 

@@ -193,6 +193,8 @@ def _read_toml(path: Path, inside: Path | None = None) -> dict[str, Any]:
         table = msgspec.toml.decode(data)
     except (msgspec.DecodeError, UnicodeDecodeError) as err:
         raise ConfigError(explain_syntax(path, data, err)) from err
+    except RecursionError:  # the TOML parser recurses per nested array or table
+        raise ConfigError(f"{path}: its arrays or tables nest too deeply to be a configuration file") from None
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: expected a table")
     return table

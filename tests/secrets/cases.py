@@ -16,7 +16,7 @@ import string
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["format", "context", "structural"]
+Kind = Literal["format", "context", "structural", "source"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,13 @@ class Case:
     message: str = ""
     before: dict[str, str] = field(default_factory=dict)  # committed first, on its own
     rename: tuple[str, str] | None = None  # (old, new), done with `git mv` in this commit
+    # Where else the material reads from: the remote's URL, a tag on this commit, the branch
+    # it is made on, its author's name, and a note the author adds after it.
+    remote: str = ""
+    tag: str = ""
+    branch: str = ""
+    author: str = ""
+    note: str = ""
 
     @property
     def subject(self) -> str:
@@ -383,7 +390,42 @@ def _structural() -> list[Case]:
     return out
 
 
-CASES: tuple[Case, ...] = (*_formats(), *_contexts(), *_structural())
+def _sources() -> list[Case]:
+    """The sources the material reads besides diffs and messages: the remote URL, the README's
+    prose, comments and docstrings, notes, tags, branches, author names and manifests."""
+    out: list[Case] = []
+    g = Gen("remote-url")
+    token = "glpat-" + g.alnum(20)
+    out.append(Case("remote-url-credentials", "source", {"app/remote.py": "def push():\n    return 1\n"}, (token,),
+                    remote=f"https://oauth2:{token}@gitlab.example.com/acme/{token}.git"))
+    pw = Gen("readme-login").password()
+    out.append(Case("readme-default-login", "source", {"README.md": "# service\n\nA small service that answers "
+                    f"health checks for the shop.\n\nThe default login is admin / {pw} until you change it.\n"},
+                    (pw,), message="Document the first start"))
+    g = Gen("docstring")
+    key_id, secret = "AKIA" + g.upper(16), g.b64(40)
+    out.append(Case("docstring-secret-beside-key-id", "source", {"app/upload.py": 'def upload(path):\n    """Send '
+                    f'the file to the bucket as {key_id} (its secret is {secret}).\n    """\n    return path\n'},
+                    (secret,)))
+    pw = Gen("sql-comment").password()
+    out.append(Case("sql-comment-password", "source", {"db/roles.sql": "CREATE ROLE reporting LOGIN;\n"
+                    f"-- the reporting role's password is {pw} (set by hand on the server)\n"}, (pw,)))
+    pw = Gen("note").password()
+    out.append(Case("note-password", "source", {"app/staging.py": "STAGING = True\n"}, (pw,),
+                    note=f"the staging password is now {pw}, rotated after the demo"))
+    token = "ghp_" + Gen("tag").alnum(36)
+    out.append(Case("tag-token", "source", {"app/release.py": "VERSION = 2\n"}, (token,), tag=f"release-{token}"))
+    token = "ghp_" + Gen("branch").alnum(36)
+    out.append(Case("branch-token", "source", {"app/fix.py": "FIXED = True\n"}, (token,), branch=f"fix/{token}"))
+    token = "xoxb-" + Gen("author").digits(12) + "-" + Gen("author2").digits(12) + "-" + Gen("author3").alnum(24)
+    out.append(Case("author-name-token", "source", {"app/bot.py": "BOT = 1\n"}, (token,), author=f"bot {token}"))
+    token = "ghp_" + Gen("requirements").alnum(36)
+    out.append(Case("requirements-token-line", "source", {"requirements.txt": f"requests==2.31.0\n{token}\n"},
+                    (token,), message="Pin the HTTP client"))
+    return out
+
+
+CASES: tuple[Case, ...] = (*_formats(), *_contexts(), *_structural(), *_sources())
 
 # Ordinary code, config and prose that must come out of redaction unchanged.
 NOT_SECRETS: tuple[str, ...] = (

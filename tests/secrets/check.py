@@ -33,4 +33,20 @@ def commit_case(repo: GitRepo, case: Case) -> str:
         old, new = case.rename
         (repo.path / new).parent.mkdir(parents=True, exist_ok=True)
         repo.git("mv", old, new)
-    return repo.commit(case.subject, case.files, allow_empty=not case.files and not case.rename)
+    if case.remote:
+        repo.git("remote", "add", "origin", case.remote)
+    home = repo.git("rev-parse", "--abbrev-ref", "HEAD")
+    if case.branch:
+        repo.git("checkout", "-q", "-b", case.branch)
+    env = {"GIT_AUTHOR_NAME": case.author} if case.author else None
+    sha = repo.commit(case.subject, case.files, allow_empty=not case.files and not case.rename, env=env)
+    if case.branch:  # made on its branch, then brought home; the branch stays
+        repo.git("checkout", "-q", home)
+        repo.git("merge", "-q", "--ff-only", case.branch)
+    if case.tag:
+        repo.git("tag", case.tag, sha)
+    if case.note:
+        from devlogd.cli.main import main
+
+        assert main(["-C", str(repo.path), "--no-daemon", "note", case.note]) == 0
+    return sha

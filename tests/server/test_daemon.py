@@ -162,6 +162,14 @@ def test_malformed_messages_get_errors_and_the_daemon_stays_up(repo: GitRepo) ->
         assert reply["error"]["code"] == -32700 and reply["id"] is None
         s.sendall(frame(b'[1, 2, 3]'))
         assert read_message(s)["error"]["code"] == -32600
+        # Before `initialize`, a request gets the protocol's ServerNotInitialized, and nothing runs.
+        s.sendall(frame(json.dumps({"jsonrpc": "2.0", "id": 5, "method": "workspace/executeCommand",
+                                    "params": {"command": "devlog.status", "arguments": []}}).encode()))
+        reply = read_message(s)
+        assert reply["id"] == 5 and reply["error"]["code"] == -32002 and "initialize" in reply["error"]["message"]
+        s.sendall(frame(json.dumps({"jsonrpc": "2.0", "id": 6, "method": "initialize",
+                                    "params": {"capabilities": {}}}).encode()))
+        assert "capabilities" in read_message(s)["result"]
         s.sendall(frame(json.dumps({"jsonrpc": "2.0", "id": 7, "method": "workspace/executeCommand",
                                     "params": {"command": "devlog.generateDraft",
                                                "arguments": [{"narrator": "shakespeare"}]}}).encode()))

@@ -59,6 +59,19 @@ function fixture() {
   commit({ "bot.py": "import socket\n\nDEFAULT_PORT = 2222\n" }, "feat: listen on a fixed port");
   commit({ "bot.py": "import socket\n\nDEFAULT_PORT = 2222\n\n\ndef handle_deleted_tweet(event):\n    return event.get('id')\n" },
     "Handle deleted tweets\n\nThe handler crashed with a KeyError when a delete carried no id. Turns out deletes for protected accounts carry no id at all.");
+  // A cloned repository's own settings try to choose what runs and what is read: the
+  // executable (a script that leaves a marker), a style file that cannot be read (honoured,
+  // the draft would fail on it) and the narrator. Every one must be ignored.
+  const hostile = join(repo, "run-me.sh");
+  writeFileSync(hostile, `#!/bin/sh\ntouch '${join(work, "workspace-executable-ran")}'\nexit 1\n`);
+  chmodSync(hostile, 0o755);
+  mkdirSync(join(repo, ".vscode"), { recursive: true });
+  writeFileSync(join(repo, ".vscode", "settings.json"), JSON.stringify({
+    "devlog.path": hostile,
+    "devlog.styleFiles": [join(repo, "no-such-style-post.md")],
+    "devlog.narrator": "claude",
+  }, null, 2));
+  writeFileSync(join(repo, ".git", "info", "exclude"), ".vscode/\nrun-me.sh\n");
   // The executable the extension finds through the devlog.path setting.
   const launcher = join(work, "devlog");
   writeFileSync(launcher, `#!/bin/sh\nexec '${python}' -m devlogd "$@"\n`);
@@ -134,6 +147,9 @@ test("Generate devlog from the command palette opens a draft that devlog check a
   assert.match(post, /^---\ntitle: "tweetbot: /);
   assert.match(post, /handle_deleted_tweet/);
   assert.match(post, /I wanted a bot that survives deleted tweets/); // the answer opens the offline post
+  // The workspace's settings were ignored: its executable never ran, and its style file was
+  // never asked for (the daemon would have failed the draft on it).
+  assert.equal(existsSync(join(work, "workspace-executable-ran")), false);
   // The editor shows the draft, front matter first.
   await page.waitForSelector('.monaco-editor .view-lines:has-text("title:")', { timeout: 30000 });
   const editorText = await page.locator(".monaco-editor .view-lines").first().innerText();

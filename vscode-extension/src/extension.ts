@@ -8,7 +8,7 @@ import { DraftResult, DraftSession, draftSelector, isCancellation, sidecarFor } 
 import { Executable, describe, findDevlog } from "./executable";
 import { LocalModels, narratorChoices, narratorLine, statusQuery } from "./narrators";
 import { Question, offerQuestions } from "./questions";
-import { SECTION, Settings, draftOptions, needsRestart, readSettings } from "./settings";
+import { SECTION, Settings, draftOptions, needsRestart, readSettings, userFirst } from "./settings";
 
 const SECRET_KEY = "devlog.anthropicApiKey";
 
@@ -28,7 +28,7 @@ let currentExe: Executable | undefined;
 
 function settings(): Settings {
   const config = vscode.workspace.getConfiguration(SECTION);
-  return readSettings((key) => config.get(key));
+  return readSettings(userFirst((key) => config.get(key), (key) => config.inspect(key)));
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
@@ -128,7 +128,8 @@ async function devlogExecutable(): Promise<Executable> {
   const exe = findDevlog({
     setting: settings().path,
     envPath: process.env.PATH,
-    pythonInterpreter: await pythonInterpreter(),
+    // A workspace can select its own interpreter (a .venv in the repository): only a trusted one is used.
+    pythonInterpreter: vscode.workspace.isTrusted ? await pythonInterpreter() : undefined,
   });
   if (!exe) {
     const choice = await vscode.window.showErrorMessage(

@@ -18,6 +18,26 @@ export type Read = <T>(key: string) => T | undefined;
 
 export const NARRATORS = ["auto", "offline", "claude", "local"] as const;
 
+// Settings that choose what runs, which files are read and where the code goes: the user's
+// alone. package.json scopes them "application" (a workspace cannot set them) and restricts
+// them in untrusted workspaces; they are also read from the user's own value only, so a
+// workspace's .vscode/settings.json is ignored whatever VS Code version runs the extension.
+export const USER_ONLY = ["path", "styleFiles", "narrator", "model", "localModel"] as const;
+
+export interface Inspected<T> {
+  globalValue?: T;
+}
+
+// How to read one setting: a user-only key from its user (global) value, the rest as VS
+// Code resolves them.
+export function userFirst(
+  get: <T>(key: string) => T | undefined,
+  inspect: <T>(key: string) => Inspected<T> | undefined,
+): Read {
+  return <T>(key: string): T | undefined =>
+    (USER_ONLY as readonly string[]).includes(key) ? inspect<T>(key)?.globalValue : get<T>(key);
+}
+
 export function readSettings(read: Read): Settings {
   const narrator = read<string>("narrator") ?? "auto";
   const styles = read<unknown>("styleFiles");

@@ -16,3 +16,15 @@ test("the extension wakes only in a git repository (or when one of its commands 
 test("lint is part of the extension's checks", () => {
   assert.match(manifest.scripts.test, /^eslint /);
 });
+
+test("settings naming an executable or a file are the user's, and restricted in untrusted workspaces", () => {
+  const props = manifest.contributes.configuration.properties;
+  for (const key of ["devlog.path", "devlog.styleFiles", "devlog.narrator", "devlog.model", "devlog.localModel"]) {
+    assert.ok(["application", "machine"].includes(props[key].scope), `${key} can be set by a workspace`);
+  }
+  const untrusted = manifest.capabilities.untrustedWorkspaces;
+  assert.equal(untrusted.supported, "limited");
+  for (const key of ["devlog.path", "devlog.styleFiles", "devlog.narrator", "devlog.outputFolder"]) {
+    assert.ok(untrusted.restrictedConfigurations.includes(key), `${key} is not restricted`);
+  }
+});

@@ -38,3 +38,16 @@ test("devlog's questions are offered unless turned off", () => {
   assert.equal(readSettings(reader({})).askQuestions, true);
   assert.equal(readSettings(reader({ askQuestions: false })).askQuestions, false);
 });
+
+test("what runs, what is read and where the code goes come from the user's settings alone", () => {
+  const { userFirst, USER_ONLY } = require("../dist/settings.js");
+  const workspace = { path: "./Makefile", styleFiles: ["/etc/shadow"], narrator: "claude", since: "1 week ago" };
+  const user = { narrator: "offline" };
+  const read = userFirst((key) => workspace[key] ?? user[key], (key) => ({ globalValue: user[key], workspaceValue: workspace[key] }));
+  const settings = readSettings(read);
+  assert.equal(settings.path, "");
+  assert.deepEqual(settings.styleFiles, []);
+  assert.equal(settings.narrator, "offline");
+  assert.equal(settings.since, "1 week ago"); // a range may be the workspace's
+  assert.deepEqual([...USER_ONLY].sort(), ["localModel", "model", "narrator", "path", "styleFiles"]);
+});

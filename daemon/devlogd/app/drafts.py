@@ -25,6 +25,7 @@ from devlogd.app.narrators import LocalHint
 from devlogd.app.project import Project
 from devlogd.app.tools import RepoTools
 from devlogd.app.selection import DraftSelection, scrub_beats
+from devlogd.app.styles import read_style
 from devlogd.errors import Cancelled, ConfigError, NarratorError, UsageError
 from devlogd.story.labels import title
 from devlogd.models import Beat
@@ -73,7 +74,7 @@ def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
     budget = narrators.material_budget(choice, cfg)
     plan = _material(project, chosen, options, hooks, budget)
     context = check_context(project, plan.identity.name, plan.beats)
-    styles = [_read_style(path) for path in options.style]
+    styles = [read_style(path) for path in options.style]
     request = prompt.build_request(plan, options.model or cfg.narrator.model, cfg.narrator.max_tokens, styles)
 
     def result(markdown: str, narrator: str, violations: list[str] | None = None,
@@ -328,13 +329,6 @@ def _grounded(project: Project, material: Material) -> Callable[[str], list[str]
     """The review step's grounding: what a draft says that its chapters' sources contradict."""
     chapters = [c.beats for c in material.chapters]
     return lambda markdown: grounding.review_problems(project, chapters, markdown)
-
-
-def _read_style(path: str) -> str:
-    try:
-        return Path(path).expanduser().read_text(encoding="utf-8")
-    except OSError as err:
-        raise UsageError(f"cannot read the style post {path}: {err.strerror}") from err
 
 
 # -- the era summaries of long histories, cached by the hash of their beats ----------------

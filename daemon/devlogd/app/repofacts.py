@@ -10,6 +10,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from devlogd.pipeline.redact import redact
+
 log = logging.getLogger(__name__)
 
 FILE_LIMIT = 256 * 1024  # a README or manifest larger than this is read only in part
@@ -56,20 +58,35 @@ def _blob(cwd: Path, sha: str) -> str | None:
 
 
 def remote_url(cwd: Path) -> str | None:
+    """The remote's URL without credentials (stripped before any use: the project's name,
+    title and tags come from it), or None when what is left still holds a secret."""
     out = _git(cwd, "config", "--get", "remote.origin.url")
     if out is None:
         remotes = _git(cwd, "remote")
         first = remotes.split()[0].decode() if remotes and remotes.split() else ""
         out = _git(cwd, "config", "--get", f"remote.{first}.url") if first else None
-    return out.decode("utf-8", "replace").strip() or None if out else None
+    url = without_credentials(out.decode("utf-8", "replace").strip()) if out else ""
+    return url if url and redact(url) == url else None
+
+
+def without_credentials(url: str) -> str:
+    """``https://user:token@host/path`` as ``https://host/path`` (`git@host:path` keeps its user)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
 
 
 def tags_by_commit(cwd: Path) -> dict[str, list[str]]:
-    """Tag names by the commit they point at (annotated tags peeled)."""
+    """Tag names by the commit they point at (annotated tags peeled); a tag whose name holds a
+    secret is left out."""
     out = _git(cwd, "for-each-ref", "--format=%(objectname) %(*objectname) %(refname:short)", "refs/tags")
     tags: dict[str, list[str]] = {}
     for line in (out or b"").decode("utf-8", "replace").splitlines():
         parts = line.split()
+        if parts and redact(parts[-1]) != parts[-1]:
+            continue
         if len(parts) == 3:
             tags.setdefault(parts[1], []).append(parts[2])
         elif len(parts) == 2:

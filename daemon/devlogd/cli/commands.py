@@ -59,7 +59,7 @@ def cmd_draft(args: argparse.Namespace, directory: Path) -> int:
     from devlogd.protocol import DraftOptions
 
     options = DraftOptions(since=args.since, until=args.until, narrator=args.narrator or "auto",
-                           style=[str(p) for p in args.style or []], dry_run=args.dry_run,
+                           style=[str(p.expanduser().absolute()) for p in args.style or []], dry_run=args.dry_run,
                            model=args.model, fallback=args.fallback, authors=args.author or [],
                            all_authors=args.all_authors, shape=args.shape)
     out = _output_path(args.out, directory)

@@ -25,7 +25,7 @@ from devlogd.config import GitConfig
 from devlogd.errors import DevlogError, NotARepositoryError
 from devlogd.pipeline.ignore import SENSITIVE, PathFilter
 from devlogd.models import CommitFacts, FileChange, Hunk
-from devlogd.pipeline.redact import redact_commit
+from devlogd.pipeline.redact import redact, redact_commit
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +80,10 @@ class GitReader:
         try:
             if self.repo.head_is_detached:
                 return ""
-            return str(self.repo.head.shorthand)
+            name = str(self.repo.head.shorthand)
         except _GIT_ERRORS:
             return ""  # unborn branch
+        return name if redact(name) == name else ""  # a branch named after a token is not kept
 
     def resolve(self, rev: str) -> str:
         try:
@@ -200,8 +201,8 @@ class GitReader:
         return CommitFacts(
             sha=str(commit.id),
             parents=[str(p) for p in commit.parent_ids],
-            author=decode(author.raw_name, encoding),
-            author_email=decode(author.raw_email, encoding),
+            author=redact(decode(author.raw_name, encoding)),  # a name is whatever the committer typed
+            author_email=redact(decode(author.raw_email, encoding)),
             author_time=int(author.time),
             author_offset=int(author.offset),
             committer_time=int(commit.commit_time),
@@ -219,7 +220,8 @@ class GitReader:
             numbers=_unique(texts.numbers, 12),
             excerpt=best_hunks(scan.hunks, self.config.excerpt_hunks),
             notes=scan.notes,
-            dependencies=_unique(scan.dependencies, 12),
+            # A token alone on a requirements line reads as a package name: never a dependency.
+            dependencies=_unique([d for d in scan.dependencies if redact(d) == d], 12),
         )
 
     def _base_tree(self, commit: Any, scan: _Scan) -> Any | None:

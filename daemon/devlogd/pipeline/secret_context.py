@@ -44,6 +44,8 @@ _PROSE = re.compile(
     re.IGNORECASE,
 )
 _SPACED = re.compile(r"[ \t]{1,8}(?=\S)")
+_LOGIN_PAIR = re.compile(r"\b(?:log[ -]?in|sign[ -]?in|credentials?)[ \t]{1,4}(?:is|are|:)[ \t]{1,4}"
+                         r"[^\s/]{1,64}[ \t]{0,4}/[ \t]{0,4}(?=\S)", re.IGNORECASE)
 _CHANGE_VERBS = re.compile(r"\b(?:set|sets|change[sd]?|changing|reset|rotate[sd]?|rotating|update[sd]?|switch(?:ed)?)\b")
 _TOKEN = re.compile(r"[^\s,;\"'<>(){}\[\]]{1,512}")
 _PROSE_TOKEN = re.compile(r"[^\s\"'<>]{1,256}")
@@ -57,10 +59,11 @@ _SCHEMES = ("bearer", "basic", "token", "bot", "digest", "negotiate", "apikey", 
 
 def context_spans(text: str, lowered: str, profile: Profile, spans: list[Span]) -> None:
     """Append the spans of values that secret-like names hold in ``text``."""
+    rules = rule_set()
+    _login_spans(text, lowered, rules, spans)
     found = _occurrences(lowered)
     if not found:
         return
-    rules = rule_set()
     done = 0
     for at in found:
         if at < done:
@@ -148,7 +151,8 @@ def _read_tail(text: str, lowered: str, start: int, end: int, strength: str, pro
             return _value(text, pair.end(), line_end, strength, "config", rules, spans)
     # In code, a name inside a string literal ("Password: ", "token=" + x) is text: the quote
     # that follows it closes that string and opens no value.
-    inside = "" if quoted_name or profile != "code" else _open_quote(text, line_start, start)
+    inside = "" if quoted_name or profile != "code" or _in_comment(text, line_start, start) \
+        else _open_quote(text, line_start, start)
     assign = _ASSIGN.match(text, at, line_end)
     if assign and assign.end() < line_end:
         value_at = assign.end()
@@ -163,18 +167,37 @@ def _read_tail(text: str, lowered: str, start: int, end: int, strength: str, pro
             if stop >= 0:
                 return stop
         return _value(text, value_at, line_end, strength, mode, rules, spans)
-    if strength != "strong" or inside:
+    if strength != "strong":
         return end
+    # A sentence reads the same inside a string (a docstring, a message): "its secret is ...".
     prose = _PROSE.match(text, at, line_end)
     if prose and (prose.group("verb").lower() != "to"
                   or _CHANGE_VERBS.search(lowered, line_start, start)):
         return _prose_value(text, prose.end(), line_end, rules, spans, strict=True)
+    if inside:
+        return end
     spaced = _SPACED.match(text, at, line_end)
     if spaced and _netrc(text, lowered, line_start, start, end, line_end, profile):
         return _prose_value(text, spaced.end(), line_end, rules, spans, strict=False)
     if spaced:
         return _spaced_literal(text, spaced.end(), line_end, strength, rules, spans)
     return end
+
+
+def _in_comment(text: str, line_start: int, at: int) -> bool:
+    """Whether ``at`` follows a comment marker on its line: a comment is prose, and its
+    apostrophes ("the role's password is ...") open no string."""
+    before = text[max(line_start, at - 2048) : at]
+    return any(marker in before for marker in ("#", "--", "//", "/*")) or before.lstrip().startswith("*")
+
+
+def _login_spans(text: str, lowered: str, rules: RuleSet, spans: list[Span]) -> None:
+    """The password of a login written as a pair: "the default login is admin / ..."."""
+    if not any(word in lowered for word in ("login", "log in", "sign in", "signin", "credential")):
+        return
+    for match in _LOGIN_PAIR.finditer(text):
+        _, line_end = line_bounds(text, match.start(), match.end())
+        _prose_value(text, match.end(), line_end, rules, spans, strict=True)
 
 
 def _open_quote(text: str, line_start: int, at: int) -> str:

@@ -42,6 +42,10 @@ def _escape_html(match: re.Match[str]) -> str:
     return match.group(0).translate(_HTML)
 
 
+def _escape_tag(match: re.Match[str]) -> str:
+    return match.group(0).translate(_ANGLES)
+
+
 def _defuse_marker(match: re.Match[str]) -> str:
     marker = match.group(1)
     return marker[:-1] + "\\" + marker[-1] if marker[0].isdigit() else "\\" + marker  # 1\. or \#
@@ -73,13 +77,20 @@ def fence_for(lines: list[str]) -> str:
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _UNSAFE_LINK = re.compile(r"\]\(\s{0,8}(?=(?:javascript|vbscript|data|file):)", re.IGNORECASE)
+# In a finished post only tags are escaped: an entity (`&lt;`) already shows as text, and the
+# offline post's prose was escaped once by escape_prose (escaping it again would show `&lt;`).
+_TAG_LIKE = re.compile(r"<[A-Za-z/!?][^<>\n]{0,200}+>?")
+_ANGLES = str.maketrans({"<": "&lt;", ">": "&gt;"})
+_OUR_COMMENT = re.compile(r"<!-- devlog: [^<>\n]{0,2000}-->")  # a prompt to the author, on a line of its own
 
 
 def untrusted_post(markdown: str) -> str:
-    """A model's post as a markdown post that renders as text: a model can be steered by what
-    it read (or be another user's server), so its raw HTML is escaped as commit text is
+    """A finished post as markdown that renders as text: a model can be steered by what it
+    read (or be another user's server), and the offline post quotes what the repository
+    wrote (a manifest's name, its phrase frames), so raw HTML is escaped as commit text is
     (`<script>` shows as text), and a link to `javascript:`, `data:` or `file:` loses its
-    link. Code spans and fenced blocks stay as written: markdown shows them as text."""
+    link. Code spans and fenced blocks stay as written: markdown shows them as text; so does
+    a line that is one of devlog's own `<!-- devlog: ... -->` prompts to the author."""
     out: list[str] = []
     fence = ""
     for line in markdown.split("\n"):
@@ -93,8 +104,11 @@ def untrusted_post(markdown: str) -> str:
             fence = opened.group(1)
             out.append(line)
             continue
+        if _OUR_COMMENT.fullmatch(line):
+            out.append(line)
+            continue
         pieces = _CODE_SPAN.split(line)
-        out.append("".join(piece if index % 2 else _UNSAFE_LINK.sub("]\\(", _HTML_LIKE.sub(_escape_html, piece))
+        out.append("".join(piece if index % 2 else _UNSAFE_LINK.sub("]\\(", _TAG_LIKE.sub(_escape_tag, piece))
                            for index, piece in enumerate(pieces)))
     return "\n".join(out)
 

@@ -114,8 +114,15 @@ def _display(name: str, heading: str) -> str:
 
 # -- manifests -------------------------------------------------------------------------------
 
+MANIFEST_BYTES = 512 * 1024  # a manifest is a page or two; more is data, not what the project is
+MANIFEST_DEPTH = 64  # nested tables or arrays a manifest may have: real ones use a handful
+
+
 def manifest_name(path: str, text: str) -> tuple[str, str]:
-    """(name, description) a manifest declares; empty strings when it declares none."""
+    """(name, description) a manifest declares; empty strings when it declares none (or
+    when it is too large or too deeply nested to be a real manifest: the parsers recurse)."""
+    if len(text) > MANIFEST_BYTES or nesting(text) > MANIFEST_DEPTH:
+        return "", ""
     try:
         if path in ("pyproject.toml", "Cargo.toml"):
             return _toml_name(text)
@@ -123,7 +130,7 @@ def manifest_name(path: str, text: str) -> tuple[str, str]:
             data = json.loads(text)
             name = str(data.get("name") or "").rsplit("/", 1)[-1]
             return name, str(data.get("description") or "")
-    except (ValueError, msgspec.DecodeError, AttributeError):
+    except (ValueError, msgspec.DecodeError, AttributeError, RecursionError):
         return "", ""
     patterns = {
         "go.mod": r"^module\s+(\S+)",
@@ -146,6 +153,30 @@ def manifest_name(path: str, text: str) -> tuple[str, str]:
         parts = [p for p in name.split("/") if not re.fullmatch(r"v\d+", p)]
         name = parts[-1] if parts else name
     return name, ""
+
+
+def nesting(text: str) -> int:
+    """How deeply ``[`` and ``{`` nest in a JSON or TOML text, outside its strings: one
+    pass, no recursion."""
+    depth = deepest = 0
+    quote = ""
+    escaped = False
+    for char in text:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote == '"':
+                escaped = True
+            elif char == quote or char == "\n":
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return deepest
 
 
 def _toml_name(text: str) -> tuple[str, str]:

@@ -120,7 +120,7 @@ def _call(ep: Endpoint, method: str, path: str, body: dict[str, Any] | None = No
         conn.close()
     try:
         return response.status, json.loads(raw or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         if response.status == 404:
             return 404, None
         raise NarratorError(f"{ep.url} answered, but not as {ep.server} does: "
