@@ -1,8 +1,10 @@
 """The secret corpus (tests/secrets/cases.py), one commit per case in a real repository,
 checked at every surface devlog writes or sends: the journal, `beats --json`, the markdown
 journal, offline drafts, `--dry-run` requests for each commit alone and for the whole
-history, enrichment requests (built, and sent to a loopback Messages API) and the daemon's
-log. A leak is any ten characters of a secret, in any letter case."""
+history, the model narrators' tool results (`devlog tools`), enrichment requests (built,
+and sent to a loopback Messages API) and the daemon's log. The corpus's "source" cases put
+secrets in the remote URL, the README, docstrings, SQL comments, notes, tags, branches,
+author names and requirements files. A leak is any ten characters of a secret, in any letter case."""
 
 from __future__ import annotations
 
@@ -57,6 +59,17 @@ def test_no_secret_of_the_corpus_reaches_any_surface(corpus: tuple[GitRepo, dict
         assert main(["-C", str(repo.path), "--no-daemon", *args]) == 0
         out = capsys.readouterr()
         found += leaks(surface, out.out + out.err, cases)
+    # What a model narrator's tools answer: every change, every file the corpus wrote, a search
+    # for each secret-bearing word, the code map and the journal.
+    calls = [["journal"], ["code-map"], ["list-files"]]
+    calls += [["show-change", f"c{n}"] for n in range(1, len(shas) + 2 + sum(bool(c.before) for c in cases))]
+    calls += [["read-file", path] for path in sorted({p for c in cases for p in c.files})]
+    calls += [["search", word] for word in ("password", "secret", "token", "login", "key")]
+    for call in calls:
+        capsys.readouterr()
+        main(["-C", str(repo.path), "--no-daemon", "tools", *call])
+        out = capsys.readouterr()
+        found += leaks(f"tools {' '.join(call)}", out.out + out.err, cases)
     project = Project.open(repo.path)
     beats = {b.sha: b for b in project.journal.load().beats}
     for case in cases:  # each commit alone: its request, its offline post, its enrichment

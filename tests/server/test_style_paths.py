@@ -63,3 +63,7 @@ async def test_the_lsp_refuses_every_style_path_that_is_not_a_post_of_yours(stor
         assert "Dry jokes about YAML" in result["markdown"]
     finally:
         await client.shutdown_session()
+    # Expected failures are one line each in the daemon's log, never a traceback.
+    log = (story.common_dir / "devlog" / "daemon.log").read_text()
+    assert "Traceback" not in log
+    assert log.count("a request failed: /etc/shadow is not a post") == 1

@@ -318,8 +318,9 @@ def _tell_with_claude(project: Project, material: Material, request: dict[str, A
     hooks.progress("writing", 0, len(material.chapters))
     hooks.note(f"{model} reads the repository and plans the post (at most {Bounds().calls} tool calls)")
     told = storyteller.tell(
-        request, lambda body: narrator.turn(body, hooks.cancelled),
-        lambda body, stream: narrator.narrate(body, hooks.text if stream else None, hooks.cancelled),
+        request, lambda body: narrator.turn(prompt.redact_request(body), hooks.cancelled),  # the last pass, each turn
+        lambda body, stream: narrator.narrate(prompt.redact_request(body), hooks.text if stream else None,
+                                              hooks.cancelled),
         repo_tools(project, material), hooks, context, shape, grounded=_grounded(project, material))
     hooks.progress("writing", len(material.chapters), len(material.chapters))
     return told, f"claude ({model}, planned with tools{', revised once' if told.revised else ''})"

@@ -214,9 +214,10 @@ def tell_locally(choice: Choice, material: Material, config: Config, styles: lis
     def write(body: dict[str, Any], stream: bool) -> Narration:
         return _write(choice, body, estimate_tokens(body), model.context, config, hooks, stream)
 
-    told = storyteller.tell(fit.request, lambda body: ollama_tools.ollama_turn(ep, ollama_tools.tool_chat_body(body, model.context),
-                                                                       timeout),
-                            write, tools, hooks, context, shape, grounded=grounded)
+    def turn(body: dict[str, Any]) -> Any:  # every turn's request gets the last pass, as every write's does
+        return ollama_tools.ollama_turn(ep, ollama_tools.tool_chat_body(last_pass(body), model.context), timeout)
+
+    told = storyteller.tell(fit.request, turn, write, tools, hooks, context, shape, grounded=grounded)
     return told, f"local ({model.name}, planned with tools{', revised once' if told.revised else ''})"
 
 
@@ -226,8 +227,15 @@ def _usable(choice: Choice) -> LocalModel:
     return choice.model
 
 
+def last_pass(request: dict[str, Any]) -> dict[str, Any]:
+    """Every request to a local model, whatever built it: redacted once more, and its
+    chat-template control tokens defused."""
+    return guards.defused(prompt.redact_request(request))  # type: ignore[no-any-return]
+
+
 def _write(choice: Choice, request: dict[str, Any], sent: int, num_ctx: int, config: Config, hooks: Hooks,
            stream: bool) -> Narration:
+    request = last_pass(request)
     model, ep = _usable(choice), choice.endpoint
     assert ep is not None
     on_text = hooks.text if stream else None

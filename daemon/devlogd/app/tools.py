@@ -79,7 +79,12 @@ class RepoTools:
         handler: Callable[[Mapping[str, Any]], str] | None = getattr(self, f"_{name}", None)
         if name not in spec.NAMES or handler is None:
             raise ToolError(f"there is no tool called {name!r} (the tools: {', '.join(spec.NAMES)})")
-        return spec.clip(handler(args), self.limit)
+        # The last pass, over the whole answer (file names and titles are material too) and over
+        # an error, which may quote the path asked for.
+        try:
+            return spec.clip(redact(handler(args)), self.limit)
+        except ToolError as err:
+            raise ToolError(redact(str(err))) from None
 
     def run_all(self, calls: Sequence[spec.ToolCall]) -> list[spec.ToolResult]:
         """Calls that do not depend on each other, run at once; results in the calls' order."""
@@ -170,9 +175,10 @@ class RepoTools:
             text = gittree.blob_text(self._git, rev, path, SEARCH_FILE_BYTES)
             if text is None or needle not in text.lower():
                 continue  # plain substring search: linear in the text, whatever the model asks
-            for number, line in enumerate(text.split("\n"), 1):
+            # Redacted as a whole file (a value's name may sit on the line above), then searched.
+            for number, line in enumerate(redact(text, path).split("\n"), 1):
                 if needle in line.lower():
-                    hits.append(f"{path}:{number}: {redact(line.strip(), path)[:200]}")
+                    hits.append(f"{path}:{number}: {line.strip()[:200]}")
                     if len(hits) >= SEARCH_HITS:
                         return "\n".join(hits) + f"\n[... stopped at {SEARCH_HITS} lines; search a folder]"
         return "\n".join(hits) or f"no line holds {needle!r}"

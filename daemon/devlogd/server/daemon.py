@@ -27,6 +27,7 @@ from devlogd.app.repostate import RepoState
 from devlogd.errors import DaemonError
 from devlogd.handoff import MOVED_NOTE, read_pid_file, write_pid_file
 from devlogd.paths import RepoPaths
+from devlogd.server.logs import quiet_expected_failures
 from devlogd.statefiles import check_private_dir, lock_or_none, unlock
 
 log = logging.getLogger(__name__)
@@ -194,6 +195,7 @@ def run_daemon(project: Project, serve: Serve) -> int:
         log.info("a daemon already serves %s (pid %s)", project.paths.common_dir, read_pid(project.paths))
         return 0
     pid_file = project.paths.daemon_pid
+    quiet_expected_failures()  # a user's mistake is one line in daemon.log, not a traceback
     # A full disk or a file-size limit must fail a write (EFBIG), not kill the daemon.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     try:
