@@ -152,7 +152,8 @@ test("Generate devlog from the command palette opens a draft that devlog check a
   assert.equal(existsSync(join(work, "workspace-executable-ran")), false);
   // The editor shows the draft, front matter first.
   await page.waitForSelector('.monaco-editor .view-lines:has-text("title:")', { timeout: 30000 });
-  const editorText = await page.locator(".monaco-editor .view-lines").first().innerText();
+  // The editor that shows it (another editor, empty, may come first in the page).
+  const editorText = await page.locator('.monaco-editor .view-lines:has-text("title:")').first().innerText();
   assert.match(editorText.replace(/\u00a0/g, " "), /title: "tweetbot: /);
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, "generate-devlog.png") });
