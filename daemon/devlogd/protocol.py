@@ -356,3 +356,18 @@ async def read_frame(reader: asyncio.StreamReader) -> bytes | None:
 def error_reply(msg_id: Any, code: int, message: str) -> bytes:
     """A framed JSON-RPC error."""
     return frame({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}})
+
+
+SERVER_NOT_INITIALIZED = -32002  # LSP: a request before `initialize`
+_BEFORE_INITIALIZE = frozenset({"initialize", "exit"})
+
+
+def refusal(raw: Any, initialized: bool) -> tuple[int, str] | None:
+    """The error a message gets before it is handled, or None: not a JSON-RPC 2.0 object
+    (-32600), or a request other than `initialize` and `exit` before `initialize`
+    (ServerNotInitialized; LSP 3.17, "Server lifecycle": such a notification is dropped)."""
+    if not isinstance(raw, dict) or raw.get("jsonrpc") != "2.0":
+        return -32600, "invalid request: expected a JSON-RPC 2.0 object"
+    if "method" in raw and not initialized and raw["method"] not in _BEFORE_INITIALIZE:
+        return SERVER_NOT_INITIALIZED, "the server is not initialized: send initialize first"
+    return None

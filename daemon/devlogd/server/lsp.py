@@ -389,13 +389,8 @@ def _dispatch(body: bytes, writer: asyncio.StreamWriter, rpc: LanguageServerProt
         _send_error(writer, None, -32700, f"parse error: {err}")
         return
     msg_id = raw.get("id") if isinstance(raw, dict) else None
-    if not isinstance(raw, dict) or raw.get("jsonrpc") != "2.0":
-        _send_error(writer, msg_id, -32600, "invalid request: expected a JSON-RPC 2.0 object")
-        return
-    if "method" in raw and not _may_handle(raw, rpc):
-        if msg_id is not None:
-            _send_error(writer, msg_id, SERVER_NOT_INITIALIZED, "the server is not initialized: send initialize first")
-        return  # a notification before initialize is dropped, as the protocol says
+    if (refused := protocol.refusal(raw, getattr(rpc, "client_capabilities", None) is not None)) is not None:
+        return None if msg_id is None and refused[0] == protocol.SERVER_NOT_INITIALIZED else _send_error(writer, msg_id, *refused)
     if "method" in raw and "params" not in raw:
         body = json.dumps({**raw, "params": None}).encode()  # JSON-RPC lets params be omitted
     try:
@@ -417,15 +412,6 @@ def _dispatch(body: bytes, writer: asyncio.StreamWriter, rpc: LanguageServerProt
         log.exception("failed to handle %s", raw.get("method"))
         if msg_id is not None and "method" in raw:
             _send_error(writer, msg_id, -32603, "internal error")
-
-
-SERVER_NOT_INITIALIZED = -32002  # LSP: a request before `initialize`
-_BEFORE_INITIALIZE = {"initialize", "exit"}
-
-
-def _may_handle(raw: dict[str, Any], rpc: LanguageServerProtocol) -> bool:
-    """Before `initialize` only `initialize` and `exit` are handled (LSP 3.17, "Server lifecycle")."""
-    return raw.get("method") in _BEFORE_INITIALIZE or getattr(rpc, "client_capabilities", None) is not None
 
 
 def _send_error(writer: asyncio.StreamWriter, msg_id: Any, code: int, message: str) -> None:
