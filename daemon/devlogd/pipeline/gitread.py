@@ -80,10 +80,9 @@ class GitReader:
         try:
             if self.repo.head_is_detached:
                 return ""
-            name = str(self.repo.head.shorthand)
+            return name if redact(name := str(self.repo.head.shorthand)) == name else ""  # a token is no branch
         except _GIT_ERRORS:
             return ""  # unborn branch
-        return name if redact(name) == name else ""  # a branch named after a token is not kept
 
     def resolve(self, rev: str) -> str:
         try:
@@ -220,8 +219,7 @@ class GitReader:
             numbers=_unique(texts.numbers, 12),
             excerpt=best_hunks(scan.hunks, self.config.excerpt_hunks),
             notes=scan.notes,
-            # A token alone on a requirements line reads as a package name: never a dependency.
-            dependencies=_unique([d for d in scan.dependencies if redact(d) == d], 12),
+            dependencies=_unique([d for d in scan.dependencies if redact(d) == d], 12),  # a token is no package
         )
 
     def _base_tree(self, commit: Any, scan: _Scan) -> Any | None:
