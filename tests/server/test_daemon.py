@@ -188,7 +188,8 @@ def test_malformed_messages_get_errors_and_the_daemon_stays_up(repo: GitRepo) ->
     with socket.socket(socket.AF_UNIX) as s:
         s.connect(sock_path)
         s.sendall(b"Content-Length: banana\r\n\r\n{}")
-        assert read_message(s)["error"]["code"] == -32700
+        got = read_message(s)
+        assert got["error"]["code"] == -32700, got
     assert wait_settled(repo.path, expect=1)["beats"] == 1
 
 
