@@ -363,7 +363,9 @@ def test_a_name_many_changes_define_is_no_one_s_fix_and_a_test_given_up_no_pivot
     assert not any(kind in ("fixes", "pivot") for kind, _ in kinds), kinds
 
 
-def test_the_outline_reads_no_more_files_than_it_shows() -> None:
+def test_the_outline_ranks_every_candidate_and_shows_files_of_them() -> None:
+    # The ranked map reads all the candidates it is given (a file that uses the main one is a
+    # vote for it), each once, and shows FILES of them.
     from devlogd.story.outline import FILES, outline
 
     drawn: list[str] = []
@@ -373,4 +375,4 @@ def test_the_outline_reads_no_more_files_than_it_shows() -> None:
             drawn.append(f"f{index}.py")
             yield f"f{index}.py", "def a():\n    pass\n\n\ndef b():\n    pass\n"
 
-    assert [o.path for o in outline(files())] == ["f0.py", "f1.py"] and len(drawn) == FILES
+    assert [o.path for o in outline(files())] == ["f0.py", "f1.py"] and len(drawn) == 6 and FILES == 2

@@ -12,7 +12,7 @@ def test_a_comment_padded_with_spaces_is_read_in_one_pass() -> None:
     text = (f"#{pad}Then\n"
             f"# Parse the config file.{pad}\n"
             "def parse():\n    pass\n\n"
-            f"/* Serve{pad}the clients. {pad}*/\n"
+            f"# Serve{pad}the clients. {pad}\n"
             "def serve():\n    pass\n")
     (item,) = outline([("app.py", text)])
     assert [(d.name, d.comment) for d in item.definitions] == [("parse", "Then Parse the config file."),

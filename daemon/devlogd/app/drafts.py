@@ -201,7 +201,7 @@ def _outline(where: Path, material: Material) -> list[FileOutline]:
     rev = material.beats[-1].sha
     texts = ((path, redact(text, path)) for path in outline_paths(material.told or material.beats)
              if not SENSITIVE.ignored(path) and (text := repofacts.file_text(where, rev, path)) is not None)
-    return outline(texts)  # draws files one by one: read and redacted only until two have a shape
+    return outline(list(texts))  # ranked over all of them: the files that use the main one say what matters
 
 
 def project_identity(project: Project, beats: list[Beat]) -> Identity:

@@ -24,7 +24,7 @@ from devlogd.pipeline.gitread import GitReader
 from devlogd.pipeline.ignore import SENSITIVE
 from devlogd.pipeline.redact import redact
 from devlogd.story import tools as spec
-from devlogd.story.outline import FileOutline, outline, outline_paths, outline_text
+from devlogd.story.outline import TOKENS_PER_LINE, FileOutline, outline, outline_paths, outline_text
 from devlogd.story.sources import clean
 from devlogd.story.timeline import day, moment
 from devlogd.story.labels import title
@@ -44,10 +44,10 @@ class ToolError(DevlogError):
     exit_code = 2
 
 
-def code_map(texts: Sequence[tuple[str, str]]) -> list[FileOutline]:
-    """The code map of (path, redacted text) pairs, main files first. One function, so the
-    tree-sitter ranked map replaces the regex outline in one line."""
-    return [found for pair in texts for found in outline([pair])]
+def code_map(texts: Sequence[tuple[str, str]], budget: int = MAP_FILES * 40 * TOKENS_PER_LINE) -> list[FileOutline]:
+    """The ranked code map of (path, redacted text) pairs (pipeline/code_map: definitions
+    ranked by how the files use each other), main files first, within ``budget`` tokens."""
+    return outline(texts, files=MAP_FILES, budget=budget)
 
 
 @dataclass
@@ -185,7 +185,7 @@ class RepoTools:
 
     def _code_map(self, args: Mapping[str, Any]) -> str:
         rev = self._rev(args.get("at"))
-        texts = [(path, redact(text, path)) for path in outline_paths(self.beats, MAP_FILES * 2)
+        texts = [(path, redact(text, path)) for path in outline_paths(self.beats, MAP_FILES * 4)
                  if self._readable(path) and (text := gittree.blob_text(self._git, rev, path)) is not None]
         return outline_text(code_map(texts)[:MAP_FILES]) or "no code file with definitions was found"
 

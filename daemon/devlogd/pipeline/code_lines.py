@@ -83,7 +83,7 @@ def comment_text(comment: str) -> list[str]:
     """The words of a comment without its markers (``//``, ``#``, ``/* */``, a leading ``*``)."""
     words: list[str] = []
     for line in comment.split("\n")[:40]:
-        line = _COMMENT_END.sub("", line[:LINE_LIMIT])
+        line = _COMMENT_END.sub("", " ".join(line.split())[:LINE_LIMIT])  # blanks collapsed first: padding is free
         marker = _COMMENT.match(line)
         text = (line[marker.end():] if marker else line).strip()
         text = text[:-2].rstrip() if text.endswith("*/") else text

@@ -1,7 +1,8 @@
-"""How the code is laid out at the end of the stretch: the main files' top-level definitions
-in order, each with the comment its author wrote above it. Commits show what changed; a
-writer who must explain how the thing works also needs the whole shape ("`client_new`,
-then the `fifo` queue, then `config_load`, then `main`'s poll loop").
+"""How the code is laid out at the end of the stretch: a ranked map of the code (see
+:mod:`devlogd.pipeline.code_map`), the definitions a reader must know first, each with the
+first sentence of the comment or docstring its author wrote for it. Commits show what
+changed; a writer who must explain how the thing works also needs the whole shape
+("`fenster_open`, then `fenster_loop` each frame, then `fenster_close`").
 """
 
 from __future__ import annotations
@@ -12,23 +13,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from devlogd.models import Beat
+from devlogd.pipeline import code, code_map
 from devlogd.pipeline.excerpts import file_kind
-from devlogd.pipeline.extract import top_level_definitions
 
-FILES = 2  # the files most changed in the stretch
+FILES = 2  # files in the material's map
 DEFINITIONS = 40  # per file
 COMMENT_LIMIT = 110
-
-# The marker only: what follows is trimmed in Python (`_comment`). A lazy body before
-# optional blanks and `*/` at the end retried every split of a long run of spaces
-# (quadratic: 30k spaces after `#` never returned).
-_COMMENT = re.compile(r"[ \t]*+(?:///?|#(?!include|define|if|endif|pragma|!|\[)|--|;+|/\*\*?|\*(?!/)|\"\"\"|''')[ \t]?")
+TOKENS_PER_LINE = 14  # a definition's line in the map, name and first sentence, about
 
 
 @dataclass(frozen=True)
 class Definition:
     name: str
-    comment: str  # the first sentence of the comment above it, or ""
+    comment: str  # the first sentence of the comment above it (or its docstring), or ""
 
 
 @dataclass(frozen=True)
@@ -38,79 +35,25 @@ class FileOutline:
     definitions: tuple[Definition, ...]
 
 
-def outline_paths(beats: Sequence[Beat], candidates: int = 8) -> list[str]:
-    """The code files the stretch changed most (by how many changes touched them), most
-    first: more than FILES, since some may since have moved or gone."""
-    counts = Counter(path for beat in beats for path in dict.fromkeys(beat.files) if file_kind(path) == "code")
+def outline_paths(beats: Sequence[Beat], candidates: int = 24) -> list[str]:
+    """The code files the stretch changed (most changed first): the map ranks them by how
+    the others use them, so files that only call the main one (examples, tests) count too."""
+    counts = Counter(path for beat in beats for path in dict.fromkeys(beat.files)
+                     if file_kind(path) in ("code", "test") and code.language_of(path))
     return [path for path, _ in counts.most_common(candidates)]
 
 
-def outline(texts: Iterable[tuple[str, str]]) -> list[FileOutline]:
-    """The outlines of the first FILES (path, text) pairs (redacted by the caller) that have
-    a shape to tell, in the given order; pairs after those are never drawn, so a lazy
-    source reads no more files than it needs."""
-    out: list[FileOutline] = []
-    for path, text in texts:
-        lines = text.split("\n")
-        found = top_level_definitions(text, path, DEFINITIONS)
-        if len(found) >= 2:
-            said: set[tuple[str, str]] = set()
-            definitions = []
-            for index, name in found:  # a Rust `impl` after its struct says its name again
-                comment = _comment_above(lines, index) or (_docstring(lines, index) if path.endswith(".py") else "")
-                if (name, "") not in said or comment and (name, comment) not in said:
-                    definitions.append(Definition(name, comment))
-                said |= {(name, ""), (name, comment)}
-            out.append(FileOutline(path, len(lines), tuple(definitions)))
-            if len(out) >= FILES:
-                break
-    return out
-
-
-def _comment_above(lines: list[str], index: int) -> str:
-    """The first sentence of the comment block right above ``lines[index]``, past at most
-    two lines of signature (C's `static void` on a line of its own)."""
-    at = index - 1
-    for _ in range(2):
-        if at >= 0 and lines[at].strip() and _comment(lines[at]) is None and not _annotation(lines[at]):
-            at -= 1
-    while at >= 0 and _annotation(lines[at]):  # @decorators, #[attributes]
-        at -= 1
-    block: list[str] = []
-    while at >= 0 and (words := _comment(lines[at])) is not None and len(block) < 8:
-        block.insert(0, words)
-        at -= 1
-    return _first_sentence(" ".join(w for w in block if w))
-
-
-def _comment(line: str) -> str | None:
-    """The words of a comment line (without its marker and a closing `*/`), or None."""
-    match = _COMMENT.match(line)
-    if match is None:
-        return None
-    text = line[match.end():].rstrip()
-    return text[:-2].rstrip() if text.endswith("*/") else text
-
-
-def _docstring(lines: list[str], index: int) -> str:
-    """The first sentence of a Python definition's docstring (within its first lines)."""
-    for at in range(index + 1, min(index + 6, len(lines))):
-        text = lines[at].strip()
-        quote = text[:3]
-        if quote in ('"""', "'''"):
-            words = [text[3:]]
-            for more in lines[at + 1 : at + 6]:
-                if quote in words[-1]:
-                    break
-                words.append(more.strip())
-            return _first_sentence(" ".join(words).split(quote)[0])
-        if text and not text.endswith((":", ",", "(")) and not text.startswith(")"):
-            return ""  # the body began without one
-    return ""
-
-
-def _annotation(line: str) -> bool:
-    return line.strip().startswith(("@", "#["))
+def outline(texts: Iterable[tuple[str, str]], files: int = FILES, budget: int = FILES * DEFINITIONS * TOKENS_PER_LINE,
+            focus: Sequence[str] = ()) -> list[FileOutline]:
+    """The ranked map of the (path, text) pairs (redacted by the caller): the best ``files``
+    files with two definitions or more, their best definitions within ``budget`` tokens.
+    ``focus`` personalises the ranking (by default the first pair, the most changed file)."""
+    read = [code.read(text, path, references=True) for path, text in texts]
+    read = [found for found in read if found.definitions]
+    ranked = code_map.rank(read, focus or [f.path for f in read[:1]], lines=max(2, budget // TOKENS_PER_LINE),
+                           per_file=DEFINITIONS)
+    return [FileOutline(r.path, r.lines, tuple(Definition(d.name, _first_sentence(d.doc)) for d in r.definitions))
+            for r in ranked if len(r.definitions) >= 2][:files]
 
 
 def _first_sentence(text: str) -> str:
