@@ -71,7 +71,8 @@ def test_the_agent_reads_with_tools_plans_writes_reviews_and_keeps_the_plan(
     wire = json.dumps(bodies(api))
     assert AWS_KEY not in wire and "Q7xQ7x" not in wire  # the secret the model asked for never left
     written = write["messages"][0]["content"]  # type: ignore[index]
-    assert "The plan for the post" in written and PLAN["idea"] in written and "handle_deleted_tweet(tweet)" in written
+    assert "The plan for the post" in written and PLAN["idea"] in written and "about 700 words" in written
+    assert "override the thread order and the length suggested" in written and "handle_deleted_tweet(tweet)" in written
     assert "Rubric" in review["messages"][0]["content"] and "tools" not in review  # type: ignore[index,operator]
 
 
@@ -197,3 +198,23 @@ def test_a_local_model_without_tools_gets_the_single_request(ollama: LocalModelS
     assert code == 0 and out == GOOD_POST
     (chat,) = [c.body for c in ollama.chats]
     assert "tools" not in chat and chat["stream"] is True
+
+
+def test_independent_tool_calls_run_at_once(story: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from devlogd.app.tools import RepoTools
+    from devlogd.story.tools import ToolCall
+
+    project = Project.open(story.path)
+    tools = RepoTools(project, [])
+    together = threading.Barrier(3, timeout=20)  # passes only when three calls are inside at once
+    real = RepoTools._read_file
+
+    def meeting(self: RepoTools, args: dict[str, object]) -> str:
+        together.wait()
+        return real(self, args)
+
+    monkeypatch.setattr(RepoTools, "_read_file", meeting)
+    calls = [ToolCall(f"t{i}", "read_file", {"path": path}) for i, path in enumerate(["bot.py", "config.py", "README.md"])]
+    results = tools.run_all(calls)
+    assert [r.id for r in results] == ["t0", "t1", "t2"] and not any(r.error for r in results)
+    assert "handle_deleted_tweet" in results[0].text and AWS_KEY not in results[1].text

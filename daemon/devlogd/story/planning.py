@@ -56,7 +56,8 @@ Then answer with one JSON object and nothing else:
   ("fenster.h: fenster_open creates the window with ..."). Only what you read.
 - title: a concrete working title."""
 
-WRITE_TASK = """Write the post to this plan, in the storytelling rules above. Tell the idea,
+WRITE_TASK = """Write the post to this plan, in the storytelling rules above. The plan's shape
+and length override the thread order and the length suggested at the top. Tell the idea,
 not the chronology: no timeline of days and hours, no clock times, no "minutes later", no
 list of everything that changed. Use the facts you read with the tools to show how it works
 and what using it looks like. Aim for about {words} words."""
