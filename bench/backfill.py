@@ -20,6 +20,7 @@ With --profile, one more reachable run in-process under cProfile, its top functi
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import statistics
@@ -73,11 +74,13 @@ def profile(repo: Path, state: Path) -> None:
     from devlogd.cli.progress import Progress
 
     shutil.rmtree(state, ignore_errors=True)
+    os.environ["DEVLOG_WORKERS"] = "1"  # in this process, where the profiler sees it
     project = Project.open(repo)
     profiler = cProfile.Profile()
     profiler.runcall(journal_missing, project, Progress(summary=False))
     stats = pstats.Stats(profiler, stream=sys.stdout)
     stats.sort_stats("cumulative").print_stats(r"devlogd|pygit2|re2", 30)
+    stats.sort_stats("tottime").print_stats(20)
 
 
 def prepare(repo: str | None, scratch: Path, commits: int) -> Path:

@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         bare_client = [sys.executable, str(Path(__file__).resolve().parent / "bare_client.py"),
                        str(repo / ".git" / "devlog" / "daemon.sock")]
         start, bare, status = [], [], []
+        # Journal the history first (in this process: no client timeout), then ask a daemon
+        # that has it all, as after a first draft.
+        subprocess.run([*DEVLOG, "--no-daemon", "beats", "--limit", "1"], cwd=repo, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with daemon_for(repo):
             subprocess.run([*status_cmd, "--fresh"], cwd=repo, check=True, stdout=subprocess.DEVNULL)
             for _ in range(args.runs):  # interleaved: both see the same machine

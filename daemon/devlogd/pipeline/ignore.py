@@ -50,6 +50,7 @@ class _Pattern:
     regex: Matcher  # on RE2: a .devlogignore line like "*a*a*a*a*b" comes from the repository
     negated: bool
     dir_only: bool
+    source: str = ""  # the regex it was compiled from, to join with the others
 
 
 def _translate(glob: str) -> str:
@@ -117,11 +118,12 @@ def _compile(line: str) -> _Pattern | None:
         line = line[1:]
     dir_only = line.endswith("/")
     body = _translate(line.rstrip("/"))
-    regex = translated_glob(body + r"\z")
+    source = body + r"\z"
+    regex = translated_glob(source)
     if regex is None:
         log.warning("ignored a pattern devlog cannot read: %r", line)
         return None
-    return _Pattern(regex, negated, dir_only)
+    return _Pattern(regex, negated, dir_only, source)
 
 
 class PathFilter:
@@ -130,6 +132,10 @@ class PathFilter:
     def __init__(self, lines: Iterable[str] = ()) -> None:
         self._patterns = [p for p in (_compile(line) for line in lines) if p is not None]
         self._verdicts: dict[str, bool] = {}  # paths recur in every commit that touches them
+        # Most paths match no pattern at all: one RE2 call over every pattern at once says
+        # so, where a call per pattern cost a backfill an eighth of its time.
+        self._any_file = _any_of([p for p in self._patterns if not p.dir_only])
+        self._any_dir = _any_of(self._patterns)
 
     def __bool__(self) -> bool:
         return bool(self._patterns)
@@ -159,6 +165,9 @@ class PathFilter:
         return False
 
     def _match(self, candidate: str, is_dir: bool) -> bool:
+        any_match = self._any_dir if is_dir else self._any_file
+        if any_match is not None and not any_match.match(candidate):
+            return False
         verdict = False
         for pattern in self._patterns:
             if pattern.dir_only and not is_dir:
@@ -166,6 +175,13 @@ class PathFilter:
             if pattern.regex.match(candidate):
                 verdict = not pattern.negated
         return verdict
+
+
+def _any_of(patterns: list[_Pattern]) -> Matcher | None:
+    """One matcher for "some pattern matches"; None when there is nothing to join."""
+    if not patterns:
+        return None
+    return translated_glob("|".join(f"(?:{p.source})" for p in patterns))
 
 
 SENSITIVE = PathFilter(SENSITIVE_CONTENT)
