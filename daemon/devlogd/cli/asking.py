@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from devlogd.errors import UsageError
-from devlogd.story.labels import title
 
 if TYPE_CHECKING:
     from devlogd.models import Question
@@ -120,6 +119,8 @@ def cmd_sources(args: argparse.Namespace, directory: Path) -> int:
     by_sha = {b.sha: b for b in chosen.beats}
     print(f"{len(linked)} prompt{'s' if len(linked) != 1 else ''} linked to the changes a draft would tell:")
     from datetime import datetime
+
+    from devlogd.story.labels import title  # the story's modules cost `devlog status` 0.1 s at import
 
     for prompt in linked:
         beat = by_sha[prompt.beside]
