@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from devlogd.pipeline.extract import ScanLimits, hunk_function, message_texts, scan_line, scan_patch
+from devlogd.pipeline.extract import ScanLimits, message_texts, scan_line, scan_patch
 
 
 @pytest.mark.parametrize(("line", "name"), [
@@ -40,12 +40,6 @@ def test_constants(line: str, constant: str) -> None:
 def test_ordinary_lines_find_nothing(line: str) -> None:
     found = scan_line(line)
     assert found.definitions == [] and found.constants == []
-
-
-def test_hunk_header_context() -> None:
-    assert hunk_function("@@ -10,7 +10,8 @@ def load(self, path):") == "load"
-    assert hunk_function("@@ -1 +1 @@ static int main(void)") == "main"
-    assert hunk_function("@@ -1 +1 @@") == ""
 
 
 def test_numbers_and_identifiers_from_a_message() -> None:
@@ -90,19 +84,21 @@ def test_a_state_change_outranks_a_plain_assignment() -> None:
     assert [h.lines for h in found.hunks] == [["+        v->cap *= 2;"]]
 
 
-def test_a_hunk_header_in_prose_names_no_function() -> None:
+def test_a_hunk_header_names_no_function() -> None:
+    # git's context line is the line *above* a hunk: the code reader names what holds it.
     patch = "\n@@ -10,1 +10,1 @@ The daemon calls gitread(repo) on start\n-old words\n+new words\n"
     assert scan_patch(patch, ScanLimits(), path="README.md").functions == []
-    assert scan_patch(patch, ScanLimits(), path="src/main.c").functions != []
+    assert scan_patch(patch, ScanLimits(), path="src/main.c").functions == []
 
 
 def test_a_whole_file_s_top_level_definitions_in_order() -> None:
-    from devlogd.pipeline.extract import top_level_definitions
+    from devlogd.pipeline import code  # the one reader (this was extract's regex copy)
 
     c = "static long long\nuepoch(void)\n{\n    return 0;\n}\n\nstruct client {\n    int fd;\n};\n\nint\nmain(void)\n{\n}\n"
-    assert top_level_definitions(c, "endlessh.c") == [(1, "uepoch"), (6, "client"), (11, "main")]
+    assert [(d.start, d.name) for d in code.read(c, "endlessh.c").definitions] == [(1, "uepoch"), (7, "client"), (11, "main")]
     py = "class Journal:\n    def append(self):\n        pass\n\n\ndef read_records(path):\n    return []\n"
-    assert top_level_definitions(py, "journal.py") == [(0, "Journal"), (5, "read_records")]
+    assert [(d.start, d.name) for d in code.read(py, "journal.py").definitions if not d.parent] == [
+        (1, "Journal"), (6, "read_records")]
 
 
 def test_a_test_is_named_as_one() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from devlogd.pipeline.excerpts import file_kind, moved_lines, telling_window
 
@@ -74,14 +73,6 @@ _KEYWORDS = frozenset(
     "super import from as in is None True False null nil true false".split()
 )
 
-_HEADER_NAME = re.compile(
-    r"(?:def|function\*?|fn|func|class|struct|enum|trait|interface|impl|module|sub|type)\s++"
-    r"(?:\([^)]*+\)\s*+)?([A-Za-z_$][\w$]*+)"
-)
-# Only where a name starts: tried inside a long name, every start would rescan its rest.
-_HEADER_CALLISH = re.compile(r"(?<![\w$:.])([A-Za-z_$][\w$:.]*+)\s*+\(")
-
-
 @dataclass
 class LineFinds:
     definitions: list[str] = field(default_factory=list)
@@ -129,23 +120,6 @@ def scan_line(text: str) -> LineFinds:
     if constant:
         finds.constants.append(_constant_text(constant))
     return finds
-
-
-def top_level_definitions(text: str, path: str, limit: int = 60) -> list[tuple[int, str]]:
-    """(line index, name) of the definitions a whole file makes at its top level, in order:
-    the same patterns as a diff's added lines, run once over the file as if all of it were
-    added (`static void` above `queue_append(...)` included, in C)."""
-    lines = text.split("\n")[:5000]
-    body = "\n" + "".join(f"+{line}\n" for line in lines)
-    starts = [i for i, c in enumerate(body) if c == "\n"]
-    patterns = [_ADDED] + ([_C_FUNCTION] if _C_FAMILY.search(path) else [])
-    found: dict[int, str] = {}
-    for match in (m for pattern in patterns for m in pattern.finditer(body)):
-        name = "" if match.lastgroup == "value" else _definition_name(match)
-        line = bisect_right(starts, match.start()) - 1  # the "+" line after the newline it starts at
-        if name and line < len(lines) and lines[line][:1] not in (" ", "\t") and line not in found:
-            found[line] = name
-    return sorted(found.items())[:limit]
 
 
 @dataclass
@@ -242,12 +216,9 @@ def scan_patch(text: str, limits: ScanLimits, have: PatchFinds | None = None, pa
                 if len(finds.removed) >= want_removed:
                     break
     # A hunk header's context in prose is a line of text, not a function (`gitread` in README.md).
-    if contexts is not None:
-        contexts = (contexts + [""] * len(headers))[: len(headers)]
-    elif kind == "prose":
-        contexts = [""] * len(headers)
-    else:
-        contexts = list(map(function_in_context, [h.group(1) for h in headers]))
+    # A hunk is named by the definition it sits in (the code reader's), never by the line
+    # git prints above it; a file the reader does not read names none.
+    contexts = ((contexts or []) + [""] * len(headers))[: len(headers)]
     finds.functions = [c for c in contexts if c]
     # Each hunk offers its most telling lines; the file keeps its best few hunks.
     offers: list[HunkFinds] = []
@@ -280,27 +251,6 @@ def _offset_of_line(text: str, line: int) -> int:
         if offset == -1:
             return len(text)
     return offset + 1
-
-
-def hunk_function(header: str) -> str:
-    """The enclosing function or class named in a hunk header's context, if any."""
-    _, _, context = header.rstrip("\n").partition(" @@")
-    return function_in_context(context)
-
-
-@lru_cache(maxsize=4096)  # a busy function heads hunk after hunk, commit after commit
-def function_in_context(context: str) -> str:
-    """The function or class name in a hunk header's trailing context text."""
-    context = context.strip()
-    if not context:
-        return ""
-    named = _HEADER_NAME.search(context)
-    if named:
-        return named.group(1)
-    called = _HEADER_CALLISH.search(context)
-    if called and called.group(1).split(".")[-1] not in _KEYWORDS:
-        return called.group(1)
-    return ""
 
 
 # -- messages ---------------------------------------------------------------------------
