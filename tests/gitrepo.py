@@ -6,6 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
+HUNG = 300  # seconds: a guard against a hook that hangs, not a speed goal
+
 
 class GitRepo:
     """A scratch repository with a deterministic clock: each commit is one minute later."""
@@ -24,10 +26,13 @@ class GitRepo:
             "GIT_COMMITTER_DATE": f"@{self.clock} +0000",
         })
         full_env.update(env or {})
-        out = subprocess.run(
-            ["git", *args], cwd=self.path, env=full_env, capture_output=True, input=input,
-            check=False,
-        )
+        try:
+            out = subprocess.run(
+                ["git", *args], cwd=self.path, env=full_env, capture_output=True, input=input,
+                check=False, timeout=HUNG,
+            )
+        except subprocess.TimeoutExpired as err:
+            raise AssertionError(f"git {args} hung for {HUNG} s") from err
         if check and out.returncode != 0:
             raise AssertionError(f"git {args} failed: {out.stderr.decode(errors='replace')}")
         return out.stdout.decode("utf-8", "replace").strip()

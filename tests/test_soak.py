@@ -15,4 +15,5 @@ def test_nothing_lost_nothing_duplicated_nothing_stale_no_commit_failed(repo: Gi
     assert report.lost == 0 and report.duplicated == 0 and report.stale == 0
     assert report.journal_corrupt_lines == 0
     assert report.errors_reported and all("File too large" in e for e in report.errors_reported)
-    assert report.slowest_commit < 10  # a hang would be minutes; this is not a speed goal
+    # A commit that hung would fail (tests/soak.py commits under a generous time-out, a guard
+    # against a hang, not a speed goal: bench/soak.py reports the slowest commit as a ratio).

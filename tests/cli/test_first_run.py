@@ -3,7 +3,6 @@ an exit code that tells a script what happened. Through the real daemon and in-p
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -99,11 +98,11 @@ def test_a_config_typo_is_one_sentence_with_file_line_and_key(story: GitRepo, wi
 
 
 @pytest.mark.parametrize("where", [[], ["--no-daemon"]])
-def test_broken_toml_without_a_daemon_is_one_sentence_and_no_wait(story: GitRepo, where: list[str]) -> None:
+def test_broken_toml_without_a_daemon_is_one_sentence(story: GitRepo, where: list[str]) -> None:
     story.write(".devlog.toml", "[draft]\nmax_chapters = 3\ntoken_budget =\n")
-    started = time.monotonic()
     result = devlog(story.path, *where, "draft", check=False)
-    assert time.monotonic() - started < 8  # the client used to wait 10 s for a daemon that had died
+    # No "did not start within": the client sees a daemon's exit at once (it used to wait 10 s).
+    assert "did not start" not in result.stderr
     assert result.returncode == 0 and result.stdout.startswith("---")  # the file is ignored, the draft made
     assert (f"devlog: {story.path / '.devlog.toml'}, line 3: not valid TOML in `token_budget =`: "
             "invalid value (column 15); it is ignored") in result.stderr.splitlines()

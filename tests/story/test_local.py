@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,12 +96,10 @@ def test_a_server_that_is_down_is_one_sentence_with_the_fix(story: GitRepo, caps
     assert "`ollama serve`" in info["narrator_reason"]
     code, out, err = draft(capsys, story)  # chosen, not asked for by name: offline, said once
     assert code == 0 and out.startswith("---\ntitle:") and err.count("could not write") == 1
-    started = time.monotonic()
     code, out, err = draft(capsys, story, "--narrator", "local")
     assert code == 7 and out == ""
     (sentence,) = [line for line in err.splitlines() if "could not write the post" in line]
     assert "nothing answers at http://127.0.0.1:9" in sentence and "`ollama serve`" in sentence
-    assert time.monotonic() - started < 5
 
 
 def test_a_server_that_never_answers_does_not_hang_anything(story: GitRepo, capsys: pytest.CaptureFixture[str],
@@ -113,14 +110,12 @@ def test_a_server_that_never_answers_does_not_hang_anything(story: GitRepo, caps
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:%d" % silent.getsockname()[1])
-        started = time.monotonic()
-        monkeypatch.setenv("DEVLOG_LOCAL_URL", "127.0.0.1:%d" % silent.getsockname()[1])  # named: probed briefly
+            monkeypatch.setenv("DEVLOG_LOCAL_URL", "127.0.0.1:%d" % silent.getsockname()[1])  # named: probed briefly
         info = status(capsys, story)
         assert info["narrator"] == "offline" and "did not answer within 1 s" in info["narrator_reason"]
         code, out, err = draft(capsys, story, "--narrator", "local", "--dry-run")
         assert code == 0 and "the local narrator cannot write now" in err and "did not answer within 2 s" in err
         assert json.loads(out)["messages"]  # the request is still shown
-        assert time.monotonic() - started < 8
 
 
 def test_a_missing_model_says_which_command_pulls_it(ollama: LocalModelServer, story: GitRepo,
@@ -232,9 +227,8 @@ def test_a_silence_longer_than_the_timeout_is_one_sentence(ollama: LocalModelSer
                                                            isolated_home: Path) -> None:
     configure(isolated_home, "[narrator]\ntimeout = 0.5\n")
     ollama.script_chat(ChatReply(text=GOOD_POST, first_delay=2))
-    started = time.monotonic()
     code, out, err = draft(capsys, story, "--narrator", "local")
-    assert code == 7 and out == "" and time.monotonic() - started < 5
+    assert code == 7 and out == ""
     assert "went silent for 0.5 s" in err and "raise [narrator] timeout" in err
 
 
@@ -262,15 +256,24 @@ def test_a_cancel_is_seen_before_the_first_word(ollama: LocalModelServer) -> Non
     from devlogd.errors import Cancelled
     from devlogd.story.narrators import local
 
-    ollama.script_chat(ChatReply(text=GOOD_POST, first_delay=5))
+    ollama.script_chat(ChatReply(text=GOOD_POST, first_delay=600))  # the first word: in ten minutes
     body = local.chat_body({"model": "llama3.2:latest", "max_tokens": 100, "system": [],
                             "messages": [{"role": "user", "content": "Write."}]}, 4096)
     cancelled = threading.Event()
+    raised: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            local.ollama_chat(local.endpoint("ollama", ollama.url), body, 900.0, None, cancelled)
+        except BaseException as err:  # noqa: BLE001 - handed to the test's thread
+            raised.append(err)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
     threading.Timer(0.3, cancelled.set).start()
-    started = time.monotonic()
-    with pytest.raises(Cancelled, match="cancelled"):
-        local.ollama_chat(local.endpoint("ollama", ollama.url), body, 60.0, None, cancelled)
-    assert time.monotonic() - started < 1.5
+    writer.join(120)  # a guard against a hang, not a speed goal: unseen, the cancel waits 600 s
+    assert not writer.is_alive(), "the cancel was not seen before the first word"
+    assert len(raised) == 1 and isinstance(raised[0], Cancelled) and "cancelled" in str(raised[0])
 
 
 def test_dry_run_shows_the_body_and_its_size_against_the_context(ollama: LocalModelServer, story: GitRepo,
