@@ -6,6 +6,10 @@
 #   ./install.sh                    install (or upgrade), then show a sample draft
 #   ./install.sh --no-draft         install only
 #   ./install.sh --no-modify-path   never touch your shell profile; say what to add instead
+#   ./install.sh --uninstall        remove devlog: its daemons, the environment, the link, the PATH
+#                                   lines it added (found by their marker), the VS Code extension
+#                                   if it installed it; says what it did and what it leaves
+#   ./install.sh --uninstall --purge   and your devlog settings and key (~/.config/devlog) too
 #
 # Environment: DEVLOG_HOME (default ~/.local/share/devlog), DEVLOG_BIN_DIR (default ~/.local/bin),
 # PYTHON (an interpreter >= 3.10 to build the environment with).
@@ -16,11 +20,15 @@ die() { say "install.sh: $*"; exit 1; }
 
 draft=1
 modify_path=1
+uninstall=0
+purge=0
 for arg in "$@"; do
     case "$arg" in
         --no-draft) draft=0 ;;
         --no-modify-path) modify_path=0 ;;
-        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+        --uninstall) uninstall=1 ;;
+        --purge) purge=1 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) die "unknown option: $arg (try --help)" ;;
     esac
 done
@@ -32,6 +40,97 @@ venv=$home/venv
 
 # Paths as a person reads them: ~ for the home directory.
 pretty() { case "$1" in "$HOME"/*) printf '~%s' "${1#"$HOME"}" ;; *) printf '%s' "$1" ;; esac; }
+
+marker="# added by devlog's install.sh"
+vscode_record=$home/vscode-extension  # written when this script installed the extension
+folders_record=$home/created-folders  # the folders this script made, deepest first: --uninstall removes them if empty
+new_folders() { d=$1; while [ ! -d "$d" ]; do printf '%s\n' "$d"; d=$(dirname "$d"); done; }
+[ "$purge" = 0 ] || [ "$uninstall" = 1 ] || die "--purge goes with --uninstall"
+
+# -- --uninstall: everything this script added, found by what it wrote, and nothing else ----
+stop_daemons() {
+    # Daemons run this environment's interpreter with "-m devlogd ... daemon run".
+    stopped=0
+    for dir in /proc/[0-9]*; do
+        cmd=$(tr '\0' ' ' <"$dir/cmdline" 2>/dev/null) || continue
+        case "$cmd" in
+            "$venv/bin/python"*" -m devlogd "*"daemon run"*|"$venv/bin/python"*"devlog "*"daemon run"*)
+                kill "${dir#/proc/}" 2>/dev/null && stopped=$((stopped + 1)) ;;
+        esac
+    done
+    printf '%s' "$stopped"
+}
+
+strip_profile() {  # the marker line, the line after it, and the blank line install.sh put before
+    file=$1
+    [ -f "$file" ] && grep -qF "$marker" "$file" || return 1
+    tmp=$(mktemp "$file.devlog.XXXXXX") || return 1
+    awk -v m="$marker" '
+        skip { skip = 0; next }
+        $0 == m { blank = 0; skip = 1; next }
+        { if (blank) print ""; blank = 0 }
+        $0 == "" { blank = 1; next }
+        { print }
+        END { if (blank) print "" }
+    ' "$file" >"$tmp"
+    cat "$tmp" >"$file" && rm -f "$tmp"  # cat keeps the file's own mode, owner and links
+    [ -s "$file" ] || rm -f "$file"  # a profile that held only our line was made by us
+    return 0
+}
+
+remove_devlog() {
+    did=""
+    note() { did="$did
+  $1"; }
+    n=$(stop_daemons)
+    [ "$n" = 0 ] || note "stopped $n devlog daemon(s)"
+    if [ -L "$bin_dir/devlog" ] && [ "$(readlink "$bin_dir/devlog")" = "$venv/bin/devlog" ]; then
+        rm -f "$bin_dir/devlog" && note "removed the link $(pretty "$bin_dir/devlog")"
+    fi
+    if [ -f "$vscode_record" ] && command -v code >/dev/null 2>&1; then
+        id=$(cat "$vscode_record")
+        code --uninstall-extension "$id" >/dev/null 2>&1 && note "removed the VS Code extension $id"
+    fi
+    if [ -d "$venv" ]; then
+        size=$(du -sh "$venv" 2>/dev/null | cut -f1)
+        rm -rf "$venv" && note "removed the environment $(pretty "$venv") (${size:-?})"
+    fi
+    rm -f "$vscode_record"
+    made=$(mktemp)
+    [ ! -f "$folders_record" ] || mv "$folders_record" "$made"
+    rmdir "$home" 2>/dev/null || true
+    while IFS= read -r folder; do  # deepest first; only what is empty now
+        [ "$folder" = "$home" ] || rmdir "$folder" 2>/dev/null || true
+    done <"$made"
+    rm -f "$made"
+    for profile in "$HOME/.profile" "$HOME/.bash_profile" "$HOME/.bash_login" "$HOME/.bashrc" \
+                   "${ZDOTDIR:-$HOME}/.zprofile" "${ZDOTDIR:-$HOME}/.zshrc"; do
+        strip_profile "$profile" && note "removed the PATH line from $(pretty "$profile")"
+    done
+    fish_conf=${XDG_CONFIG_HOME:-$HOME/.config}/fish/conf.d/devlog.fish
+    if [ -f "$fish_conf" ] && head -n 1 "$fish_conf" | grep -qF "$marker"; then
+        rm -f "$fish_conf" && note "removed $(pretty "$fish_conf")"
+    fi
+    config=${XDG_CONFIG_HOME:-$HOME/.config}/devlog
+    if [ -d "$config" ] && [ "$purge" = 1 ]; then
+        rm -rf "$config" && note "removed your settings and key, $(pretty "$config")"
+        rmdir "${XDG_CONFIG_HOME:-$HOME/.config}" 2>/dev/null || true
+    fi
+    if [ -z "$did" ]; then
+        say "devlog is not installed here (nothing found in $(pretty "$venv"), $(pretty "$bin_dir") or your profiles)"
+    else
+        say "devlog is uninstalled:$did"
+    fi
+    [ ! -d "$config" ] ||
+        say "kept: your settings and key in $(pretty "$config") (./install.sh --uninstall --purge removes them)"
+    say "kept: each repository's journal, notes and answers in .git/devlog/, and its git hooks, which do nothing"
+    say "  without devlog (before uninstalling: devlog uninstall --purge in a repository removes both)"
+}
+
+if [ "$uninstall" = 1 ]; then
+    remove_devlog
+    exit 0
+fi
 
 command -v git >/dev/null 2>&1 || die "git is required"
 
@@ -52,9 +151,12 @@ if [ -x "$venv/bin/python" ] && ! "$venv/bin/python" -c 'import sys' 2>/dev/null
     say "rebuilding the broken environment in $(pretty "$venv")"
     rm -rf "$venv"
 fi
+made=$(new_folders "$home"; new_folders "$bin_dir")
+if [ -n "$made" ]; then
+    mkdir -p "$home" && printf '%s\n' "$made" >> "$folders_record"
+fi
 if [ ! -x "$venv/bin/python" ]; then
     say "creating an environment in $(pretty "$venv")"
-    mkdir -p "$home"
     "$python" -m venv "$venv"
 fi
 
@@ -67,7 +169,6 @@ ln -sf "$venv/bin/devlog" "$bin_dir/devlog"
 version=$("$bin_dir/devlog" --version)
 
 # -- PATH: like `pipx ensurepath`, one guarded line in the profiles your shells read -------
-marker="# added by devlog's install.sh"
 path_line="case \":\${PATH}:\" in *\":$bin_dir:\"*) ;; *) export PATH=\"$bin_dir:\$PATH\" ;; esac"
 
 profiles() {
@@ -128,6 +229,7 @@ if command -v code >/dev/null 2>&1; then
             npm run --silent package >/dev/null) || say "could not build the VS Code extension (see npm's messages)"
     fi
     if [ -f "$vsix" ] && code --install-extension "$vsix" --force >/dev/null 2>&1; then
+        printf '%s\n' "devlogd.devlog" > "$vscode_record"  # so --uninstall removes what we added, only that
         vscode_state="installed the extension ($(pretty "$vsix"))"
     elif [ -f "$vsix" ]; then
         vscode_state="could not install the extension; try: code --install-extension $vsix"

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "daemon" / "devlogd"
 # Each layer may import itself and the layers below it (shared at the bottom).
 LAYERS = ["shared", "pipeline", "story", "app", "server", "cli", "__main__"]
 SHARED = {"models", "errors", "config", "config_messages", "paths", "statefiles", "patterns", "protocol",
-          "handoff", "__init__"}
+          "handoff", "counts", "__init__"}
 # Two stages see only part of the stage below them. story reads beats, never git: of the
 # pipeline it may use only the pure text filters listed (privacy — what goes out is redacted
 # again —, noise classes, reasons, line scores, names, a subject's cleaning), so both stages

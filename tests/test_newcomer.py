@@ -19,6 +19,8 @@ from tests.gitrepo import GitRepo
 
 PROJECT = Path(__file__).resolve().parents[1]
 LOGIN_PATH = "/usr/local/bin:/usr/bin:/bin"  # what a login shell starts from, before profiles
+USER_BASHRC = "# my own settings\nalias ll='ls -l'\n\nexport EDITOR=vi\n"
+BEFORE: dict[str, bytes | str] = {}  # HOME before ./install.sh
 
 
 def login_env(home: Path) -> dict[str, str]:
@@ -44,6 +46,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, sub
     base = tmp_path_factory.mktemp("newcomer")
     home = base / "home"
     home.mkdir()
+    (home / ".bashrc").write_text(USER_BASHRC)  # the user's own: install.sh adds a line, --uninstall takes it back
+    BEFORE.update(snapshot(home))
     clone = base / "devlogd"
     subprocess.run(["git", "clone", "-q", str(PROJECT), str(clone)], check=True, timeout=120)
     # The interpreter this suite runs on builds the environment (PATH alone may find none).
@@ -133,3 +137,75 @@ def lsp_session(home: Path, repo: Path) -> subprocess.CompletedProcess[bytes]:
     finally:
         proc.kill()
         proc.stdin.close()
+
+
+# -- the way out: the last test of this module, since it removes what the others use -------------
+
+def snapshot(home: Path) -> dict[str, bytes | str]:
+    """Every file and folder under ``home``, with its content (links by their target), but
+    pip's own cache, which pip keeps for every installer on the machine."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(home.rglob("*")):
+        name = str(path.relative_to(home))
+        if name == ".cache" or name.startswith(".cache/pip"):
+            continue
+        if path.is_symlink():
+            found[name] = "-> " + os.readlink(path)
+        elif path.is_dir():
+            found[name] = "folder"
+        else:
+            found[name] = path.read_bytes()
+    return found
+
+
+def devlog_processes(venv: Path) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if proc.name.isdigit() and any(arg.startswith(str(venv).encode()) for arg in args):
+            found.append(b" ".join(args).decode(errors="replace"))
+    return found
+
+
+def test_uninstall_leaves_no_file_line_or_process(installed: tuple[Path, Path, subprocess.CompletedProcess[str]],
+                                                  tmp_path: Path) -> None:
+    home, clone, _ = installed
+    (home / ".gitconfig").write_text("[user]\n\tname = Ada\n\temail = ada@example.com\n")
+    venv = home / ".local" / "share" / "devlog" / "venv"
+    # A day's use: two repositories journaled by their daemons, the user's own config.
+    kept, purged = GitRepo(tmp_path / "kept"), GitRepo(tmp_path / "purged")
+    for repo in (kept, purged):
+        track_daemon(repo.path)
+        repo.commit("Initial server", {"server.py": "import socket\n"})
+        done = login_shell(home, "devlog install && devlog note 'the first sketch'", cwd=repo.path)
+        assert done.returncode == 0, done.stderr
+    (home / ".config" / "devlog").mkdir(parents=True, exist_ok=True)
+    (home / ".config" / "devlog" / "config.toml").write_text("[draft]\nmax_chapters = 5\n")
+    assert devlog_processes(venv)  # the daemons run from the environment
+
+    out = login_shell(home, "devlog uninstall --purge", cwd=purged.path)
+    assert out.returncode == 0 and not (purged.path / ".git" / "devlog").exists(), out.stderr
+
+    env = {**login_env(home), "PYTHON": os.path.realpath(sys.executable)}
+    gone = subprocess.run(["./install.sh", "--uninstall", "--purge"], cwd=clone, env=env,
+                          capture_output=True, text=True, timeout=300)
+    said = gone.stderr
+    assert gone.returncode == 0 and said.startswith("devlog is uninstalled:\n"), said
+    assert "  stopped 1 devlog daemon(s)" in said  # the one left in `kept`
+    assert "  removed the link ~/.local/bin/devlog" in said
+    assert "  removed the environment ~/.local/share/devlog/venv (" in said
+    assert "  removed the PATH line from ~/.profile" in said and "  removed the PATH line from ~/.bashrc" in said
+    assert "  removed your settings and key, ~/.config/devlog" in said
+    assert "kept: each repository's journal" in said
+    left = snapshot(home)
+    left.pop(".gitconfig")  # written by these tests, not by devlog
+    assert left == BEFORE  # no file, no line: ~/.bashrc is the user's own again, byte for byte
+    assert (home / ".bashrc").read_text() == USER_BASHRC
+    assert devlog_processes(venv) == []
+    assert login_shell(home, "command -v devlog").returncode != 0
+    again = subprocess.run(["./install.sh", "--uninstall"], cwd=clone, env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0 and "devlog is not installed here" in again.stderr

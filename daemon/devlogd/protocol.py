@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import msgspec
 
+from devlogd.counts import Counts
 from devlogd.errors import DaemonError, DevlogError
 from devlogd.models import Question
 
@@ -216,8 +217,9 @@ class JournalView(msgspec.Struct):
 class DraftResult(msgspec.Struct, omit_defaults=True):
     markdown: str
     narrator: str
-    beats: int
-    chapters: int
+    beats: int  # = counts.stretch
+    chapters: int  # = counts.chapters
+    counts: Counts | None = None  # every number of the run, counted once (devlogd.counts)
     violations: list[str] = msgspec.field(default_factory=list)
     notes: list[str] = msgspec.field(default_factory=list)
     sources: dict[str, list[str]] = msgspec.field(default_factory=dict)

@@ -27,6 +27,7 @@ from devlogd.app.tools import RepoTools
 from devlogd.app.selection import DraftSelection, scrub_beats
 from devlogd.app.styles import read_style
 from devlogd.errors import Cancelled, ConfigError, NarratorError, UsageError
+from devlogd.counts import summary
 from devlogd.story.labels import title
 from devlogd.models import Beat
 from devlogd.pipeline.ignore import SENSITIVE
@@ -80,8 +81,9 @@ def write_draft(project: Project, chosen: DraftSelection, options: DraftOptions,
     def result(markdown: str, narrator: str, violations: list[str] | None = None,
                notes: list[str] | None = None, planned: dict[str, Any] | None = None) -> DraftResult:
         sources = {f"chapter {i + 1}": [b.sha for b in c.beats] for i, c in enumerate(plan.chapters)}
-        return DraftResult(markdown=markdown, narrator=narrator, beats=len(plan.told),
-                           chapters=len(plan.chapters), sources=sources,
+        numbers = plan.numbers
+        return DraftResult(markdown=markdown, narrator=narrator, beats=numbers.stretch,
+                           chapters=numbers.chapters, counts=numbers, sources=sources,
                            violations=violations or [], notes=notes or [], plan=planned or {})
 
     if options.dry_run:
@@ -167,9 +169,9 @@ def gather_material(project: Project, chosen: DraftSelection, options: DraftOpti
 def _material(project: Project, chosen: DraftSelection, options: DraftOptions, hooks: DraftHooks,
               budget: int) -> Material:
     cfg = project.config.draft
-    hooks.progress("planning", 0, len(chosen.beats))
     where = project.paths.workdir or project.paths.common_dir
     beats = _canonical_authors(where, scrub_beats(project, chosen.beats))
+    hooks.progress("planning", 0, len(beats))
     earlier = _canonical_authors(where, scrub_beats(project, chosen.earlier))
     ask = Ask(ranged=chosen.ranged, authors=tuple(options.authors), all_authors=options.all_authors,
               user_email=_user_email(where))
@@ -178,18 +180,14 @@ def _material(project: Project, chosen: DraftSelection, options: DraftOptions, h
                               tags=repofacts.tags_by_commit(where), max_chapters=cfg.max_chapters,
                               token_budget=budget, cache=cache)
     _save_summary_cache(project, cache)
-    hooks.progress("planning", len(chosen.beats), len(chosen.beats))
+    hooks.progress("planning", material.numbers.selected, material.numbers.selected)
     if material.open_threads and beats:  # a TODO removed since is not open any more
         material.open_threads = [t for t in material.open_threads if " (in " not in t
                                  or repofacts.still_there(where, beats[-1].sha, t.rsplit(" (in ", 1)[0])]
     material.outline = _outline(where, material)
     material.prompts = agents.linked_prompts(project, material.beats)  # nothing read unless opted in
     hooks.note(f"telling {material.authorship.why}: {material.stretch}")
-    counts = material.counts  # the run's one set of numbers, the same the post tells
-    hooks.note(f"{counts.changes} change{'s' if counts.changes != 1 else ''} -> {counts.chapters} "
-               f"chapter{'s' if counts.chapters != 1 else ''} ({counts.told} told)"
-               + (f" and {len(material.eras)} eras of background" if material.eras else "")
-               + f", ~{material.tokens:,} tokens of source material (budget {budget:,}"
+    hooks.note(f"{summary(material.numbers)}, ~{material.tokens:,} tokens of source material (budget {budget:,}"
                + (", for the model's context)" if budget < cfg.token_budget else ")"))
     return material
 

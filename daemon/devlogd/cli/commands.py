@@ -13,10 +13,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from devlogd.counts import plural, summary
 from devlogd.errors import CheckFailed, DaemonError, UsageError
 from devlogd.paths import RepoPaths, find_repo
 
 if TYPE_CHECKING:
+    from devlogd.app.leaving import Leftovers
     from devlogd.app.project import Project
     from devlogd.protocol import DraftResult, StatusReply
     from devlogd.story.checker import CheckContext
@@ -143,9 +145,8 @@ def _deliver(result: DraftResult, out: Path | None) -> None:
                     json.dumps(result.plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         except OSError as err:
             raise UsageError(f"cannot write {out}: {err.strerror}") from err
-        print(f"wrote {out} ({result.chapters} chapter{'s' if result.chapters != 1 else ''} from "
-              f"{result.beats} change{'s' if result.beats != 1 else ''}, "
-              f"by the {result.narrator} narrator)", file=sys.stderr)
+        size = summary(result.counts) if result.counts else plural(result.chapters, "chapter")
+        print(f"wrote {out} ({size}, by the {result.narrator} narrator)", file=sys.stderr)
     else:
         sys.stdout.write(result.markdown)
         sys.stdout.flush()
@@ -301,13 +302,34 @@ def cmd_uninstall(args: argparse.Namespace, directory: Path) -> int:
 
     from devlogd.server.daemon import read_pid
 
+    from devlogd.app import leaving
+
     paths = find_repo(directory)
     where = hookinstall.hooks_dir(paths)
     for change in hookinstall.uninstall(paths):
         print(f"{where}/{change}", file=sys.stderr)
     if read_pid(paths) is not None:  # nothing will start it again: stop it now
         _daemon_stop(paths)
+    if args.purge:
+        gone = leaving.purge(paths)
+        print(f"removed {_leftovers(gone)}" if gone else "devlog kept nothing else here", file=sys.stderr)
+    elif (kept := leaving.leftovers(paths)) is not None:
+        print(f"kept {_leftovers(kept)}; `devlog uninstall --purge` removes it", file=sys.stderr)
     return 0
+
+
+def _leftovers(held: Leftovers) -> str:
+    """What devlog keeps in a repository, with its size, in one phrase."""
+    notes = f", your notes and answers ({held.notes})" if held.notes else ", no notes or answers"
+    return (f"{held.folder}: the journal ({plural(held.beats, 'change')}{notes}; {_bytes(held.journal_bytes)}) "
+            f"and its cache and logs ({_bytes(held.other_bytes)})")
+
+
+def _bytes(count: int) -> str:
+    for unit, size in (("MB", 1 << 20), ("kB", 1 << 10)):
+        if count >= size:
+            return f"{count / size:.1f} {unit}"
+    return f"{count} bytes"
 
 
 def cmd_daemon(args: argparse.Namespace, directory: Path) -> int:

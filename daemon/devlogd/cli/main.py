@@ -145,7 +145,11 @@ def build_parser(only: str | None = None) -> Parser:
 
     p = command("install", "journal every commit: install the git hooks, start the daemon")
     p.add_argument("--no-start", action="store_true", help="do not start the daemon now")
-    command("uninstall", "remove devlog's git hooks (restoring any hook they chained) and stop the daemon")
+    p = command("uninstall", "remove devlog's git hooks (restoring any hook they chained) and stop the daemon",
+                "Says what it keeps: the journal (with your notes and answers) and its cache and logs, "
+                "with their size.")
+    p.add_argument("--purge", action="store_true",
+                   help="also remove the journal, your notes and answers, the cache and the logs (.git/devlog)")
 
     p = command("enrich", "have Claude's cheaper model retell interesting beats",
                 "One call per beat, or --batch for one Message Batch at half the price.")

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
+from devlogd.counts import Counts as RunCounts
 from devlogd.models import AgentPrompt, Beat, Note
+from devlogd.story.arrival import Arrival, find_arrival
 from devlogd.story.chapters import (QUIET_KINDS, Chapter, Era, SummaryCache, beat_tokens, era_tokens, fit,
                                     group_chapters, summarise_eras)
 from devlogd.story.identity import Identity
@@ -131,6 +133,18 @@ class Material:
                 answers.setdefault(placed.note.kind, []).append(text)
         free = [p for p in self.notes if not p.note.kind]
         return AuthorWords(answers, free, list(self.prompts))
+    arrival: Arrival | None = None  # the teller joined a project others had made
+    tally: RunCounts | None = None  # set once by build_material; counted from the fields otherwise
+
+    def __post_init__(self) -> None:
+        if self.tally is None:
+            self.tally = count(self, selected=len(self.beats) + len(self.others), yours=len(self.beats))
+
+    @property
+    def numbers(self) -> RunCounts:
+        """The run's numbers for progress, notes and the result (never None after construction)."""
+        assert self.tally is not None
+        return self.tally
 
     @property
     def project(self) -> str:
@@ -199,7 +213,7 @@ def build_material(beats: Sequence[Beat], identity: Identity, ask: Ask = Ask(), 
     told = {b.sha for c in kept for b in c.beats}
     material = Material(
         identity=identity, beats=told_span, chapters=kept, authorship=authorship,
-        stretch=f"{why}: {_span(stretch)}", relations=relations,
+        stretch=f"{why}: {_span(told_span or stretch)}", relations=relations,
         eras=summarise_eras(sorted(before, key=lambda b: b.time), cache=cache) if before else [],
         sittings=sittings(told_span),
         others=[b for b in others if start <= b.time <= _end(told_span) + 86400][:12],
@@ -208,11 +222,23 @@ def build_material(beats: Sequence[Beat], identity: Identity, ask: Ask = Ask(), 
     material.notes = place_notes(notes, told_span, start)
     material.open_threads = open_threads(kept)
     material.hardest = [r for r in relations if r.kind in ("struggle", "reverts")][-3:]
+    if not ask.all_authors:
+        material.arrival = find_arrival([*earlier, *ordered], keys, author_key, is_bot)
+    material.tally = count(material, selected=len(ordered), yours=len(mine))
     return material
 
 
 def _date(text: str) -> date:
     return date.fromisoformat(text)
+
+
+def count(material: Material, *, selected: int, yours: int) -> RunCounts:
+    """The draft's numbers, counted once from the material (see story/counts.py)."""
+    arrival = material.arrival
+    return RunCounts(selected=selected, yours=yours, others=selected - yours, stretch=len(material.beats),
+                  chapters=len(material.chapters), in_chapters=len(material.told),
+                  background=sum(e.beats for e in material.eras), eras=len(material.eras),
+                  before_arrival=arrival.changes if arrival else 0)
 
 
 def _end(beats: Sequence[Beat]) -> int:

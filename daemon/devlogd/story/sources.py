@@ -65,7 +65,9 @@ def _identity(material: Material) -> str:
     identity = material.identity
     head = f"Project: {identity.name}" + (f" ({identity.tagline})" if identity.tagline else "")
     if identity.summary:
-        head += "\nWhat it is, in its README's words:\n" + _indent(clean(identity.summary))
+        whose = (" (the project's README, by the people who made it: quote it as theirs, never as the teller's "
+                 "words)") if material.arrival else ""
+        head += f"\nWhat it is, in its README's words{whose}:\n" + _indent(clean(identity.summary))
     if identity.starter:
         head += (f"\nIts README is still {identity.starter}'s starter text: it says what {identity.starter} is, "
                  "not what this project is (tell that from the work itself).")
@@ -87,6 +89,8 @@ def _whose(material: Material) -> str:
         voice = 'the work was truly shared: write as "we", and name who did what where it matters'
     lines = [f"Whose work: {who} ({authorship.why}); {voice}.",
              f"Stretch told: {material.stretch}."]
+    if material.arrival is not None:
+        lines.append(arrival_text(material))
     return "\n".join(lines)
 
 
@@ -116,6 +120,17 @@ def author_words(material: Material) -> str:
 
 
 MAX_PROMPTS = 24  # linked agent prompts shown; the rest are condensed away
+
+
+def arrival_text(material: Material) -> str:
+    """The teller joined a project others made: background, never the teller's start."""
+    arrival = material.arrival
+    assert arrival is not None
+    return (f"Joined, not started: {material.project} was made by {', '.join(arrival.makers)} "
+            f"({arrival.changes} changes, {arrival.since} to {arrival.until}) before the teller's first change "
+            f"({arrival.arrived}). "
+            "Say who made it and what it was when the teller arrived in a sentence or two, as background; "
+            "never tell the project as started on the teller's first day.")
 
 
 def _note(time: int, text: str, beside: Beat | None) -> str:

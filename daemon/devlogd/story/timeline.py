@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from devlogd.counts import plural
 from devlogd.models import Beat
 
 SITTING_GAP = 3 * 3600  # a pause this long starts a new sitting
@@ -143,4 +144,4 @@ def period(beats: Sequence[Beat]) -> str:
     first, last = local_time(beats[0]), local_time(beats[-1])
     days = (beats[-1].time - beats[0].time) / 86400
     span = "one day" if first.date() == last.date() else f"{days:.0f} days" if days >= 1.5 else "two days"
-    return f"{first:%Y-%m-%d} to {last:%Y-%m-%d} ({span}, {len(beats)} changes)"
+    return f"{first:%Y-%m-%d} to {last:%Y-%m-%d} ({span}, {plural(len(beats), 'change')})"
