@@ -52,7 +52,7 @@ stop_daemons() {
     # Daemons run this environment's interpreter with "-m devlogd ... daemon run".
     stopped=0
     for dir in /proc/[0-9]*; do
-        cmd=$(tr '\0' ' ' <"$dir/cmdline" 2>/dev/null) || continue
+        cmd=$( { tr '\0' ' ' <"$dir/cmdline"; } 2>/dev/null) || continue
         case "$cmd" in
             "$venv/bin/python"*" -m devlogd "*"daemon run"*|"$venv/bin/python"*"devlog "*"daemon run"*)
                 kill "${dir#/proc/}" 2>/dev/null && stopped=$((stopped + 1)) ;;

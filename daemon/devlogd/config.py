@@ -40,7 +40,7 @@ def _warn(message: str) -> None:
         log.warning("%s", message)
 
 NarratorChoice = Literal["auto", "offline", "claude", "local"]
-Provider = Literal["anthropic", "ollama", "llamacpp"]
+Provider = Literal["anthropic", "ollama", "llamacpp", "openai"]
 
 
 MAX_CONFIG_BYTES = 64 * 1024  # a configuration file larger than this is not read
@@ -376,7 +376,7 @@ def local_server(config: Config, local_url: str | None = None,
     In order: DEVLOG_LOCAL_URL (or ``local_url`` handed over), ``[narrator] local_url``,
     OLLAMA_HOST (for Ollama; or ``ollama_host`` handed over), then the server's default."""
     provider = config.narrator.provider
-    kind = provider if provider in ("ollama", "llamacpp") else "ollama"
+    kind = provider if provider in ("ollama", "llamacpp", "openai") else "ollama"
     host = (ollama_host or os.environ.get("OLLAMA_HOST")) if kind == "ollama" else None
     return kind, local_url or config.narrator.local_url or host or ""
 

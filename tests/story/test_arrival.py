@@ -97,3 +97,12 @@ def test_progress_notes_post_and_result_say_the_same_numbers(joined: GitRepo, tm
     assert stretch is not None and stretch.group(1) == told.group(1)
     chapters = json.loads(out.with_name(out.name + ".sources.json").read_text())
     assert str(len(chapters)) == told.group(2)
+
+
+def test_a_brand_new_repository_s_one_change_post_passes_check(repo: GitRepo, tmp_path: Path) -> None:
+    repo.commit("Initial commit", {"README.md": "# Pix\n\nA tiny pixel editor.\n", "pix.py": "print(1)\n"})
+    out = tmp_path / "post.md"
+    drafted = devlog(repo.path, "--no-daemon", "draft", "--out", str(out))
+    assert "devlog: check:" not in drafted.stderr, drafted.stderr
+    checked = devlog(repo.path, "check", str(out), check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -110,7 +110,7 @@ def test_a_server_that_never_answers_does_not_hang_anything(story: GitRepo, caps
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:%d" % silent.getsockname()[1])
-            monkeypatch.setenv("DEVLOG_LOCAL_URL", "127.0.0.1:%d" % silent.getsockname()[1])  # named: probed briefly
+        monkeypatch.setenv("DEVLOG_LOCAL_URL", "127.0.0.1:%d" % silent.getsockname()[1])  # named: probed briefly
         info = status(capsys, story)
         assert info["narrator"] == "offline" and "did not answer within 1 s" in info["narrator_reason"]
         code, out, err = draft(capsys, story, "--narrator", "local", "--dry-run")

@@ -3,7 +3,7 @@ storyteller. Decided in one place for drafts, `devlog status` and the editor.
 
 With nothing set: a key means Claude; else offline. A local model server is used only
 when the user chose one — `--narrator local` (or `[narrator] narrator = "local"`),
-`[narrator] provider = "ollama"|"llamacpp"`, or a server named in `[narrator] local_url`
+`[narrator] provider = "ollama"|"llamacpp"|"openai"`, or a server named in `[narrator] local_url`
 (DEVLOG_LOCAL_URL for one run) — never because something answers on a port: on a shared
 machine anyone can listen there. The server and model come only from the user's config,
 the environment and the editor's user settings, never from a repository; a listener
@@ -85,7 +85,7 @@ def choose(config: Config, narrator: str = "auto", api_key: str | None = None, b
     wanted = local_model or cfg.local_model
     if named == "local":
         return _local(kind, url, wanted, cfg.local_context, "asked for", asked=True)
-    if cfg.provider in ("ollama", "llamacpp"):
+    if cfg.provider in ("ollama", "llamacpp", "openai"):
         return _local(kind, url, wanted, cfg.local_context, f'[narrator] provider = "{cfg.provider}"')
     if credentials is not None:
         return Choice("claude", f"{cfg.model}: an API key is set", credentials=credentials)
@@ -150,8 +150,8 @@ def too_small(choice: Choice, fit: fitting.Fit) -> str:
     model, ep = _usable(choice), choice.endpoint
     assert ep is not None
     wanted = fitting.context_wanted(fit.tokens, fit.reply)
-    if ep.kind == "llamacpp":
-        fix = f"restart llama-server with `-c {wanted}` (or more)"
+    if ep.kind in ("llamacpp", "openai"):
+        fix = f"restart the server with a context of {wanted} tokens or more (llama-server's `-c {wanted}`)"
     elif model.maximum and model.context < model.maximum:
         fix = f"raise [narrator] local_context (the model can take {model.maximum:,})"
     else:
@@ -240,13 +240,18 @@ def _write(choice: Choice, request: dict[str, Any], sent: int, num_ctx: int, con
     assert ep is not None
     on_text = hooks.text if stream else None
     timeout = config.narrator.timeout
-    if ep.kind == "ollama":
-        def waiting(seconds: float) -> None:
-            hooks.note(f"still waiting for {model.name} ({seconds:.0f} s): loading a model and reading a long "
-                       "request take a while on a CPU")
+    def waiting(seconds: float) -> None:
+        hooks.note(f"still waiting for {model.name} ({seconds:.0f} s): loading a model and reading a long "
+                   "request take a while on a CPU")
 
+    if ep.kind == "ollama":
         narration = local.ollama_chat(ep, local.chat_body(request, num_ctx), timeout, on_text, hooks.cancelled,
                                       waiting)
+    elif ep.kind == "openai":
+        from devlogd.story.narrators import openai
+
+        narration = openai.chat(ep, openai.chat_body({**request, "model": model.name}), timeout, on_text,
+                                hooks.cancelled, waiting)
     else:
         from devlogd.story.narrators.claude import ClaudeNarrator, Credentials
 
@@ -270,6 +275,9 @@ def _more_context(choice: Choice, wanted: int) -> str:
     assert choice.endpoint is not None
     if choice.endpoint.kind == "llamacpp":
         return f"restart llama-server with `-c {wanted}` (or more), or narrow the range (--since)"
+    if choice.endpoint.kind == "openai":
+        return (f"restart the server with a context of {wanted} tokens or more (llama-server's `-c`, vLLM's "
+                "`--max-model-len`, LM Studio's context length), or narrow the range (--since)")
     return (f"start the server with OLLAMA_CONTEXT_LENGTH={wanted} (`OLLAMA_CONTEXT_LENGTH={wanted} ollama serve`), "
             "or set [narrator] local_context in ~/.config/devlog/config.toml to what it can hold and devlog "
             "fits the request to it")
@@ -292,6 +300,10 @@ def dry_run(choice: Choice, material: Material, config: Config, styles: list[str
         num_ctx = min(model.context, fitting.context_wanted(fit.tokens, fit.reply))
         shown = local.chat_body(request, num_ctx)
         asked = f"; Ollama is asked for num_ctx={num_ctx:,}"
+    elif ep.kind == "openai":
+        from devlogd.story.narrators import openai
+
+        shown, asked = openai.chat_body({**request, "model": model.name}), ""
     else:
         asked = ""
         counted = _count_llamacpp(ep, {**request, "model": model.name})

@@ -18,7 +18,6 @@ from devlogd.errors import CheckFailed, DaemonError, UsageError
 from devlogd.paths import RepoPaths, find_repo
 
 if TYPE_CHECKING:
-    from devlogd.app.leaving import Leftovers
     from devlogd.app.project import Project
     from devlogd.protocol import DraftResult, StatusReply
     from devlogd.story.checker import CheckContext
@@ -297,41 +296,6 @@ def cmd_install(args: argparse.Namespace, directory: Path) -> int:
     return 0
 
 
-def cmd_uninstall(args: argparse.Namespace, directory: Path) -> int:
-    from devlogd.app import hooks as hookinstall
-
-    from devlogd.server.daemon import read_pid
-
-    from devlogd.app import leaving
-
-    paths = find_repo(directory)
-    where = hookinstall.hooks_dir(paths)
-    for change in hookinstall.uninstall(paths):
-        print(f"{where}/{change}", file=sys.stderr)
-    if read_pid(paths) is not None:  # nothing will start it again: stop it now
-        _daemon_stop(paths)
-    if args.purge:
-        gone = leaving.purge(paths)
-        print(f"removed {_leftovers(gone)}" if gone else "devlog kept nothing else here", file=sys.stderr)
-    elif (kept := leaving.leftovers(paths)) is not None:
-        print(f"kept {_leftovers(kept)}; `devlog uninstall --purge` removes it", file=sys.stderr)
-    return 0
-
-
-def _leftovers(held: Leftovers) -> str:
-    """What devlog keeps in a repository, with its size, in one phrase."""
-    notes = f", your notes and answers ({held.notes})" if held.notes else ", no notes or answers"
-    return (f"{held.folder}: the journal ({plural(held.beats, 'change')}{notes}; {_bytes(held.journal_bytes)}) "
-            f"and its cache and logs ({_bytes(held.other_bytes)})")
-
-
-def _bytes(count: int) -> str:
-    for unit, size in (("MB", 1 << 20), ("kB", 1 << 10)):
-        if count >= size:
-            return f"{count / size:.1f} {unit}"
-    return f"{count} bytes"
-
-
 def cmd_daemon(args: argparse.Namespace, directory: Path) -> int:
     paths = find_repo(directory)
     action = args.action
@@ -423,3 +387,4 @@ def cmd_lsp(args: argparse.Namespace, directory: Path) -> int:
 
 from devlogd.cli.asking import cmd_answer, cmd_notes, cmd_questions, cmd_sources  # noqa: E402,F401  # the commands of asking
 from devlogd.cli.journaling import cmd_backfill, cmd_rejournal  # noqa: E402,F401  # the commands that write beats
+from devlogd.cli.leaving import cmd_uninstall  # noqa: E402,F401  # the way out of a repository

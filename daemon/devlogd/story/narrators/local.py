@@ -34,7 +34,7 @@ from devlogd.story.narrators.claude import Narration, OnText
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORTS = {"ollama": 11434, "llamacpp": 8080}
+DEFAULT_PORTS = {"ollama": 11434, "llamacpp": 8080, "openai": 8080}  # openai: llama-server's
 UNKNOWN_CONTEXT = 4096  # a model that does not say its context is assumed small
 PROBE_TIMEOUT = 2.0  # seconds for discovery: a local server answers in milliseconds
 WAIT_NOTE_EVERY = 30.0  # seconds of silence between "still reading" notes
@@ -44,12 +44,12 @@ _EMBEDDING = ("embed", "bge-", "minilm", "rerank")
 
 @dataclass(frozen=True)
 class Endpoint:
-    kind: str  # "ollama" or "llamacpp"
+    kind: str  # "ollama", "llamacpp" or "openai" (any OpenAI-style chat server: narrators/openai)
     url: str  # scheme://host:port, no trailing slash
 
     @property
     def server(self) -> str:
-        return "Ollama" if self.kind == "ollama" else "the llama.cpp server"
+        return {"ollama": "Ollama", "openai": "the OpenAI-style server"}.get(self.kind, "the llama.cpp server")
 
     @property
     def label(self) -> str:
@@ -59,6 +59,9 @@ class Endpoint:
         if self.kind == "ollama":
             return "start it with `ollama serve` (or point OLLAMA_HOST or [narrator] local_url at yours)"
         port = urlsplit(self.url).port or DEFAULT_PORTS["llamacpp"]
+        if self.kind == "openai":
+            return (f"start one on port {port} (`llama-server -m MODEL.gguf -c 16384 --port {port}`, "
+                    "`python -m llama_cpp.server`, LM Studio or vLLM), or point [narrator] local_url at yours")
         return (f"start one with `llama-server -m MODEL.gguf -c 16384 --port {port}` "
                 "(or point [narrator] local_url at yours)")
 
@@ -152,7 +155,7 @@ def list_models(ep: Endpoint, timeout: float = PROBE_TIMEOUT) -> list[str]:
     status, payload = _call(ep, "GET", "/v1/models", timeout=timeout)
     data = payload.get("data") if isinstance(payload, dict) else None
     if status != 200 or not isinstance(data, list):
-        raise NarratorError(f"{ep.url} does not answer /v1/models as llama.cpp's server does: "
+        raise NarratorError(f"{ep.url} does not answer /v1/models as {ep.server} does: "
                             "check [narrator] provider and local_url")
     return [str(m["id"]) for m in data if isinstance(m, dict) and m.get("id")]
 
@@ -183,8 +186,16 @@ def discover(ep: Endpoint, wanted: str | None = None, cap: int | None = None,
 def describe(ep: Endpoint, name: str, names: list[str], cap: int | None = None,
              timeout: float = PROBE_TIMEOUT, chosen: str = "") -> LocalModel:
     """One listed model and the context it can use (at most ``cap`` tokens)."""
-    model = _describe_ollama(ep, name, names, timeout) if ep.kind == "ollama" else _describe_llamacpp(ep, name, timeout)
-    context = min(model.context, cap) if cap else model.context
+    if ep.kind == "openai":
+        from devlogd.story.narrators import openai
+
+        model = openai.describe(ep, name, timeout)
+    else:
+        model = _describe_ollama(ep, name, names, timeout) if ep.kind == "ollama" else _describe_llamacpp(ep, name, timeout)
+    if not model.context:  # a server that does not say its context: the user's, else a small one
+        context = cap or UNKNOWN_CONTEXT
+    else:
+        context = min(model.context, cap) if cap else model.context
     return LocalModel(model.name, context, model.maximum, model.settable, chosen, model.tools)
 
 
