@@ -16,6 +16,7 @@ from typing import Any
 from devlogd.models import Beat, Hunk
 from devlogd.pipeline.excerpts import file_kind, is_commentary, score_lines
 from devlogd.pipeline.extract import GENERIC_NAMES
+from devlogd.story.arrival import Arrival
 from devlogd.story.chapters import Chapter
 from devlogd.story.escape import fence_for
 from devlogd.story.labels import action_label
@@ -102,6 +103,7 @@ class Facts:
     others: list[str] = field(default_factory=list)  # others credited
     first: str = ""
     last: str = ""
+    arrival: Arrival | None = None  # a project the teller joined: who made it, how much, since when
 
 
 def write_post(material: Material, template: str | None = None, origin: str = "the default template") -> str:
@@ -130,6 +132,7 @@ def post_facts(material: Material) -> Facts:
         closing=[p.note.text for p in words.notes if p.note.time > end],
         open_threads=material.open_threads, untold=[_change(b) for b in material.untold[:12]],
         others=list(dict.fromkeys(b.author for b in material.others)), first=day(told[0]), last=day(told[-1]),
+        arrival=material.arrival,
     )
 
 
