@@ -34,6 +34,6 @@ def plural(count: int, noun: str) -> str:
 
 def summary(counts: Counts) -> str:
     """The one line every front end says about a draft's size, from the same numbers."""
-    return (f"{plural(counts.stretch, 'change')} told in {plural(counts.chapters, 'chapter')}"
+    return (f"{plural(counts.stretch, 'change')} -> {plural(counts.chapters, 'chapter')} ({counts.in_chapters:,} told)"
             + (f", {counts.background:,} earlier as background" if counts.background else "")
             + (f", {counts.before_arrival:,} by others before you joined" if counts.before_arrival else ""))

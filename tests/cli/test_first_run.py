@@ -62,7 +62,7 @@ def chapters_of(repo: GitRepo, tmp_path: Path, *where: str) -> int:
     post = tmp_path / "post.md"
     result = devlog(repo.path, *where, "draft", "--since", "2000-01-01", "--out", str(post))
     (wrote,) = [line for line in result.stderr.splitlines() if line.startswith("wrote ")]
-    return int(wrote.split(" told in ")[1].split(" chapter")[0])  # "wrote post.md (8 changes told in 2 chapters, ...)"
+    return int(wrote.split("(")[1].split(" chapter")[0])
 
 
 def test_the_running_daemon_follows_edits_to_either_config_file(repo: GitRepo, tmp_path: Path,

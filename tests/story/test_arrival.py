@@ -87,10 +87,10 @@ def test_progress_notes_post_and_result_say_the_same_numbers(joined: GitRepo, tm
     out = tmp_path / "post.md"
     err = devlog(joined.path, "--no-daemon", "draft", "--out", str(out)).stderr
     # The note and the summary line come from one Counts: 3 changes of mine, in chapters.
-    (noted,) = [line for line in err.splitlines() if "told in" in line and "tokens" in line]
+    (noted,) = [line for line in err.splitlines() if " -> " in line and "tokens" in line]
     (wrote,) = [line for line in err.splitlines() if line.startswith("wrote ")]
-    told = re.search(r"(\d+) changes? told in (\d+) chapters?", noted)
-    assert told is not None and told.group(0) in wrote
+    told = re.search(r"(\d+) changes? -> (\d+) chapters?", noted)
+    assert told is not None and f"({told.group(2)} chapter" in wrote and f"from {told.group(1)} change" in wrote
     assert told.group(1) == str(len(MINE)) and "6 by others before you joined" in noted
     assert "1 chapters" not in err and "1 changes" not in err
     stretch = re.search(r"\((?:one day|two days|\d+ days), (\d+) changes?\)", err)

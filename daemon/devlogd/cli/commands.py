@@ -144,8 +144,8 @@ def _deliver(result: DraftResult, out: Path | None) -> None:
                     json.dumps(result.plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         except OSError as err:
             raise UsageError(f"cannot write {out}: {err.strerror}") from err
-        size = summary(result.counts) if result.counts else plural(result.chapters, "chapter")
-        print(f"wrote {out} ({size}, by the {result.narrator} narrator)", file=sys.stderr)
+        print(f"wrote {out} ({plural(result.chapters, 'chapter')} from {plural(result.beats, 'change')}, "
+              f"by the {result.narrator} narrator)", file=sys.stderr)
     else:
         sys.stdout.write(result.markdown)
         sys.stdout.flush()

@@ -213,7 +213,7 @@ def build_material(beats: Sequence[Beat], identity: Identity, ask: Ask = Ask(), 
     told = {b.sha for c in kept for b in c.beats}
     material = Material(
         identity=identity, beats=told_span, chapters=kept, authorship=authorship,
-        stretch=f"{why}: {_span(told_span or stretch)}", relations=relations,
+        stretch=f"{why}: {_span(stretch)}", relations=relations,
         eras=summarise_eras(sorted(before, key=lambda b: b.time), cache=cache) if before else [],
         sittings=sittings(told_span),
         others=[b for b in others if start <= b.time <= _end(told_span) + 86400][:12],
@@ -235,8 +235,9 @@ def _date(text: str) -> date:
 def count(material: Material, *, selected: int, yours: int) -> RunCounts:
     """The draft's numbers, counted once from the material (see story/counts.py)."""
     arrival = material.arrival
-    return RunCounts(selected=selected, yours=yours, others=selected - yours, stretch=len(material.beats),
-                  chapters=len(material.chapters), in_chapters=len(material.told),
+    told = material.counts  # the offline template's numbers: the same changes, chapters and told
+    return RunCounts(selected=selected, yours=yours, others=selected - yours, stretch=told.changes,
+                  chapters=told.chapters, in_chapters=told.told,
                   background=sum(e.beats for e in material.eras), eras=len(material.eras),
                   before_arrival=arrival.changes if arrival else 0)
 
