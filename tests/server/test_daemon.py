@@ -116,36 +116,17 @@ def test_another_uid_is_refused_by_peer_credentials(repo: GitRepo) -> None:
         pytest.skip("needs root to connect as another uid")
     repo.commit("Initial", {"a.py": "a = 1\n"})
     devlog(repo.path, "daemon", "start")
+    # A status waits for the daemon's first reconcile, which makes its state folder private
+    # again (as it should): opening the doors before that would race with it.
+    devlog(repo.path, "status")
     sock_path = repo.path / ".git" / "devlog" / "daemon.sock"
-    # Open every door a misconfigured machine might leave open, so only the daemon's own
-    # peer-credential check stands between another user and the journal.
-    for directory in [sock_path.parent, *sock_path.parent.parents]:
-        if directory == Path(directory.anchor) or directory == Path("/tmp"):
+    # The daemon tightens a state folder others may enter whenever it touches it, so the doors
+    # are opened again before each try; only "could not reach the socket" is tried again.
+    for _attempt in range(5):
+        code = _connect_as_nobody(sock_path)
+        if code != 2:
             break
-        os.chmod(directory, os.stat(directory).st_mode | 0o755)
-    os.chmod(sock_path, 0o777)
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the child
-        code = 1
-        try:
-            os.setgid(65534)
-            os.setuid(65534)
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.connect(str(sock_path))
-        except Exception:
-            os._exit(2)  # could not even reach the socket: the test proves nothing
-        try:
-            s.sendall(frame(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                                        "params": {"capabilities": {}}}).encode()))
-            s.settimeout(5)
-            code = 0 if s.recv(100) == b"" else 3  # closed without a word: refused
-        except (BrokenPipeError, ConnectionResetError):
-            code = 0  # closed before we finished writing: refused
-        except Exception:
-            code = 4
-        os._exit(code)
-    _, status_code = os.waitpid(child, 0)
-    assert os.WEXITSTATUS(status_code) == 0
+    assert code == 0
     log = (repo.path / ".git" / "devlog" / "daemon.log").read_text()
     assert "refused a connection from uid 65534" in log
 
@@ -257,3 +238,36 @@ def test_a_fifo_as_the_queue_neither_hangs_the_daemon_nor_its_stop(repo: GitRepo
     devlog(repo.path, "daemon", "stop")  # a stop blocked on the FIFO would never return
     assert pid is not None
     wait_pid_gone(pid)
+
+
+def _connect_as_nobody(sock_path: Path) -> int:
+    """Connect to the daemon as uid 65534 with every door open, so only the daemon's own
+    peer-credential check stands between another user and the journal: 0 when refused,
+    2 when the socket could not even be reached (the try proves nothing)."""
+    for directory in [sock_path.parent, *sock_path.parent.parents]:
+        if directory == Path(directory.anchor) or directory == Path("/tmp"):
+            break
+        os.chmod(directory, os.stat(directory).st_mode | 0o755)
+    os.chmod(sock_path, 0o777)
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        code = 1
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(str(sock_path))
+        except Exception:
+            os._exit(2)
+        try:
+            s.sendall(frame(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                                        "params": {"capabilities": {}}}).encode()))
+            s.settimeout(5)
+            code = 0 if s.recv(100) == b"" else 3  # closed without a word: refused
+        except (BrokenPipeError, ConnectionResetError):
+            code = 0  # closed before we finished writing: refused
+        except Exception:
+            code = 4
+        os._exit(code)
+    _, status_code = os.waitpid(child, 0)
+    return os.WEXITSTATUS(status_code)

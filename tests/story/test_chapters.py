@@ -32,8 +32,13 @@ def test_dry_run_for_a_thousand_commits_is_small_and_concrete(tmp_path: Path, ca
     repo = write_history(tmp_path / "history", 1000)
     subprocess.run([sys.executable, "-m", "devlogd", "-C", str(repo), "backfill"], check=True, capture_output=True)
     out, err = draft(capsys, repo, "--dry-run")
-    assert len(out.encode()) <= 128 * 1024
     request = json.loads(out)
+    # With tools the dry run also shows each stage (plan, write, review): each is one request
+    # of its own, and each must be as small as the single request is.
+    stages = request.pop("stages", {})
+    assert set(stages) >= {"plan", "write", "review"}
+    for sent in [request, *(stage for stage in stages.values() if isinstance(stage, dict))]:
+        assert len(json.dumps(sent, indent=2, ensure_ascii=False).encode()) <= 128 * 1024
     user = request["messages"][0]["content"]
     from devlogd.pipeline.journal import Journal
 

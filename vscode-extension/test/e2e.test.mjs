@@ -92,7 +92,7 @@ test("a new commit arrives as devlog/beatAdded", async () => {
   }
   const beat = beats.find((b) => b.sha === sha);
   assert.ok(beat, "no beatAdded for the new commit");
-  assert.equal(beat.headline, "Add the rate limiter");
+  assert.equal(beat.message.split("\n", 1)[0], "Add the rate limiter");
 });
 
 test("a bad draft option is a clear error", async () => {
