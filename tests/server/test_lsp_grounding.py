@@ -12,7 +12,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities, make_test_lsp_client
 
 from tests.conftest import track_daemon
-from tests.story.test_grounding import GOLDEN, PLANTED, drafted, plant
+from tests.story.test_grounding import GOLDEN, PLANTED, TARPIT, drafted, plant
 
 PUBLISHED = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
 
@@ -40,7 +40,7 @@ def whole(text: str) -> types.Range:
 
 
 async def test_an_open_draft_gets_its_diagnostics_hover_and_fixes_and_again_after_an_edit(tmp_path: Path) -> None:
-    post = drafted(GOLDEN / "tarpit", tmp_path)
+    post = drafted(GOLDEN / TARPIT, tmp_path)
     track_daemon(post.parent)
     text, (count_line, name_line) = plant(post.read_text(), [PLANTED["count"], PLANTED["name"]])
     post.write_text(text)
@@ -97,7 +97,7 @@ async def test_an_open_draft_gets_its_diagnostics_hover_and_fixes_and_again_afte
 
 
 async def test_a_markdown_file_without_a_sidecar_gets_no_diagnostics(tmp_path: Path) -> None:
-    post = drafted(GOLDEN / "tarpit", tmp_path)
+    post = drafted(GOLDEN / TARPIT, tmp_path)
     track_daemon(post.parent)
     other = post.with_name("notes.md")
     other.write_text(PLANTED["count"] + "\n")
