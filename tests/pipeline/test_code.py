@@ -79,6 +79,21 @@ def test_references_are_the_names_a_file_uses() -> None:
     assert "main" not in found.references  # a definition's own name is not a use
 
 
+
+def test_every_language_with_a_grammar_reads_its_definitions_and_references() -> None:
+    # One table of node kinds serves related grammars (JavaScript and TypeScript): a kind
+    # one of them lacks must not make that language unreadable.
+    from devlogd.pipeline.code_languages import LANGUAGES
+
+    for extension in sorted(LANGUAGES):
+        path = f"sample{extension}"
+        if not code.has_grammar(path):
+            continue
+        found = code.read(b"x = 1\n", path, references=True)
+        assert found.reader in {"tree-sitter", "lines"}, path
+    found = code.read(b"export function onTap(event) { return emitter.emit(event); }\n", "page.js", references=True)
+    assert [d.name for d in found.definitions] == ["onTap"] and "emitter" in found.references
+
 # -- hostile files ------------------------------------------------------------------------
 
 

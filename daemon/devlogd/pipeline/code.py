@@ -404,8 +404,11 @@ def _captures(syntax: Syntax, which: str, root: Any) -> list[Any]:
     if query is None:
         types = syntax.definitions if which == "definitions" else syntax.references
         language = _parser(syntax.grammar).language
+        # Tables are shared between related grammars (JavaScript's and TypeScript's): a node
+        # kind one of them lacks would make the whole query invalid, so only known kinds go in.
+        known = sorted(t for t in types if language.id_for_node_kind(t, True) is not None)
         query = _queries[(syntax.grammar, which)] = tree_sitter.Query(
-            language, "[" + " ".join(f"({t})" for t in sorted(types)) + "] @node")
+            language, "[" + " ".join(f"({t})" for t in known) + "] @node")
     cursor = tree_sitter.QueryCursor(query, match_limit=_MATCH_LIMIT)
     found: list[Any] = cursor.captures(root).get("node", [])
     return found[:MAX_REFERENCES] if which == "references" else found
