@@ -169,9 +169,12 @@ def test_corpus_case_is_redacted_in_a_diff_a_name_and_a_message(case: Any) -> No
 
 def test_the_corpus_is_large_and_covers_every_kind() -> None:
     kinds = {case.kind for case in CASES}
-    assert len(CASES) >= 80 and kinds == {"format", "context", "structural"}
+    assert len(CASES) >= 80 and kinds == {"format", "context", "structural", "source"}
     assert len({case.id for case in CASES}) == len(CASES)
     assert sum(case.kind == "structural" for case in CASES) >= 10
+    # The sources the story material reads besides the diff: a remote, README prose, comments
+    # and docstrings, notes, tags, branches, author names and dependency files.
+    assert sum(case.kind == "source" for case in CASES) >= 9
 
 
 # -- what must stay ---------------------------------------------------------------------------
