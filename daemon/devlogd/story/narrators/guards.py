@@ -13,6 +13,7 @@ from __future__ import annotations
 import http.client
 import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from devlogd.errors import NarratorError
@@ -56,6 +57,25 @@ def reply_chars(body: dict[str, Any]) -> int:
 def stream_bytes(body: dict[str, Any]) -> int:
     """The most a stream of ``num_predict`` tokens can take, one JSON line per token."""
     return max(STREAM_FLOOR_BYTES, int(body["options"]["num_predict"]) * STREAM_BYTES_PER_TOKEN)
+
+
+class StreamCut(Exception):
+    """A stream that ended before its last event, or ran past its bounds; str() is the sentence."""
+
+
+def stream_lines(label: str, response: http.client.HTTPResponse, most: int) -> Iterator[bytes]:
+    """The lines of a streamed answer, each at most STREAM_LINE_BYTES and ``most`` bytes in
+    all. The caller returns at the stream's last event; anything else raises StreamCut."""
+    received = 0
+    while True:
+        line = response.readline(STREAM_LINE_BYTES)
+        received += len(line)
+        if not line:
+            raise StreamCut(f"the connection to {label} broke while the post was being written; "
+                            "is the server still running?")
+        if received > most or (len(line) >= STREAM_LINE_BYTES and not line.endswith(b"\n")):
+            raise StreamCut(f"{label} sent more than a post's worth of data; the answer was cut and is not used")
+        yield line
 
 
 # Control tokens of the common chat templates: ChatML and Llama 3 (`<|im_start|>`,

@@ -321,23 +321,14 @@ def _read_stream(ep: Endpoint, conn: http.client.HTTPConnection, body: dict[str,
                 payload = {"error": raw.decode("utf-8", "replace")[:200]}
             events.put(("failed", _explain_chat_error(ep, body, response.status, payload)))
             return
-        received, most = 0, guards.stream_bytes(body)
-        while True:
-            line = response.readline(guards.STREAM_LINE_BYTES)
-            received += len(line)
-            if not line:
-                events.put(("failed", f"the connection to {ep.label} broke while the post was being written; "
-                                      "is the server still running?"))
-                return
-            if received > most or (len(line) >= guards.STREAM_LINE_BYTES and not line.endswith(b"\n")):
-                events.put(("failed", f"{ep.label} sent more than a post's worth of data; the answer was cut "
-                                      "and is not used"))
-                return
+        for line in guards.stream_lines(ep.label, response, guards.stream_bytes(body)):
             if line.strip():
                 event = json.loads(line)
                 events.put(("line", event))
                 if isinstance(event, dict) and event.get("done"):
                     return
+    except guards.StreamCut as cut:
+        events.put(("failed", str(cut)))
     except (TimeoutError, socket.timeout):
         events.put(("failed", f"{ep.label} went silent for {conn.timeout:g} s ({body['model']} may still be "
                               "loading or reading the request; raise [narrator] timeout in "

@@ -128,18 +128,8 @@ def _read_events(ep: Endpoint, conn: http.client.HTTPConnection, body: dict[str,
             raw = guards.read_bounded(ep.label, response, guards.SMALL_REPLY_BYTES, time.monotonic() + 30)
             events.put(("failed", _explain(ep, body, response.status, raw)))
             return
-        received, most = 0, max(guards.STREAM_FLOOR_BYTES, int(body["max_tokens"]) * guards.STREAM_BYTES_PER_TOKEN)
-        while True:
-            line = response.readline(guards.STREAM_LINE_BYTES)
-            received += len(line)
-            if not line:
-                events.put(("failed", f"the connection to {ep.label} broke while the post was being written; "
-                                      "is the server still running?"))
-                return
-            if received > most or (len(line) >= guards.STREAM_LINE_BYTES and not line.endswith(b"\n")):
-                events.put(("failed", f"{ep.label} sent more than a post's worth of data; the answer was cut "
-                                      "and is not used"))
-                return
+        most = max(guards.STREAM_FLOOR_BYTES, int(body["max_tokens"]) * guards.STREAM_BYTES_PER_TOKEN)
+        for line in guards.stream_lines(ep.label, response, most):
             data = line.strip()
             if not data.startswith(b"data:"):
                 continue  # blank separators, comments (": ping"), event names
@@ -152,6 +142,8 @@ def _read_events(ep: Endpoint, conn: http.client.HTTPConnection, body: dict[str,
                 events.put(("failed", f"{ep.label} failed: {local._error_text(event)}"))
                 return
             events.put(("event", event if isinstance(event, dict) else {}))
+    except guards.StreamCut as cut:
+        events.put(("failed", str(cut)))
     except (TimeoutError, socket.timeout):
         events.put(("failed", f"{ep.label} went silent for {conn.timeout:g} s ({body['model']} may still be "
                               "reading the request; raise [narrator] timeout in ~/.config/devlog/config.toml, "
