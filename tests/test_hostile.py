@@ -128,6 +128,10 @@ def test_fuzzed_socket_gets_errors_and_the_daemon_stays_up(repo: GitRepo) -> Non
     os.kill(pid, 0)
     with socket.socket(socket.AF_UNIX) as s:
         s.connect(sock_path)
+        # A well-behaved client initializes first (a request before it gets ServerNotInitialized).
+        s.sendall(frame(json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+                                    "params": {"capabilities": {}}}).encode()))
+        assert "result" in read_reply(s, 0)
         s.sendall(frame(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "workspace/executeCommand",
                                     "params": {"command": "devlog.status", "arguments": []}}).encode()))
         reply = read_reply(s, 1)

@@ -137,7 +137,7 @@ def test_malformed_toml_in_the_users_file_fails_at_once(repo: GitRepo) -> None:
     ("[draft]\ntoken_budget = 10000000\n", {}, "draft.token_budget must be at most 200000"),
     ("[git]\nworkers = 'many'\n", {}, "git.workers must be a whole number, not str"),
     ("", {"DEVLOG_WORKERS": "500"}, "DEVLOG_WORKERS must be at most 64, not 500"),
-    ('[narrator]\nprovider = "olama"\n', {}, "narrator.provider must be one of anthropic, ollama, llamacpp, not 'olama'"),
+    ('[narrator]\nprovider = "olama"\n', {}, "narrator.provider must be one of anthropic, ollama, llamacpp, openai, not 'olama'"),
     ("[narrator]\nlocal_context = 512\n", {}, "narrator.local_context must be at least 2048"),
     ("", {"DEVLOG_NARRATOR": "bard"}, "DEVLOG_NARRATOR must be one of auto, offline, claude, local, not 'bard'"),
 ])
