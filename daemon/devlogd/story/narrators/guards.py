@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -77,6 +78,16 @@ def stream_lines(label: str, response: http.client.HTTPResponse, most: int) -> I
             raise StreamCut(f"{label} sent more than a post's worth of data; the answer was cut and is not used")
         yield line
 
+
+
+def reader_failure(label: str, err: BaseException, silence: float, model: str, waiting_for: str) -> str:
+    """The one sentence a stream reader's thread says when it stops on ``err``."""
+    if isinstance(err, StreamCut):
+        return str(err)
+    if isinstance(err, (TimeoutError, socket.timeout)):
+        return (f"{label} went silent for {silence:g} s ({model} may still be {waiting_for}; raise [narrator] "
+                "timeout in ~/.config/devlog/config.toml, or use a smaller model)")
+    return f"the connection to {label} broke while the post was being written ({type(err).__name__})"
 
 # Control tokens of the common chat templates: ChatML and Llama 3 (`<|im_start|>`,
 # `<|eot_id|>`...), Llama 2 and Mistral (`[INST]`, `<<SYS>>`, `<s>`), Gemma

@@ -327,15 +327,9 @@ def _read_stream(ep: Endpoint, conn: http.client.HTTPConnection, body: dict[str,
                 events.put(("line", event))
                 if isinstance(event, dict) and event.get("done"):
                     return
-    except guards.StreamCut as cut:
-        events.put(("failed", str(cut)))
-    except (TimeoutError, socket.timeout):
-        events.put(("failed", f"{ep.label} went silent for {conn.timeout:g} s ({body['model']} may still be "
-                              "loading or reading the request; raise [narrator] timeout in "
-                              "~/.config/devlog/config.toml, or use a smaller model)"))
     except Exception as err:  # noqa: BLE001 - a reader that dies says why; hung up by us, nobody listens
-        events.put(("failed", f"the connection to {ep.label} broke while the post was being written "
-                              f"({type(err).__name__})"))
+        events.put(("failed", guards.reader_failure(ep.label, err, conn.timeout or 0.0, body["model"],
+                                                    "loading or reading the request")))
 
 
 def _hang_up(conn: http.client.HTTPConnection) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import http.client
 import json
 import queue
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -142,15 +141,9 @@ def _read_events(ep: Endpoint, conn: http.client.HTTPConnection, body: dict[str,
                 events.put(("failed", f"{ep.label} failed: {local._error_text(event)}"))
                 return
             events.put(("event", event if isinstance(event, dict) else {}))
-    except guards.StreamCut as cut:
-        events.put(("failed", str(cut)))
-    except (TimeoutError, socket.timeout):
-        events.put(("failed", f"{ep.label} went silent for {conn.timeout:g} s ({body['model']} may still be "
-                              "reading the request; raise [narrator] timeout in ~/.config/devlog/config.toml, "
-                              "or use a smaller model)"))
     except Exception as err:  # noqa: BLE001 - a reader that dies says why; hung up by us, nobody listens
-        events.put(("failed", f"the connection to {ep.label} broke while the post was being written "
-                              f"({type(err).__name__})"))
+        events.put(("failed", guards.reader_failure(ep.label, err, conn.timeout or 0.0, body["model"],
+                                                    "reading the request")))
 
 
 def _explain(ep: Endpoint, body: dict[str, Any], status: int, raw: bytes) -> str:
